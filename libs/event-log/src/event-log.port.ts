@@ -1,0 +1,89 @@
+/**
+ * The event log port. Two adapters implement it: Kafka (kafkajs, the distributed mode) and the
+ * embedded single-node durable log (the default for `npm start`). Both pass one contract suite
+ * (`testing/event-log.contract.ts`).
+ *
+ * Semantics every adapter guarantees:
+ * - `publish` resolves only once every record is durable (Kafka: acks=all; embedded: fsync).
+ * - Records with the same key go to the same partition, so order holds per key.
+ * - A subscription hands the handler one polled batch of one topic-partition at a time, in offset
+ *   order. The offset after the batch is committed only after the handler's promise resolves.
+ *   If the handler throws, nothing is committed and the batch is redelivered.
+ * - A new consumer group starts at the beginning (`fromBeginning`) or at the end of each partition.
+ */
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  /** Retention in milliseconds; -1 keeps records forever. */
+  readonly retentionMs: number;
+  readonly cleanupPolicy?: 'delete' | 'compact';
+}
+
+export type Headers = Readonly<Record<string, string>>;
+
+export interface OutgoingRecord {
+  readonly key?: string | Buffer | null;
+  readonly value: Buffer | string;
+  readonly headers?: Headers;
+  /** Explicit partition; by default the partition is chosen from the key. */
+  readonly partition?: number;
+}
+
+export interface LogRecord {
+  readonly topic: string;
+  readonly partition: number;
+  /** Offsets are decimal strings, as Kafka's are (they can exceed 2^53). */
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer;
+  readonly headers: Headers;
+  /** Milliseconds since the epoch, set when the record was appended. */
+  readonly timestamp: number;
+}
+
+export interface RecordBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly LogRecord[];
+}
+
+export type BatchHandler = (batch: RecordBatch) => Promise<void>;
+
+export interface SubscribeOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Where a group with no committed offset starts. Defaults to true. */
+  readonly fromBeginning?: boolean;
+  /** Upper bound on records handed to one handler call. Adapters may deliver fewer. */
+  readonly maxBatchRecords?: number;
+  readonly handler: BatchHandler;
+}
+
+export interface Subscription {
+  /** Stops fetching, waits for the in-flight batch and its commit, and leaves the group. */
+  close(): Promise<void>;
+}
+
+export interface EventLog {
+  /** Creates the topics that do not exist yet; existing topics are left as they are. */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+  publish(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Committed offset (the next offset to read) of a group per partition; absent partitions have none. */
+  committedOffsets(groupId: string, topic: string): Promise<Map<number, string>>;
+  /** The next offset to be written (the high watermark) per partition. */
+  endOffsets(topic: string): Promise<Map<number, string>>;
+  close(): Promise<void>;
+}
+
+/** Thrown by `publish` when the log cannot take records now (broker down, buffer full). */
+export class EventLogUnavailableError extends Error {
+  readonly code = 'event_log_unavailable';
+  readonly retriable = true;
+  constructor(message: string, readonly cause?: unknown) {
+    super(message);
+    this.name = 'EventLogUnavailableError';
+  }
+}
+
+export const EVENT_LOG = Symbol('EVENT_LOG');
