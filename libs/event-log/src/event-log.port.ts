@@ -80,8 +80,8 @@ export interface EventLog {
 export class EventLogUnavailableError extends Error {
   readonly code = 'event_log_unavailable';
   readonly retriable = true;
-  constructor(message: string, readonly cause?: unknown) {
-    super(message);
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
     this.name = 'EventLogUnavailableError';
   }
 }

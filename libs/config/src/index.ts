@@ -1,0 +1,2 @@
+export * from './config-reader';
+export * from './runtime.config';

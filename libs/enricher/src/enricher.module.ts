@@ -1,0 +1,9 @@
+import { Module } from '@nestjs/common';
+import { enrichmentProviders } from './enrichment.providers';
+import { IngressConsumer } from './ingress.consumer';
+
+/** The enricher role: ingress topics → enriched topic (and the ingest dead-letter topic). */
+@Module({
+  providers: [...enrichmentProviders, IngressConsumer],
+})
+export class EnricherModule {}

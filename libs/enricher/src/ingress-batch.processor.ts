@@ -1,0 +1,106 @@
+import {
+  DEAD_LETTER_CODES,
+  DEFAULT_COLLECTOR,
+  DEFAULT_TENANT,
+  ENRICHED_FLOW_SCHEMA_VERSION,
+  EnrichedFlow,
+  HEADERS,
+  IngressFormat,
+  TOPICS,
+} from '@telemetry/contracts';
+import { EnrichDependencies, enrich, normalize } from '@telemetry/enrichment';
+import type { LogRecord, OutgoingRecord, RecordBatch } from '@telemetry/event-log';
+
+export const FORMAT_BY_TOPIC: Readonly<Record<string, IngressFormat>> = {
+  [TOPICS.ingestZeekConn]: 'zeek.conn',
+  [TOPICS.ingestFlows]: 'flows.v1',
+};
+
+export interface ProcessedBatch {
+  readonly enriched: OutgoingRecord[];
+  readonly deadLetters: OutgoingRecord[];
+  readonly flows: EnrichedFlow[];
+}
+
+/**
+ * The enricher's work for one polled batch, without I/O: decode → normalize → enrich for each
+ * record; records that cannot be decoded or normalized become dead letters with the reason and
+ * their original coordinates. Nothing is dropped: every input yields exactly one output.
+ */
+export function processIngressBatch(batch: RecordBatch, deps: EnrichDependencies, now: Date): ProcessedBatch {
+  const enriched: OutgoingRecord[] = [];
+  const deadLetters: OutgoingRecord[] = [];
+  const flows: EnrichedFlow[] = [];
+  const format = FORMAT_BY_TOPIC[batch.topic];
+  const failedAt = now.toISOString();
+  for (const record of batch.records) {
+    const tenantId = record.headers[HEADERS.tenantId] || DEFAULT_TENANT;
+    const collectorId = record.headers[HEADERS.collectorId] || DEFAULT_COLLECTOR;
+    if (!format) {
+      deadLetters.push(deadLetter(record, DEAD_LETTER_CODES.unknownTopic, `no decoder for topic ${batch.topic}`, failedAt));
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(record.value.toString('utf8'));
+    } catch (error) {
+      deadLetters.push(deadLetter(record, DEAD_LETTER_CODES.invalidJson, `value is not JSON: ${messageOf(error)}`, failedAt));
+      continue;
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      deadLetters.push(deadLetter(record, DEAD_LETTER_CODES.invalidRecord, 'value must be one JSON object per message', failedAt));
+      continue;
+    }
+    const normalized = normalize(format, value as Record<string, unknown>, {
+      tenantId,
+      collectorId,
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+      receivedAt: record.headers[HEADERS.receivedAt] || new Date(record.timestamp).toISOString(),
+    });
+    if (!normalized.ok) {
+      const { code, field, message } = normalized.error;
+      deadLetters.push(deadLetter(record, DEAD_LETTER_CODES.invalidRecord, `${code} at ${field}: ${message}`, failedAt));
+      continue;
+    }
+    let flow: EnrichedFlow;
+    try {
+      flow = enrich(normalized.flow, deps, now);
+    } catch (error) {
+      deadLetters.push(deadLetter(record, DEAD_LETTER_CODES.enrichmentFailed, messageOf(error), failedAt));
+      continue;
+    }
+    flows.push(flow);
+    const headers: Record<string, string> = {
+      [HEADERS.tenantId]: tenantId,
+      [HEADERS.collectorId]: collectorId,
+      [HEADERS.schemaVersion]: String(ENRICHED_FLOW_SCHEMA_VERSION),
+    };
+    const traceparent = record.headers[HEADERS.traceparent];
+    if (traceparent) headers[HEADERS.traceparent] = traceparent;
+    enriched.push({ key: `${tenantId}:${flow.src_ip}`, value: JSON.stringify(flow), headers });
+  }
+  return { enriched, deadLetters, flows };
+}
+
+function deadLetter(record: LogRecord, code: string, reason: string, failedAt: string): OutgoingRecord {
+  return {
+    key: record.key,
+    value: record.value,
+    headers: {
+      ...record.headers,
+      [HEADERS.dlqCode]: code,
+      [HEADERS.dlqReason]: reason.slice(0, 1_000),
+      [HEADERS.dlqStage]: 'enricher',
+      [HEADERS.dlqOriginalTopic]: record.topic,
+      [HEADERS.dlqOriginalPartition]: String(record.partition),
+      [HEADERS.dlqOriginalOffset]: record.offset,
+      [HEADERS.dlqFailedAt]: failedAt,
+    },
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,121 @@
+import type { BatchHandler, LogRecord, Subscription } from '../event-log.port';
+import type { WakeSignal } from './append.notifier';
+import type { GroupOffsetsStore } from './group-offsets.store';
+import type { PartitionLog } from './partition-log.store';
+
+const INITIAL_BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 5_000;
+/** Bytes read for one batch at most (a single larger record is still delivered alone). */
+const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+
+export interface EmbeddedEventLogLogger {
+  warn(message: string): void;
+}
+
+export interface GroupSubscriptionParams {
+  readonly groupId: string;
+  readonly partitions: readonly PartitionLog[];
+  /** Next offset to read per partition, in the order of `partitions`. */
+  readonly positions: readonly number[];
+  readonly maxBatchRecords: number;
+  readonly handler: BatchHandler;
+  readonly offsets: GroupOffsetsStore;
+  readonly signal: WakeSignal;
+  readonly logger: EmbeddedEventLogLogger;
+  readonly onClosed: () => void;
+}
+
+/**
+ * The delivery loop of one consumer group: batches from its partitions in turn, one handler call
+ * at a time, committing the offset after each batch only once the handler resolved. A failed batch
+ * is redelivered after a backoff of 100 ms doubling up to 5 s. Sleeps on the signal when idle.
+ */
+export class GroupSubscriptionConsumer implements Subscription {
+  private readonly positions: number[];
+  private closing = false;
+  private running?: Promise<void>;
+  private cancelBackoff?: () => void;
+
+  constructor(private readonly params: GroupSubscriptionParams) {
+    this.positions = [...params.positions];
+  }
+
+  start(): void {
+    this.running = this.run().finally(() => this.params.onClosed());
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.params.signal.notify();
+    this.cancelBackoff?.();
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    const { partitions, signal } = this.params;
+    let next = 0;
+    while (!this.closing) {
+      signal.reset();
+      let delivered = false;
+      for (let k = 0; k < partitions.length && !this.closing; k++) {
+        const i = (next + k) % partitions.length;
+        const outcome = await this.deliverNextBatch(i);
+        if (outcome === 'closed') return;
+        if (outcome === 'delivered') {
+          // Resume with the next partition so one busy partition cannot starve the others.
+          next = i + 1;
+          delivered = true;
+          break;
+        }
+      }
+      if (!delivered && !this.closing) await signal.wait();
+    }
+  }
+
+  private async deliverNextBatch(i: number): Promise<'empty' | 'delivered' | 'closed'> {
+    const { groupId, handler, offsets, logger, maxBatchRecords } = this.params;
+    const partition = this.params.partitions[i];
+    // Retention may have deleted records the group never read; continue at the oldest kept one.
+    const position = Math.max(this.positions[i], partition.startOffset);
+    if (position >= partition.endOffset) return 'empty';
+    // Read once: a retry redelivers exactly the same batch, not whatever is there by then.
+    let records: readonly LogRecord[] | undefined;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        records ??= await partition.read(position, maxBatchRecords, MAX_BATCH_BYTES);
+        if (records.length === 0) return 'empty';
+        await handler({ topic: partition.topic, partition: partition.partition, records });
+        const nextOffset = position + records.length;
+        await offsets.commit(groupId, partition.topic, partition.partition, nextOffset);
+        this.positions[i] = nextOffset;
+        return 'delivered';
+      } catch (error) {
+        const delay = Math.min(INITIAL_BACKOFF_MS * 2 ** attempt, MAX_BACKOFF_MS);
+        logger.warn(
+          `event log group ${groupId}: batch ${partition.topic}-${partition.partition}@${position} failed ` +
+            `(attempt ${attempt + 1}), redelivering in ${delay} ms: ${errorMessage(error)}`,
+        );
+        if (this.closing) return 'closed';
+        await this.backoff(delay);
+        if (this.closing) return 'closed';
+      }
+    }
+  }
+
+  private backoff(delayMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, delayMs);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.cancelBackoff = done;
+    }).finally(() => {
+      this.cancelBackoff = undefined;
+    });
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

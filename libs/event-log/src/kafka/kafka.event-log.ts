@@ -1,0 +1,246 @@
+import {
+  Admin,
+  CompressionTypes,
+  Consumer,
+  IHeaders,
+  Kafka,
+  KafkaMessage,
+  logLevel as KafkaLogLevel,
+  Message,
+  Producer,
+} from 'kafkajs';
+import {
+  EventLog,
+  EventLogUnavailableError,
+  Headers,
+  LogRecord,
+  OutgoingRecord,
+  SubscribeOptions,
+  Subscription,
+  TopicSpec,
+} from '../event-log.port';
+
+export interface KafkaEventLogOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly compression?: 'gzip' | 'none';
+  /** How long `publish` may wait for the brokers before it gives up with EventLogUnavailableError. */
+  readonly publishTimeoutMs?: number;
+  readonly logLevel?: 'error' | 'warn' | 'info';
+  /** Partitions a consumer works on at once; per-partition order still holds. */
+  readonly partitionsConsumedConcurrently?: number;
+}
+
+const RETRY_BACKOFF_START_MS = 100;
+const RETRY_BACKOFF_MAX_MS = 5_000;
+
+/**
+ * The Kafka adapter of the event log port, on kafkajs. The producer is idempotent with acks=all, so
+ * a resolved publish means the records are on every in-sync replica. Consumers work per polled
+ * batch and commit explicitly after the handler resolves; a failing handler gets the same batch
+ * again (with backoff) instead of skipping it.
+ */
+export class KafkaEventLog implements EventLog {
+  private readonly consumers = new Set<Consumer>();
+
+  private constructor(
+    private readonly kafka: Kafka,
+    private readonly admin: Admin,
+    private readonly producer: Producer,
+    private readonly options: KafkaEventLogOptions,
+  ) {}
+
+  static async connect(options: KafkaEventLogOptions): Promise<KafkaEventLog> {
+    const kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      logLevel: toKafkaLogLevel(options.logLevel ?? 'error'),
+      connectionTimeout: 3_000,
+      requestTimeout: 30_000,
+      retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5_000 },
+    });
+    const admin = kafka.admin();
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // Bounded retries: when the brokers are gone, publish fails fast enough for the caller to
+      // answer 503 instead of holding the request (and its records) indefinitely.
+      retry: { initialRetryTime: 100, retries: 5, maxRetryTime: 2_000 },
+    });
+    await admin.connect();
+    await producer.connect();
+    return new KafkaEventLog(kafka, admin, producer, options);
+  }
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    const existing = new Set(await this.admin.listTopics());
+    const missing = specs.filter((spec) => !existing.has(spec.name));
+    if (missing.length === 0) return;
+    await this.admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((spec) => ({
+        topic: spec.name,
+        numPartitions: spec.partitions,
+        replicationFactor: -1,
+        configEntries: [
+          { name: 'retention.ms', value: String(spec.retentionMs) },
+          { name: 'cleanup.policy', value: spec.cleanupPolicy ?? 'delete' },
+        ],
+      })),
+    });
+  }
+
+  async publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const messages: Message[] = records.map((record) => ({
+      key: record.key ?? null,
+      value: typeof record.value === 'string' ? Buffer.from(record.value) : record.value,
+      headers: record.headers ? { ...record.headers } : undefined,
+      partition: record.partition,
+    }));
+    try {
+      await withTimeout(
+        this.producer.send({
+          topic,
+          messages,
+          acks: -1,
+          compression: this.options.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP,
+        }),
+        this.options.publishTimeoutMs ?? 15_000,
+        `publish to ${topic}`,
+      );
+    } catch (error) {
+      throw new EventLogUnavailableError(`Kafka did not acknowledge ${records.length} record(s) on ${topic}: ${describe(error)}`, error);
+    }
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      maxWaitTimeInMs: 250,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      retry: { initialRetryTime: 200, retries: 10 },
+    });
+    await consumer.connect();
+    for (const topic of options.topics) {
+      await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+    }
+    const maxBatch = options.maxBatchRecords ?? 1_000;
+    let stopping = false;
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const { topic, partition } = batch;
+        for (let start = 0; start < batch.messages.length; start += maxBatch) {
+          if (!isRunning() || isStale() || stopping) return;
+          const chunk = batch.messages.slice(start, start + maxBatch);
+          const records = chunk.map((message) => toLogRecord(topic, partition, message));
+          let delay = RETRY_BACKOFF_START_MS;
+          for (;;) {
+            try {
+              await options.handler({ topic, partition, records });
+              break;
+            } catch {
+              // The handler's work is not acknowledged: nothing is committed and the same records
+              // are handed over again, unless the partition was revoked meanwhile (then the new
+              // owner starts from the last commit).
+              if (!isRunning() || isStale() || stopping) return;
+              await heartbeat();
+              await delayFor(delay);
+              delay = Math.min(delay * 2, RETRY_BACKOFF_MAX_MS);
+            }
+          }
+          const last = chunk[chunk.length - 1].offset;
+          resolveOffset(last);
+          await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+          await heartbeat();
+        }
+      },
+    });
+    this.consumers.add(consumer);
+    return {
+      close: async () => {
+        stopping = true;
+        this.consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  async committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
+    const result = new Map<number, string>();
+    const offsets = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+    for (const entry of offsets) {
+      for (const partition of entry.partitions) {
+        if (partition.offset !== '-1') result.set(partition.partition, partition.offset);
+      }
+    }
+    return result;
+  }
+
+  async endOffsets(topic: string): Promise<Map<number, string>> {
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((entry) => [entry.partition, entry.high]));
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.consumers].map((consumer) => consumer.disconnect()));
+    this.consumers.clear();
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+  }
+}
+
+function toLogRecord(topic: string, partition: number, message: KafkaMessage): LogRecord {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key,
+    value: message.value ?? Buffer.alloc(0),
+    headers: toHeaders(message.headers),
+    timestamp: Number(message.timestamp),
+  };
+}
+
+function toHeaders(headers: IHeaders | undefined): Headers {
+  const result: Record<string, string> = {};
+  if (!headers) return result;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const first = Array.isArray(value) ? value[0] : value;
+    result[name] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+  }
+  return result;
+}
+
+function toKafkaLogLevel(level: 'error' | 'warn' | 'info'): KafkaLogLevel {
+  return level === 'info' ? KafkaLogLevel.INFO : level === 'warn' ? KafkaLogLevel.WARN : KafkaLogLevel.ERROR;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function delayFor(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}

@@ -1,0 +1,134 @@
+import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { AuthenticatedRequest, RequireScope } from '@telemetry/auth';
+import { IngressFormat } from '@telemetry/contracts';
+import { MetricsService } from '@telemetry/runtime';
+import { readBody } from './body-reader';
+import { parseBatch } from './batch-parser';
+import { IngestError } from './ingest-error';
+import { DEFAULT_INGEST_LIMITS, IngestLimits } from './ingest-limits';
+import { IngestResult, IngestService } from './ingest.service';
+
+export const INGEST_LIMITS = Symbol('INGEST_LIMITS');
+
+const bodyDoc = {
+  description:
+    'A JSON array of records, the envelope {collector_id, format | type, records}, a single record object, or JSON Lines. ' +
+    'gzip is accepted (Content-Encoding: gzip or by its magic bytes). Limits: 5 MiB on the wire and inflated, 10,000 records.',
+  schema: {
+    oneOf: [
+      { type: 'array', items: { type: 'object' } },
+      {
+        type: 'object',
+        properties: {
+          collector_id: { type: 'string' },
+          format: { type: 'string', enum: ['zeek.conn', 'zeek.conn.v1', 'zeek', 'flows.v1', 'netflow'] },
+          records: { type: 'array', items: { type: 'object' } },
+        },
+        required: ['records'],
+      },
+    ],
+  },
+};
+
+const responsesDoc = [
+  { status: 202, description: 'Every record accepted (durably written to the event log)' },
+  { status: 207, description: 'Some records accepted; `errors` lists {index, field, code, message} of the rejected ones' },
+  { status: 422, description: 'No record accepted; `errors` says why for each' },
+  { status: 400, description: 'invalid_json | bad_batch_shape | invalid_encoding | decompress_failed | unknown_format | format_mismatch | empty_batch' },
+  { status: 401, description: 'unauthorized: missing or invalid API key' },
+  { status: 403, description: 'forbidden: the key lacks the ingest scope' },
+  { status: 413, description: 'batch_too_large (with limit_bytes) | too_many_records (with limit and observed)' },
+  { status: 415, description: 'unsupported_media_type: an unsupported Content-Encoding' },
+  { status: 503, description: 'backpressure: the event log is unavailable; retry after Retry-After seconds' },
+];
+
+function Documented(summary: string): MethodDecorator {
+  return (target, key, descriptor) => {
+    ApiOperation({ summary })(target, key, descriptor);
+    ApiBody(bodyDoc)(target, key, descriptor);
+    for (const response of responsesDoc) ApiResponse(response)(target, key, descriptor);
+  };
+}
+
+@ApiTags('ingest')
+@ApiBearerAuth()
+@RequireScope('ingest')
+@Controller('v1/ingest')
+export class IngestHttpController {
+  constructor(
+    private readonly ingestService: IngestService,
+    private readonly metrics: MetricsService,
+    @Inject(INGEST_LIMITS) private readonly limits: IngestLimits = DEFAULT_INGEST_LIMITS,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  @Documented('Ingest a batch; the envelope names its format (default flows.v1)')
+  ingestEnvelope(@Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.handle('ingest', request, response, 'flows.v1', false);
+  }
+
+  @Post('bulk')
+  @HttpCode(202)
+  @Documented('Ingest a batch of any format; the envelope names its format (`format` or `type`, default flows.v1)')
+  ingestBulk(@Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.handle('bulk', request, response, 'flows.v1', false);
+  }
+
+  @Post('zeek')
+  @HttpCode(202)
+  @Documented('Ingest Zeek conn.log JSON records')
+  ingestZeek(@Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.handle('zeek', request, response, 'zeek.conn', true);
+  }
+
+  @Post('netflow')
+  @HttpCode(202)
+  @Documented('Ingest NetFlow/IPFIX JSON (flows.v1) records')
+  ingestNetflow(@Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.handle('netflow', request, response, 'flows.v1', true);
+  }
+
+  private async handle(endpoint: string, request: Request, response: Response, format: IngressFormat, formatFixed: boolean): Promise<void> {
+    const receivedAt = new Date();
+    try {
+      const body = await readBody(
+        request,
+        { contentLength: request.headers['content-length'], contentEncoding: request.headers['content-encoding'] },
+        this.limits,
+      );
+      const batch = parseBatch(body, format, this.limits);
+      if (formatFixed && batch.formatDeclared && batch.format !== format) {
+        throw new IngestError('format_mismatch', `This endpoint takes ${format} records; the envelope says ${batch.format}`, {
+          field: 'format',
+          expected: format,
+        });
+      }
+      const principal = (request as unknown as AuthenticatedRequest).principal;
+      const collectorHeader = request.headers['x-collector-id'];
+      const result = await this.ingestService.ingest({
+        tenantId: principal?.tenantId ?? 'default',
+        collectorId: batch.collectorId ?? (typeof collectorHeader === 'string' && collectorHeader ? collectorHeader : undefined),
+        format: batch.format,
+        records: batch.records,
+        traceparent: typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined,
+        receivedAt,
+      });
+      const status = statusOf(result);
+      this.metrics.ingestRecords.inc({ format: batch.format, outcome: 'accepted' }, result.accepted);
+      this.metrics.ingestRecords.inc({ format: batch.format, outcome: 'rejected' }, result.rejected);
+      this.metrics.ingestRequests.inc({ endpoint, status: String(status) });
+      response.status(status).json(result);
+    } catch (error) {
+      this.metrics.ingestRequests.inc({ endpoint, status: 'error' });
+      throw error;
+    }
+  }
+}
+
+function statusOf(result: IngestResult): number {
+  if (result.rejected === 0) return 202;
+  return result.accepted === 0 ? 422 : 207;
+}

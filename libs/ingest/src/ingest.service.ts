@@ -1,0 +1,74 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DEFAULT_COLLECTOR, HEADERS, IngressFormat, TOPICS } from '@telemetry/contracts';
+import { EVENT_LOG, EventLog, OutgoingRecord } from '@telemetry/event-log';
+import { RecordRejection, RecordValidator } from './record-validator';
+
+export const INGRESS_TOPIC_BY_FORMAT: Readonly<Record<IngressFormat, string>> = {
+  'zeek.conn': TOPICS.ingestZeekConn,
+  'flows.v1': TOPICS.ingestFlows,
+};
+
+/** How many rejections a response lists; the count is always complete. */
+export const MAX_LISTED_REJECTIONS = 100;
+
+export interface IngestCommand {
+  readonly tenantId: string;
+  readonly collectorId?: string;
+  readonly format: IngressFormat;
+  readonly records: readonly unknown[];
+  readonly traceparent?: string;
+  readonly receivedAt: Date;
+}
+
+export interface IngestResult {
+  readonly status: 'accepted' | 'partial' | 'rejected';
+  readonly format: IngressFormat;
+  readonly collector_id: string;
+  readonly total: number;
+  readonly accepted: number;
+  readonly rejected: number;
+  /** The original product's field name for `accepted`. */
+  readonly records_processed: number;
+  readonly errors: readonly RecordRejection[];
+  readonly errors_truncated: boolean;
+}
+
+/**
+ * Validates a parsed batch and publishes the valid records, one per message, to the ingress topic
+ * of their format. Resolves only after the event log acknowledged them: "accepted" means durable.
+ */
+@Injectable()
+export class IngestService {
+  private readonly validator = new RecordValidator();
+
+  constructor(@Inject(EVENT_LOG) private readonly log: EventLog) {}
+
+  async ingest(command: IngestCommand): Promise<IngestResult> {
+    const collectorId = command.collectorId ?? DEFAULT_COLLECTOR;
+    const { accepted, rejected } = this.validator.validate(command.format, command.records);
+    if (accepted.length > 0) {
+      const headers: Record<string, string> = {
+        [HEADERS.tenantId]: command.tenantId,
+        [HEADERS.collectorId]: collectorId,
+        [HEADERS.format]: command.format,
+        [HEADERS.receivedAt]: command.receivedAt.toISOString(),
+      };
+      if (command.traceparent) headers[HEADERS.traceparent] = command.traceparent;
+      // Keyed by tenant + collector: one collector's records stay in order on one partition.
+      const key = `${command.tenantId}:${collectorId}`;
+      const messages: OutgoingRecord[] = accepted.map(({ record }) => ({ key, value: JSON.stringify(record), headers }));
+      await this.log.publish(INGRESS_TOPIC_BY_FORMAT[command.format], messages);
+    }
+    return {
+      status: rejected.length === 0 ? 'accepted' : accepted.length === 0 ? 'rejected' : 'partial',
+      format: command.format,
+      collector_id: collectorId,
+      total: command.records.length,
+      accepted: accepted.length,
+      rejected: rejected.length,
+      records_processed: accepted.length,
+      errors: rejected.slice(0, MAX_LISTED_REJECTIONS),
+      errors_truncated: rejected.length > MAX_LISTED_REJECTIONS,
+    };
+  }
+}

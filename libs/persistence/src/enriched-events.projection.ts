@@ -1,0 +1,106 @@
+import type { LogRecord } from '@telemetry/event-log';
+import { EnrichedEventEntity } from './enriched-event.entity';
+import { ProjectionOffsetEntity } from './projection-offset.entity';
+import { SqlStore } from './sql-store';
+
+export const ENRICHED_EVENTS_PROJECTION = 'enriched-events';
+
+/** The columns a row needs, read from the enriched JSON once. */
+interface EnrichedRowSource {
+  event_id?: unknown;
+  tenant_id?: unknown;
+  ts?: unknown;
+  src_ip?: unknown;
+  dst_ip?: unknown;
+  risk_score?: unknown;
+}
+
+export interface ProjectionResult {
+  readonly applied: number;
+  readonly skipped: number;
+}
+
+/**
+ * Projects telemetry.enriched.v1 into `enriched_events`. Idempotent: records below the stored
+ * offset are skipped, rows are inserted with ON CONFLICT DO NOTHING on the event id, and the next
+ * offset is written in the same transaction as the rows.
+ */
+export class EnrichedEventsProjection {
+  constructor(private readonly store: SqlStore, private readonly now: () => number = Date.now) {}
+
+  async apply(topic: string, partition: number, records: readonly LogRecord[]): Promise<ProjectionResult> {
+    if (records.length === 0) return { applied: 0, skipped: 0 };
+    return this.store.transaction(async (manager) => {
+      const current = await manager.findOne(ProjectionOffsetEntity, {
+        where: { projection: ENRICHED_EVENTS_PROJECTION, topic, partition },
+      });
+      const from = current ? BigInt(current.nextOffset) : -1n;
+      const ingestedMs = String(this.now());
+      const rows: EnrichedEventEntity[] = [];
+      let skipped = 0;
+      for (const record of records) {
+        if (BigInt(record.offset) < from) {
+          skipped += 1;
+          continue;
+        }
+        const row = toRow(record, ingestedMs);
+        if (row) rows.push(row);
+        else skipped += 1;
+      }
+      const chunk = this.store.rowsPerInsert(8);
+      for (let start = 0; start < rows.length; start += chunk) {
+        await manager
+          .createQueryBuilder()
+          .insert()
+          .into(EnrichedEventEntity)
+          .values(rows.slice(start, start + chunk))
+          .orIgnore()
+          .execute();
+      }
+      const nextOffset = (BigInt(records[records.length - 1].offset) + 1n).toString();
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(ProjectionOffsetEntity)
+        .values({ projection: ENRICHED_EVENTS_PROJECTION, topic, partition, nextOffset })
+        .orUpdate(['next_offset'], ['projection', 'topic', 'partition'])
+        .execute();
+      return { applied: rows.length, skipped };
+    });
+  }
+
+  /** Deletes rows accepted longer ago than the retention. */
+  async enforceRetention(retentionDays: number): Promise<number> {
+    const cutoff = String(this.now() - retentionDays * 24 * 60 * 60 * 1000);
+    return this.store.transaction(async (manager) => {
+      const result = await manager
+        .createQueryBuilder()
+        .delete()
+        .from(EnrichedEventEntity)
+        .where('ingested_ms < :cutoff', { cutoff })
+        .execute();
+      return result.affected ?? 0;
+    });
+  }
+}
+
+function toRow(record: LogRecord, ingestedMs: string): EnrichedEventEntity | undefined {
+  const payload = record.value.toString('utf8');
+  let source: EnrichedRowSource;
+  try {
+    source = JSON.parse(payload) as EnrichedRowSource;
+  } catch {
+    return undefined;
+  }
+  if (typeof source.event_id !== 'string' || typeof source.tenant_id !== 'string') return undefined;
+  const row = new EnrichedEventEntity();
+  row.eventId = source.event_id;
+  row.tenantId = source.tenant_id;
+  row.tsMs = String(Math.round(Number(source.ts ?? 0) * 1000));
+  row.ingestedMs = ingestedMs;
+  row.srcIp = String(source.src_ip ?? '');
+  row.dstIp = String(source.dst_ip ?? '');
+  row.riskScore = Number.isInteger(source.risk_score) ? (source.risk_score as number) : 0;
+  row.payload = payload;
+  return row;
+}

@@ -1,0 +1,5 @@
+export * from './sql-store';
+export * from './enriched-event.entity';
+export * from './projection-offset.entity';
+export * from './enriched-events.projection';
+export * from './enriched-events.queries';

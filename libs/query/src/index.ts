@@ -1,0 +1,3 @@
+export * from './query.module';
+export * from './enriched-events.consumer';
+export * from './download.http.controller';

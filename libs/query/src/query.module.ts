@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { DownloadHttpController } from './download.http.controller';
+import { EnrichedEventsConsumer } from './enriched-events.consumer';
+
+/** The query role: projections of telemetry.enriched.v1 and the read endpoints. */
+@Module({
+  controllers: [DownloadHttpController],
+  providers: [EnrichedEventsConsumer],
+})
+export class QueryModule {}

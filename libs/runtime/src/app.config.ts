@@ -1,0 +1,66 @@
+import { DEFAULT_TENANT } from '@telemetry/contracts';
+import { ConfigReader, readRuntimeConfig, RuntimeConfig } from '@telemetry/config';
+
+/** The roles a process plays; the all-in-one plays them all. */
+export type Role = 'ingest' | 'enricher' | 'query';
+
+export interface AppConfig {
+  readonly appName: string;
+  readonly roles: readonly Role[];
+  readonly port: number;
+  readonly host: string;
+  readonly runtime: RuntimeConfig;
+  readonly apiKeys: readonly string[];
+  /** True when no key was configured and the embedded default key is in use. */
+  readonly usingDefaultKey: boolean;
+  readonly defaultTenant: string;
+  readonly enrichment: {
+    readonly geoipCity?: string;
+    readonly geoipAsn?: string;
+    readonly threatlistCsv?: string;
+  };
+  readonly version: { readonly version: string; readonly gitSha: string };
+}
+
+/** The key `npm start` uses when none is configured (the original's documented TEST_KEY), embedded mode only. */
+export const EMBEDDED_DEFAULT_KEY = 'TEST_KEY';
+
+export function readAppConfig(reader: ConfigReader, appName: string, roles: readonly Role[]): AppConfig {
+  const runtime = readRuntimeConfig(reader, appName);
+  const apiKey = reader.string('API_KEY');
+  const seeds = reader.list('TELEMETRY_SEED_KEYS');
+  const keys = [...(apiKey ? [apiKey] : []), ...seeds];
+  let usingDefaultKey = false;
+  if (keys.length === 0) {
+    if (runtime.eventLog.kind === 'kafka') {
+      reader.problem('API_KEY or TELEMETRY_SEED_KEYS is required in the distributed mode (KAFKA_BROKERS is set)');
+    } else {
+      keys.push(EMBEDDED_DEFAULT_KEY);
+      usingDefaultKey = true;
+    }
+  }
+  for (const key of keys) {
+    if (key.length < 6) reader.problem(`API keys must be at least 6 characters (one in API_KEY/TELEMETRY_SEED_KEYS is ${key.length})`);
+  }
+  const config: AppConfig = {
+    appName,
+    roles,
+    port: reader.integer('PORT', 8080, { min: 0, max: 65535 }),
+    host: reader.string('HOST', '0.0.0.0'),
+    runtime,
+    apiKeys: keys,
+    usingDefaultKey,
+    defaultTenant: reader.string('DEFAULT_TENANT', DEFAULT_TENANT),
+    enrichment: {
+      geoipCity: reader.string('GEOIP_DB_CITY'),
+      geoipAsn: reader.string('GEOIP_DB_ASN'),
+      threatlistCsv: reader.string('THREATLIST_CSV'),
+    },
+    version: {
+      version: reader.string('TELEMETRY_VERSION', process.env.npm_package_version ?? '0.1.0'),
+      gitSha: reader.string('GIT_SHA', 'unknown'),
+    },
+  };
+  reader.done();
+  return config;
+}

@@ -1,0 +1,70 @@
+import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { API_KEY_STORE, ApiKeyGuard, ApiKeyStore } from '@telemetry/auth';
+import { defaultTopicSpecs } from '@telemetry/contracts';
+import { EmbeddedEventLog, EVENT_LOG, EventLog, KafkaEventLog } from '@telemetry/event-log';
+import { SqlStore } from '@telemetry/persistence';
+import { AppConfig } from './app.config';
+import { HttpErrorFilter } from './http-error.filter';
+import { MetricsService } from './metrics.service';
+import { CLOCK, RUNTIME_CONFIG, SQL_STORE } from './runtime.tokens';
+import { SystemHttpController } from './system.http.controller';
+
+export async function openEventLog(config: AppConfig): Promise<EventLog> {
+  const settings = config.runtime.eventLog;
+  const log: EventLog =
+    settings.kind === 'kafka'
+      ? await KafkaEventLog.connect({ brokers: settings.brokers, clientId: settings.clientId })
+      : await EmbeddedEventLog.open({ dataDir: settings.dataDir, defaultPartitions: settings.partitions });
+  await log.ensureTopics(defaultTopicSpecs(settings.partitions, config.runtime.retentionDays));
+  return log;
+}
+
+/** Closes the shared resources after every feature module has stopped its consumers. */
+@Injectable()
+class RuntimeLifecycle implements OnApplicationShutdown {
+  private readonly logger = new Logger('runtime');
+
+  constructor(@Inject(EVENT_LOG) private readonly log: EventLog, @Inject(RUNTIME_CONFIG) private readonly config: AppConfig) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    this.logger.log(`${this.config.appName} shutting down: closing the event log`);
+    await this.log.close();
+  }
+}
+
+@Injectable()
+class SqlStoreLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(SQL_STORE) private readonly store: SqlStore) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}
+
+/**
+ * What every process shares: its config, the event log (Kafka or embedded), the SQL store when a
+ * role needs it, API-key auth, the error filter, metrics, and the system endpoints.
+ */
+@Global()
+@Module({})
+export class RuntimeModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const providers: Provider[] = [
+      { provide: RUNTIME_CONFIG, useValue: config },
+      { provide: CLOCK, useValue: () => new Date() },
+      { provide: EVENT_LOG, useFactory: () => openEventLog(config) },
+      { provide: API_KEY_STORE, useFactory: () => ApiKeyStore.seeded(config.apiKeys, config.defaultTenant) },
+      MetricsService,
+      RuntimeLifecycle,
+      { provide: APP_GUARD, useClass: ApiKeyGuard },
+      { provide: APP_FILTER, useClass: HttpErrorFilter },
+    ];
+    const exports: Array<string | symbol | typeof MetricsService> = [RUNTIME_CONFIG, CLOCK, EVENT_LOG, API_KEY_STORE, MetricsService];
+    if (config.roles.includes('query')) {
+      providers.push({ provide: SQL_STORE, useFactory: () => SqlStore.open(config.runtime.database) }, SqlStoreLifecycle);
+      exports.push(SQL_STORE);
+    }
+    return { module: RuntimeModule, global: true, providers, exports, controllers: [SystemHttpController] };
+  }
+}

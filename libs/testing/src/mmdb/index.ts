@@ -1,0 +1,2 @@
+export * from './mmdb-writer';
+export * from './geo-fixtures';
