@@ -24,4 +24,5 @@ module.exports = {
     { ...base, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'], slowTestThreshold: 60 },
   ],
   testTimeout: 120000,
+  globalSetup: '<rootDir>/test/global-setup.js',
 };

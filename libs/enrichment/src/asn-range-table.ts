@@ -16,15 +16,11 @@ const DIGIT_9 = 57;
 /** CSV text or bytes; a file is read as bytes so org names decode without retaining the whole text. */
 export type CsvInput = string | Uint8Array;
 
-interface V4Ranges {
-  readonly starts: Uint32Array;
-  readonly ends: Uint32Array;
-  readonly asns: Uint32Array;
-  readonly orgs: Uint32Array;
-}
-
-/** IPv6 bounds as four big-endian uint32 words per row, row i at [4i, 4i+4). */
-interface V6Ranges {
+/**
+ * Rows sorted by start. IPv4 bounds are one uint32 per row; IPv6 bounds four big-endian uint32
+ * words per row (row i at [4i, 4i+4)). `orgs` index into the table's organization names.
+ */
+interface Ranges {
   readonly starts: Uint32Array;
   readonly ends: Uint32Array;
   readonly asns: Uint32Array;
@@ -61,8 +57,8 @@ export class AsnRangeTable implements AsnSource {
   private readonly scratch = new Uint32Array(4);
 
   private constructor(
-    private readonly v4: V4Ranges,
-    private readonly v6: V6Ranges,
+    private readonly v4: Ranges,
+    private readonly v6: Ranges,
     private readonly orgNames: readonly string[],
     private readonly name: string,
   ) {}
@@ -71,8 +67,8 @@ export class AsnRangeTable implements AsnSource {
   static fromCsv(input: { ipv4?: CsvInput | null; ipv6?: CsvInput | null; name?: string }): AsnRangeTable {
     const orgs = new OrgNames();
     const name = input.name ?? 'asn csv';
-    const v4 = input.ipv4 != null ? parseV4(toBuffer(input.ipv4), `${name} (ipv4)`, orgs) : emptyRanges(4);
-    const v6 = input.ipv6 != null ? parseV6(toBuffer(input.ipv6), `${name} (ipv6)`, orgs) : emptyRanges(6);
+    const v4 = input.ipv4 != null ? parseV4(toBuffer(input.ipv4), `${name} (ipv4)`, orgs) : emptyRanges();
+    const v6 = input.ipv6 != null ? parseV6(toBuffer(input.ipv6), `${name} (ipv6)`, orgs) : emptyRanges();
     return new AsnRangeTable(v4, v6, orgs.names, name);
   }
 
@@ -119,7 +115,7 @@ export function embeddedAsnCsvPaths(): { ipv4Path: string; ipv6Path: string } {
   return { ipv4Path: join(dir, 'asn-ipv4-num.csv'), ipv6Path: join(dir, 'asn-ipv6.csv') };
 }
 
-function findV4(ranges: V4Ranges, address: number): number {
+function findV4(ranges: Ranges, address: number): number {
   const starts = ranges.starts;
   let lo = 0;
   let hi = starts.length - 1;
@@ -147,7 +143,7 @@ function compareRow(table: Uint32Array, row: number, key: Uint32Array): number {
   return 0;
 }
 
-function findV6(ranges: V6Ranges, key: Uint32Array): number {
+function findV6(ranges: Ranges, key: Uint32Array): number {
   let lo = 0;
   let hi = ranges.asns.length - 1;
   let found = -1;
@@ -168,9 +164,8 @@ function toBuffer(input: CsvInput): Buffer {
   return Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
 }
 
-function emptyRanges(family: 4 | 6): V4Ranges {
-  const width = family === 4 ? 1 : 4;
-  return { starts: new Uint32Array(0 * width), ends: new Uint32Array(0), asns: new Uint32Array(0), orgs: new Uint32Array(0) };
+function emptyRanges(): Ranges {
+  return { starts: new Uint32Array(0), ends: new Uint32Array(0), asns: new Uint32Array(0), orgs: new Uint32Array(0) };
 }
 
 function countLines(data: Buffer): number {
@@ -208,10 +203,22 @@ interface Row {
 }
 
 /**
- * Calls `onRow` for each data row, skipping blank and `#` lines. Returns false from `onRow` on the
- * first row to mark it as a header (skipped); later rows must parse or the file is rejected.
+ * A header names its columns: its first field has neither digits nor colons, which every bound
+ * (decimal, dotted or IPv6 text, even `::`) has.
  */
-function scanRows(data: Buffer, source: string, onRow: (row: Row, first: boolean) => boolean): void {
+function isHeader(data: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = data[i];
+    if ((c >= DIGIT_0 && c <= DIGIT_9) || c === 58) return false;
+  }
+  return true;
+}
+
+/**
+ * Calls `onRow` for each data row, skipping blank and `#` lines and a header line. A row `onRow`
+ * refuses (returns false) rejects the file, naming the line.
+ */
+function scanRows(data: Buffer, source: string, onRow: (row: Row) => boolean): void {
   const row: Row = { line: 0, start: 0, comma1: 0, comma2: 0, comma3: 0, end: 0 };
   let first = true;
   let position = 0;
@@ -227,6 +234,11 @@ function scanRows(data: Buffer, source: string, onRow: (row: Row, first: boolean
     const comma1 = data.indexOf(COMMA, start);
     const comma2 = comma1 < 0 ? -1 : data.indexOf(COMMA, comma1 + 1);
     const comma3 = comma2 < 0 ? -1 : data.indexOf(COMMA, comma2 + 1);
+    if (first && isHeader(data, start, comma1 < 0 || comma1 > end ? end : comma1)) {
+      first = false;
+      continue;
+    }
+    first = false;
     if (comma3 < 0 || comma3 >= end) {
       throw new GeoDataError(`${source} line ${row.line}`, 'expected start,end,asn,org');
     }
@@ -235,9 +247,7 @@ function scanRows(data: Buffer, source: string, onRow: (row: Row, first: boolean
     row.comma2 = comma2;
     row.comma3 = comma3;
     row.end = end;
-    const ok = onRow(row, first);
-    if (!ok && !first) throw new GeoDataError(`${source} line ${row.line}`, 'expected start,end,asn,org');
-    first = false;
+    if (!onRow(row)) throw new GeoDataError(`${source} line ${row.line}`, 'expected start,end,asn,org');
   }
 }
 
@@ -255,7 +265,7 @@ function ipv4Field(data: Buffer, from: number, to: number): number {
   return parseIpv4(data.toString('latin1', from, to));
 }
 
-function parseV4(data: Buffer, source: string, orgs: OrgNames): V4Ranges {
+function parseV4(data: Buffer, source: string, orgs: OrgNames): Ranges {
   const capacity = countLines(data);
   const starts = new Uint32Array(capacity);
   const ends = new Uint32Array(capacity);
@@ -296,7 +306,7 @@ function ipv6Field(data: Buffer, from: number, to: number, out: Uint32Array, at:
   return true;
 }
 
-function parseV6(data: Buffer, source: string, orgs: OrgNames): V6Ranges {
+function parseV6(data: Buffer, source: string, orgs: OrgNames): Ranges {
   const capacity = countLines(data);
   const starts = new Uint32Array(capacity * 4);
   const ends = new Uint32Array(capacity * 4);
@@ -328,7 +338,7 @@ function parseV6(data: Buffer, source: string, orgs: OrgNames): V6Ranges {
 }
 
 /** Reorders rows by start (`width` words per bound). Only for hand-made files: the shipped ones are sorted. */
-function sortRanges(ranges: V4Ranges, width: 1 | 4): V4Ranges {
+function sortRanges(ranges: Ranges, width: 1 | 4): Ranges {
   const count = ranges.asns.length;
   const order = Array.from({ length: count }, (_, i) => i);
   order.sort((a, b) => {

@@ -13,6 +13,7 @@ interface EnrichedRowSource {
   src_ip?: unknown;
   dst_ip?: unknown;
   risk_score?: unknown;
+  ingest?: { received_at?: unknown };
 }
 
 export interface ProjectionResult {
@@ -97,7 +98,9 @@ function toRow(record: LogRecord, ingestedMs: string): EnrichedEventEntity | und
   row.eventId = source.event_id;
   row.tenantId = source.tenant_id;
   row.tsMs = String(Math.round(Number(source.ts ?? 0) * 1000));
-  row.ingestedMs = ingestedMs;
+  // Ingest time orders "newest" and drives retention; projection time stands in if it is missing.
+  const receivedAt = typeof source.ingest?.received_at === 'string' ? Date.parse(source.ingest.received_at) : NaN;
+  row.ingestedMs = Number.isFinite(receivedAt) ? String(receivedAt) : ingestedMs;
   row.srcIp = String(source.src_ip ?? '');
   row.dstIp = String(source.dst_ip ?? '');
   row.riskScore = Number.isInteger(source.risk_score) ? (source.risk_score as number) : 0;

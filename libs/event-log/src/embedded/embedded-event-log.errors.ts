@@ -16,7 +16,7 @@ export class EmbeddedEventLogError extends Error {
   constructor(
     readonly code: EmbeddedEventLogErrorCode,
     message: string,
-    readonly cause?: unknown,
+    override readonly cause?: unknown,
   ) {
     super(message);
     this.name = 'EmbeddedEventLogError';

@@ -103,7 +103,7 @@ export class GroupSubscriptionConsumer implements Subscription {
   }
 
   private backoff(delayMs: number): Promise<void> {
-    return new Promise((resolve) => {
+    return new Promise<void>((resolve) => {
       const timer = setTimeout(done, delayMs);
       function done(): void {
         clearTimeout(timer);

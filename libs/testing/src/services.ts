@@ -1,0 +1,21 @@
+/**
+ * The real services the int and e2e tiers run against. `npm test` starts them through infra/
+ * (test/global-setup.ts) and exports their addresses; a test that cannot reach them fails loudly,
+ * it is never skipped.
+ */
+export function kafkaBrokers(): string[] {
+  const brokers = process.env.KAFKA_BROKERS;
+  if (!brokers) throw new Error('KAFKA_BROKERS is not set: start Kafka with infra/kafka/start.sh (npm test does this) and source infra/env.sh');
+  return brokers.split(',').map((broker) => broker.trim());
+}
+
+export function databaseUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is not set: start Postgres with infra/postgres/start.sh (npm test does this) and source infra/env.sh');
+  return url;
+}
+
+/** A name no other test run uses, for topics, groups and schemas. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
