@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 // Usage: node infra/kafka/wait-ready.js [host:port] [timeoutMs]
 // Polls the broker until an admin client can connect and list topics (i.e. the broker
-// really serves clients, not just an open TCP port), then warms up the group and
-// transaction coordinators: on a fresh broker the first FindCoordinator creates
-// __consumer_offsets and the first InitProducerId (idempotent producer) creates
-// __transaction_state; until they are loaded clients get COORDINATOR_NOT_AVAILABLE /
-// COORDINATOR_LOAD_IN_PROGRESS, which kafkajs retries but logs as errors.
+// really serves clients, not just an open TCP port), then warms it up: a group
+// FindCoordinator (creates __consumer_offsets) and an idempotent producer's
+// InitProducerId. On a fresh broker these first answer COORDINATOR_NOT_AVAILABLE /
+// COORDINATOR_LOAD_IN_PROGRESS, which kafkajs retries but logs as errors in the tests.
 // Exit 0 when ready, 1 on deadline. kafkajs comes from the repo's node_modules.
 'use strict';
 

@@ -32,11 +32,11 @@ export class CombinedGeoLookup implements GeoLookup {
 
 /** The lookup when GeoIP is disabled or nothing is configured: every answer is a miss. */
 export class NullGeoLookup implements GeoLookup {
-  city(): GeoInfo | null {
+  city(_ip: string): GeoInfo | null {
     return null;
   }
 
-  asn(): AsnInfo | null {
+  asn(_ip: string): AsnInfo | null {
     return null;
   }
 

@@ -38,3 +38,12 @@ export class GeoDataError extends EnrichmentError {
     super(`${source}: ${reason}`, options);
   }
 }
+
+/** A risk policy definition the evaluator cannot apply. */
+export class InvalidRiskPolicyError extends EnrichmentError {
+  readonly code = 'invalid_risk_policy';
+
+  constructor(readonly policy: string, reason: string) {
+    super(`risk policy ${policy}: ${reason}`);
+  }
+}

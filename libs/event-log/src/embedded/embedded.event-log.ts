@@ -13,7 +13,8 @@ import { syncDirectory } from './atomic-file.writer';
 import { DataDirLock } from './data-dir.lock';
 import { EmbeddedEventLogError } from './embedded-event-log.errors';
 import { GroupOffsetsStore } from './group-offsets.store';
-import { GroupSubscriptionConsumer, type EmbeddedEventLogLogger } from './group-subscription.consumer';
+import type { EmbeddedEventLogLogger } from './embedded-event-log.types';
+import { GroupSubscriptionConsumer } from './group-subscription.consumer';
 import { partitionForKey } from './murmur2.partitioner';
 import { PartitionLog } from './partition-log.store';
 import { encodeFrames } from './record-frame.codec';
@@ -101,16 +102,19 @@ export class EmbeddedEventLog implements EventLog {
   }
 
   async publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+    // Still accepted while closing: handlers finishing their last batch may publish.
     if (this.state === 'closed') throw new EventLogUnavailableError('embedded event log is closed');
     const open = this.topicOrThrow(topic);
-    if (records.length === 0) return;
     const count = open.partitions.length;
     const byPartition: OutgoingRecord[][] = [];
     for (const record of records) (byPartition[this.partitionOf(open, record, count)] ??= []).push(record);
     // Encode everything before queueing anything, so a bad record fails the call without a partial write.
     const timestamp = Date.now();
-    const frames = byPartition.map((partitionRecords) => encodeFrames(partitionRecords, timestamp));
-    await Promise.all(frames.flatMap((buffer, partition) => (buffer ? [open.partitions[partition].append(buffer)] : [])));
+    const appends: [PartitionLog, Buffer][] = [];
+    byPartition.forEach((partitionRecords, partition) => {
+      appends.push([open.partitions[partition], encodeFrames(partitionRecords, timestamp)]);
+    });
+    await Promise.all(appends.map(([partition, frames]) => partition.append(frames)));
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
@@ -118,7 +122,10 @@ export class EmbeddedEventLog implements EventLog {
     const topics = [...new Set(options.topics)];
     const maxBatchRecords = options.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS;
     if (topics.length === 0 || !Number.isInteger(maxBatchRecords) || maxBatchRecords < 1) {
-      throw new EmbeddedEventLogError('invalid_subscription', 'subscribe needs topics and a positive integer maxBatchRecords');
+      throw new EmbeddedEventLogError(
+        'invalid_subscription',
+        'subscribe needs topics and a positive integer maxBatchRecords',
+      );
     }
     if (this.subscriptions.has(options.groupId)) {
       throw new EmbeddedEventLogError(
@@ -239,6 +246,7 @@ export class EmbeddedEventLog implements EventLog {
             fsync: this.settings.fsync,
             segmentBytes: this.settings.segmentBytes,
             onAppended: () => this.notifier.appended(spec.name),
+            logger: this.settings.logger,
           }),
         );
       }
@@ -309,6 +317,9 @@ function resolveSettings(options: EmbeddedEventLogOptions): Required<Omit<Embedd
 
 function validateTopicName(name: string): void {
   if (!TOPIC_NAME.test(name) || name === '.' || name === '..') {
-    throw new EmbeddedEventLogError('invalid_topic', `invalid topic name ${JSON.stringify(name)} (Kafka rules: [a-zA-Z0-9._-], 1..249)`);
+    throw new EmbeddedEventLogError(
+      'invalid_topic',
+      `invalid topic name ${JSON.stringify(name)} (Kafka rules: [a-zA-Z0-9._-], 1..249)`,
+    );
   }
 }

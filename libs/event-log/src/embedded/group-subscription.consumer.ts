@@ -1,5 +1,6 @@
 import type { BatchHandler, LogRecord, Subscription } from '../event-log.port';
 import type { WakeSignal } from './append.notifier';
+import type { EmbeddedEventLogLogger } from './embedded-event-log.types';
 import type { GroupOffsetsStore } from './group-offsets.store';
 import type { PartitionLog } from './partition-log.store';
 
@@ -7,10 +8,6 @@ const INITIAL_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
 /** Bytes read for one batch at most (a single larger record is still delivered alone). */
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
-
-export interface EmbeddedEventLogLogger {
-  warn(message: string): void;
-}
 
 export interface GroupSubscriptionParams {
   readonly groupId: string;

@@ -159,6 +159,7 @@ export class LogSegment {
         if (!isFrameIntact(chunk, p, length, verifyCrc)) break scan;
         this.index(filePosition + p, frameTimestamp(chunk, p));
         p += length;
+        this.bytes = filePosition + p;
       }
       if (p === 0) {
         // The next frame is larger than the scan buffer (it fits in the file, checked above).
@@ -166,7 +167,6 @@ export class LogSegment {
         continue;
       }
       filePosition += p;
-      this.bytes = filePosition;
     }
     return this.bytes;
   }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { EventLogUnavailableError, type LogRecord } from '../event-log.port';
 import { syncDirectory } from './atomic-file.writer';
 import { EmbeddedEventLogError } from './embedded-event-log.errors';
+import type { EmbeddedEventLogLogger } from './embedded-event-log.types';
 import { LogSegment, parseSegmentFileName, segmentFileName } from './log-segment.file';
 import { decodeFrames } from './record-frame.codec';
 
@@ -13,6 +14,7 @@ export interface PartitionLogOptions {
   readonly segmentBytes: number;
   /** Called after records became durable and readable. */
   readonly onAppended: () => void;
+  readonly logger: EmbeddedEventLogLogger;
 }
 
 interface PendingAppend {
@@ -58,16 +60,22 @@ export class PartitionLog {
         if (previous && previous.nextOffset !== baseOffset) {
           throw new EmbeddedEventLogError(
             'log_corrupted',
-            `${topic}-${partition}: segment ${baseOffset} does not follow ${previous.baseOffset} (ends at ${previous.nextOffset})`,
+            `${topic}-${partition}: segment ${baseOffset} does not start where ${previous.baseOffset} ends (${previous.nextOffset})`,
           );
         }
         // Sealed segments were fsynced before the next one was created; only the active one can be torn.
-        const { segment, truncatedBytes } = await LogSegment.open(join(directory, segmentFileName(baseOffset)), baseOffset, {
+        const path = join(directory, segmentFileName(baseOffset));
+        const { segment, truncatedBytes } = await LogSegment.open(path, baseOffset, {
           verifyCrc: last,
           truncateTornTail: last,
         });
         segments.push(segment);
-        if (truncatedBytes > 0 && !last) {
+        if (truncatedBytes > 0 && last) {
+          options.logger.warn(
+            `event log ${topic}-${partition}: truncated a torn tail of ${truncatedBytes} bytes ` +
+              `after offset ${segment.nextOffset}`,
+          );
+        } else if (truncatedBytes > 0) {
           throw new EmbeddedEventLogError(
             'log_corrupted',
             `${topic}-${partition}: sealed segment ${baseOffset} has ${truncatedBytes} unreadable bytes at its end`,

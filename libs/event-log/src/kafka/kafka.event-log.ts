@@ -135,7 +135,7 @@ export class KafkaEventLog implements EventLog {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
         const { topic, partition } = batch;
         for (let start = 0; start < batch.messages.length; start += maxBatch) {
           if (!isRunning() || isStale() || stopping) return;
@@ -156,9 +156,13 @@ export class KafkaEventLog implements EventLog {
               delay = Math.min(delay * 2, RETRY_BACKOFF_MAX_MS);
             }
           }
+          // The handler's work is done: commit it even when close() is under way (close waits for it).
           const last = chunk[chunk.length - 1].offset;
           resolveOffset(last);
-          await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+          // Through the batch's own commit: consumer.commitOffsets() is a no-op once stop() began.
+          await commitOffsetsIfNecessary({
+            topics: [{ topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }],
+          });
           await heartbeat();
         }
       },
