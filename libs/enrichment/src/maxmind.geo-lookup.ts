@@ -18,9 +18,38 @@ interface NamedReader {
   readonly reader: Reader<Response>;
 }
 
-function openReader({ name, buffer }: MmdbBuffer): NamedReader {
+/** Decoded records kept per database by default; see {@link RecordCache}. */
+export const DEFAULT_RECORD_CACHE_SIZE = 10_000;
+
+export interface MaxmindOptions {
+  /** Decoded records to cache per database; 0 disables the cache. */
+  readonly recordCacheSize?: number;
+}
+
+/**
+ * mmdb-lib decodes a record on every lookup unless given a cache keyed by the record's offset.
+ * Many networks share one record (a city, an AS), so a small cache removes most decoding. It is
+ * cleared when full rather than kept LRU: no bookkeeping per hit, and the hot set refills at once.
+ */
+class RecordCache {
+  private readonly entries = new Map<string | number, unknown>();
+
+  constructor(private readonly max: number) {}
+
+  get(key: string | number): unknown {
+    return this.entries.get(key);
+  }
+
+  set(key: string | number, value: unknown): void {
+    if (this.entries.size >= this.max) this.entries.clear();
+    this.entries.set(key, value);
+  }
+}
+
+function openReader({ name, buffer }: MmdbBuffer, options: MaxmindOptions = {}): NamedReader {
+  const cacheSize = options.recordCacheSize ?? DEFAULT_RECORD_CACHE_SIZE;
   try {
-    return { name, reader: new Reader<Response>(buffer) };
+    return { name, reader: new Reader<Response>(buffer, cacheSize > 0 ? { cache: new RecordCache(cacheSize) } : {}) };
   } catch (error) {
     throw new GeoDataError(name, 'not a readable MaxMind DB file', { cause: error });
   }
@@ -58,17 +87,17 @@ export class MaxmindCitySource implements CitySource {
   private readonly names: string;
   private readonly scratch = new Uint32Array(4);
 
-  constructor(databases: readonly MmdbBuffer[]) {
+  constructor(databases: readonly MmdbBuffer[], options: MaxmindOptions = {}) {
     if (databases.length === 0) throw new GeoDataError('maxmind city', 'at least one database is required');
-    const readers = databases.map(openReader);
+    const readers = databases.map((database) => openReader(database, options));
     const v6 = readers.filter((r) => r.reader.metadata.ipVersion === 6);
     this.v4Readers = [...readers.filter((r) => r.reader.metadata.ipVersion === 4), ...v6];
     this.v6Readers = v6;
     this.names = readers.map((r) => r.name).join(', ');
   }
 
-  static async fromFiles(paths: readonly string[]): Promise<MaxmindCitySource> {
-    return new MaxmindCitySource(await Promise.all(paths.map(readMmdb)));
+  static async fromFiles(paths: readonly string[], options: MaxmindOptions = {}): Promise<MaxmindCitySource> {
+    return new MaxmindCitySource(await Promise.all(paths.map(readMmdb)), options);
   }
 
   city(ip: string): GeoInfo | null {
@@ -93,12 +122,12 @@ export class MaxmindAsnSource implements AsnSource {
   private readonly database: NamedReader;
   private readonly scratch = new Uint32Array(4);
 
-  constructor(database: MmdbBuffer) {
-    this.database = openReader(database);
+  constructor(database: MmdbBuffer, options: MaxmindOptions = {}) {
+    this.database = openReader(database, options);
   }
 
-  static async fromFile(path: string): Promise<MaxmindAsnSource> {
-    return new MaxmindAsnSource(await readMmdb(path));
+  static async fromFile(path: string, options: MaxmindOptions = {}): Promise<MaxmindAsnSource> {
+    return new MaxmindAsnSource(await readMmdb(path), options);
   }
 
   asn(ip: string): AsnInfo | null {
@@ -116,19 +145,22 @@ export class MaxmindAsnSource implements AsnSource {
 
 /** A GeoLookup backed by mmdb files: city databases and, optionally, an ASN database. */
 export class MaxmindGeoLookup extends CombinedGeoLookup {
-  constructor(options: { city: readonly MmdbBuffer[]; asn?: MmdbBuffer | null }) {
+  constructor(databases: { city: readonly MmdbBuffer[]; asn?: MmdbBuffer | null }, options: MaxmindOptions = {}) {
     super(
-      options.city.length > 0 ? new MaxmindCitySource(options.city) : null,
-      options.asn ? new MaxmindAsnSource(options.asn) : null,
+      databases.city.length > 0 ? new MaxmindCitySource(databases.city, options) : null,
+      databases.asn ? new MaxmindAsnSource(databases.asn, options) : null,
     );
   }
 
-  static async fromFiles(options: { cityPaths: readonly string[]; asnPath?: string | null }): Promise<MaxmindGeoLookup> {
+  static async fromFiles(
+    paths: { cityPaths: readonly string[]; asnPath?: string | null },
+    options: MaxmindOptions = {},
+  ): Promise<MaxmindGeoLookup> {
     const [city, asn] = await Promise.all([
-      Promise.all(options.cityPaths.map(readMmdb)),
-      options.asnPath ? readMmdb(options.asnPath) : Promise.resolve(null),
+      Promise.all(paths.cityPaths.map(readMmdb)),
+      paths.asnPath ? readMmdb(paths.asnPath) : Promise.resolve(null),
     ]);
-    return new MaxmindGeoLookup({ city, asn });
+    return new MaxmindGeoLookup({ city, asn }, options);
   }
 }
 

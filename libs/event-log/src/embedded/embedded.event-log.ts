@@ -20,6 +20,9 @@ import { PartitionLog } from './partition-log.store';
 import { encodeFrames } from './record-frame.codec';
 import { TopicCatalogStore, type StoredTopic } from './topic-catalog.store';
 
+export { EmbeddedEventLogError, type EmbeddedEventLogErrorCode } from './embedded-event-log.errors';
+export type { EmbeddedEventLogLogger } from './embedded-event-log.types';
+
 export interface EmbeddedEventLogOptions {
   /** Directory holding `topics.json`, `groups/` and `logs/<topic>/<partition>/<baseOffset>.log`. */
   readonly dataDir: string;

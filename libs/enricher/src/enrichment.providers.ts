@@ -1,0 +1,66 @@
+import * as fs from 'node:fs/promises';
+import { Logger, Provider } from '@nestjs/common';
+import {
+  AsnRangeTable,
+  AsnSource,
+  CombinedGeoLookup,
+  embeddedAsnCsvPaths,
+  embeddedDbipCityPaths,
+  EnrichDependencies,
+  GeoLookup,
+  MaxmindAsnSource,
+  MaxmindCitySource,
+  ORIGINAL_LIVE_POLICY,
+  parseThreatCsv,
+  ThreatIntelIndex,
+} from '@telemetry/enrichment';
+import { AppConfig, RUNTIME_CONFIG } from '@telemetry/runtime';
+
+export const ENRICH_DEPENDENCIES = Symbol('ENRICH_DEPENDENCIES');
+
+const logger = new Logger('enrichment');
+
+/**
+ * GeoIP/ASN: GEOIP_DB_CITY / GEOIP_DB_ASN point at MaxMind files in production; without them the
+ * embedded defaults that ship with the dependencies are used (DB-IP Lite city mmdb, and the
+ * ip-location-db ASN ranges, both CC BY 4.0).
+ */
+export async function loadGeoLookup(config: AppConfig): Promise<GeoLookup> {
+  const cityPaths = config.enrichment.geoipCity ? [config.enrichment.geoipCity] : embeddedDbipCityPaths();
+  const city = new MaxmindCitySource(await Promise.all(cityPaths.map(async (path) => ({ name: path, buffer: await fs.readFile(path) }))));
+  let asn: AsnSource;
+  if (config.enrichment.geoipAsn) {
+    asn = new MaxmindAsnSource({ name: config.enrichment.geoipAsn, buffer: await fs.readFile(config.enrichment.geoipAsn) });
+  } else {
+    asn = await AsnRangeTable.fromFiles(embeddedAsnCsvPaths());
+  }
+  const lookup = new CombinedGeoLookup(city, asn);
+  const described = lookup.describe();
+  logger.log(`GeoIP city: ${described.city}; ASN: ${described.asn}`);
+  return lookup;
+}
+
+/** Threat intel from THREATLIST_CSV (`ip_or_cidr,category,confidence`); bad lines are reported, not fatal. */
+export async function loadThreatIntel(config: AppConfig): Promise<ThreatIntelIndex> {
+  const file = config.enrichment.threatlistCsv;
+  if (!file) {
+    logger.log('threat intel: no THREATLIST_CSV configured, no indicators loaded');
+    return new ThreatIntelIndex([]);
+  }
+  const { indicators, errors } = parseThreatCsv(await fs.readFile(file, 'utf8'), file.split('/').pop() ?? file);
+  for (const error of errors.slice(0, 20)) logger.warn(`${file}:${error.line}: ${error.message}`);
+  if (errors.length > 20) logger.warn(`${file}: ${errors.length - 20} more invalid lines`);
+  logger.log(`threat intel: ${indicators.length} indicators from ${file}`);
+  return new ThreatIntelIndex(indicators);
+}
+
+export const enrichmentProviders: Provider[] = [
+  {
+    provide: ENRICH_DEPENDENCIES,
+    inject: [RUNTIME_CONFIG],
+    useFactory: async (config: AppConfig): Promise<EnrichDependencies> => {
+      const [geo, threatIntel] = await Promise.all([loadGeoLookup(config), loadThreatIntel(config)]);
+      return { geo, threatIntel, policy: ORIGINAL_LIVE_POLICY };
+    },
+  },
+];
