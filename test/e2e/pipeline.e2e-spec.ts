@@ -28,9 +28,10 @@ describe.each(['embedded', 'kafka'] as const)('ingest → enrich → project →
   });
 
   it('enriches the Zeek and NetFlow samples and serves them newest first, with a threat-intel hit scored up', async () => {
-    const zeek = fs.readFileSync(path.join(SAMPLES, 'zeek_conn.json'));
-    const zeekSmall = fs.readFileSync(path.join(SAMPLES, 'zeek_conn_small.json'));
-    const flows = fs.readFileSync(path.join(SAMPLES, 'flows_v1.json'));
+    // The sample files exactly as a user would post them with curl --data @file.
+    const zeek = fs.readFileSync(path.join(SAMPLES, 'zeek_conn.json'), 'utf8');
+    const zeekSmall = fs.readFileSync(path.join(SAMPLES, 'zeek_conn_small.json'), 'utf8');
+    const flows = fs.readFileSync(path.join(SAMPLES, 'flows_v1.json'), 'utf8');
 
     const zeekResponse = await request(product.server).post('/v1/ingest/zeek').set(auth).set('Content-Type', 'application/json').send(zeek).expect(202);
     expect(zeekResponse.body).toMatchObject({ status: 'accepted', accepted: 3, rejected: 0, total: 3, collector_id: 'zeek-sensor-1' });

@@ -10,6 +10,7 @@ const CARRIAGE_RETURN = 13;
 const COMMA = 44;
 const QUOTE = 34;
 const HASH = 35;
+const COLON = 58;
 const DIGIT_0 = 48;
 const DIGIT_9 = 57;
 
@@ -209,7 +210,7 @@ interface Row {
 function isHeader(data: Buffer, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
     const c = data[i];
-    if ((c >= DIGIT_0 && c <= DIGIT_9) || c === 58) return false;
+    if ((c >= DIGIT_0 && c <= DIGIT_9) || c === COLON) return false;
   }
   return true;
 }

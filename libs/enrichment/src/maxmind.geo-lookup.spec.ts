@@ -31,6 +31,16 @@ describe('MaxmindGeoLookup on GeoLite2-shaped fixtures', () => {
     expect(geo.asn(ip)).toBeNull();
   });
 
+  it('answers the same with the record cache disabled', () => {
+    const uncached = new MaxmindGeoLookup(
+      { city: [{ name: 'c', buffer: buildCityDb([...defaultCityFixture]) }], asn: { name: 'a', buffer: buildAsnDb([...defaultAsnFixture]) } },
+      { recordCacheSize: 0 },
+    );
+    for (const ip of ['8.8.8.8', '8.8.8.9', '1.1.1.1', '2001:4860::1', '9.9.9.9']) {
+      expect([uncached.city(ip), uncached.asn(ip)]).toEqual([geo.city(ip), geo.asn(ip)]);
+    }
+  });
+
   it('describes its databases', () => {
     expect(geo.describe()).toEqual({ city: 'GeoLite2-City.mmdb', asn: 'GeoLite2-ASN.mmdb' });
   });

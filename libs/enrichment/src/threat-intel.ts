@@ -57,7 +57,7 @@ export class ThreatIntelIndex implements ThreatIntelMatcher {
       throw new InvalidIndicatorError(indicator.indicator, `confidence must be 0-100, got ${String(indicator.confidence)}`);
     }
     this.trie.remove(network.text, (e) => e.indicator.source === indicator.source);
-    this.trie.insert(network.text, { indicator: { ...indicator }, network: network.text });
+    this.trie.insert(network.text, { indicator: { ...indicator, indicator: indicator.indicator.trim() }, network: network.text });
     return network.text;
   }
 
