@@ -2,11 +2,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
 import { loadAllInOneConfig } from '../../apps/all-in-one/src/all-in-one.config';
 import { AllInOneModule } from '../../apps/all-in-one/src/all-in-one.module';
 import { createHttpApp } from '@telemetry/runtime';
-import { buildAsnDb, buildCityDb, databaseUrl, defaultAsnFixture, defaultCityFixture, kafkaBrokers, uniqueName } from '@telemetry/testing';
+import { buildAsnDb, buildCityDb, defaultAsnFixture, defaultCityFixture, freshDatabase, kafkaBrokers, uniqueName } from '@telemetry/testing';
 
 export const SAMPLES = path.resolve(__dirname, '../../samples');
 export const TEST_KEY = 'e2e-test-key-0001';
@@ -28,21 +27,6 @@ export function writeGeoFixtures(dir: string): { city: string; asn: string } {
   return { city, asn };
 }
 
-/** A fresh Postgres database per run, so projections start empty. */
-export async function freshDatabase(): Promise<string> {
-  const admin = new URL(databaseUrl());
-  const name = uniqueName('e2e').replace(/-/g, '_');
-  const client = new Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
-  admin.pathname = `/${name}`;
-  return admin.toString();
-}
-
 /**
  * Starts the all-in-one product in-process on an ephemeral port, in the embedded mode or against
  * real Kafka + Postgres. Each run gets its own tenant (the default tenant of its key), so runs on a
@@ -62,11 +46,12 @@ export async function startProduct(mode: 'embedded' | 'kafka', extraEnv: Record<
     GEOIP_DB_ASN: geo.asn,
     THREATLIST_CSV: path.join(SAMPLES, 'threatlist.csv'),
     TOPIC_PARTITIONS: '3',
+    LOG_LEVEL: 'warn',
     ...extraEnv,
   };
   if (mode === 'kafka') {
     env.KAFKA_BROKERS = kafkaBrokers().join(',');
-    env.DATABASE_URL = await freshDatabase();
+    env.DATABASE_URL = await freshDatabase('e2e');
   }
   const config = loadAllInOneConfig(env);
   const app = await createHttpApp(AllInOneModule.forConfig(config), config);

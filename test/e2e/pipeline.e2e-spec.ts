@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import request from 'supertest';
-import type { EnrichedFlow } from '@telemetry/contracts';
-import { waitFor } from '@telemetry/testing';
+import { HEADERS, TOPICS, type EnrichedFlow } from '@telemetry/contracts';
+import { EVENT_LOG, type EventLog, type LogRecord } from '@telemetry/event-log';
+import { uniqueName, waitFor } from '@telemetry/testing';
 import { RunningProduct, SAMPLES, startProduct, TEST_KEY } from './all-in-one.harness';
 
 const auth = { Authorization: `Bearer ${TEST_KEY}` };
@@ -112,5 +113,55 @@ describe.each(['embedded', 'kafka'] as const)('ingest → enrich → project →
     expect(version.body).toMatchObject({ api_version: 'v1', event_log: mode, database: mode === 'kafka' ? 'postgres' : 'embedded' });
     const openapi = await request(product.server).get('/openapi.json').expect(200);
     expect(Object.keys(openapi.body.paths)).toEqual(expect.arrayContaining(['/v1/ingest/zeek', '/v1/download/json']));
+  });
+});
+
+describe.each(['embedded', 'kafka'] as const)('direct producers on the ingress topics (%s mode)', (mode) => {
+  let product: RunningProduct;
+
+  beforeAll(async () => {
+    product = await startProduct(mode);
+  });
+
+  afterAll(async () => {
+    await product?.close();
+  });
+
+  it('enriches what a Kafka producer writes and dead-letters what cannot be decoded, with the reason', async () => {
+    const log = product.app.get<EventLog>(EVENT_LOG);
+    const marker = uniqueName('marker');
+    const headers = { [HEADERS.tenantId]: product.tenant };
+    await log.publish(TOPICS.ingestZeekConn, [
+      { key: 'sensor-9', value: JSON.stringify({ ts: 1732289000.5, uid: marker, 'id.orig_h': '10.0.0.9', 'id.orig_p': 40000, 'id.resp_h': '8.8.8.8', 'id.resp_p': 53, proto: 'udp' }), headers },
+      { key: 'sensor-9', value: `{"uid": "${marker}", broken`, headers },
+    ]);
+
+    const enriched = await waitFor(
+      async () => (await download(product)).find((record) => record.zeek?.uid === marker),
+      { timeoutMs: 60_000, description: 'the directly produced record enriched and downloadable' },
+    );
+    expect(enriched).toMatchObject({ tenant_id: product.tenant, dst_ip: '8.8.8.8', collector_id: 'default' });
+
+    const letters: LogRecord[] = [];
+    const subscription = await log.subscribe({
+      groupId: uniqueName('dlq-reader'),
+      topics: [TOPICS.ingestDeadLetter],
+      fromBeginning: true,
+      handler: async (batch) => {
+        letters.push(...batch.records.filter((record) => record.value.toString().includes(marker)));
+      },
+    });
+    try {
+      const letter = await waitFor(() => letters[0], { timeoutMs: 60_000, description: 'the undecodable record in the dead-letter topic' });
+      expect(letter.headers).toMatchObject({
+        [HEADERS.dlqCode]: 'invalid_json',
+        [HEADERS.dlqOriginalTopic]: TOPICS.ingestZeekConn,
+        [HEADERS.tenantId]: product.tenant,
+      });
+      expect(letter.headers[HEADERS.dlqReason]).toMatch(/not JSON/);
+      expect(letter.headers[HEADERS.dlqOriginalOffset]).toMatch(/^\d+$/);
+    } finally {
+      await subscription.close();
+    }
   });
 });

@@ -20,7 +20,11 @@ export interface AppConfig {
     readonly threatlistCsv?: string;
   };
   readonly version: { readonly version: string; readonly gitSha: string };
+  /** Nest log levels to print, from LOG_LEVEL (error, warn, log, debug, verbose). */
+  readonly logLevels: Array<'error' | 'warn' | 'log' | 'debug' | 'verbose'>;
 }
+
+const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
 
 /** The key `npm start` uses when none is configured (the original's documented TEST_KEY), embedded mode only. */
 export const EMBEDDED_DEFAULT_KEY = 'TEST_KEY';
@@ -42,6 +46,9 @@ export function readAppConfig(reader: ConfigReader, appName: string, roles: read
   for (const key of keys) {
     if (key.length < 6) reader.problem(`API keys must be at least 6 characters (one in API_KEY/TELEMETRY_SEED_KEYS is ${key.length})`);
   }
+  const logLevel = reader.string('LOG_LEVEL', 'log').toLowerCase();
+  const levelIndex = LOG_LEVELS.indexOf(logLevel as (typeof LOG_LEVELS)[number]);
+  if (levelIndex === -1) reader.problem(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   const config: AppConfig = {
     appName,
     roles,
@@ -60,6 +67,7 @@ export function readAppConfig(reader: ConfigReader, appName: string, roles: read
       version: reader.string('TELEMETRY_VERSION', process.env.npm_package_version ?? '0.1.0'),
       gitSha: reader.string('GIT_SHA', 'unknown'),
     },
+    logLevels: LOG_LEVELS.slice(0, levelIndex === -1 ? 3 : levelIndex + 1),
   };
   reader.done();
   return config;

@@ -9,7 +9,7 @@ import { AppConfig } from './app.config';
  * JSON Lines), so Express's JSON parser only runs on the other routes.
  */
 export async function createHttpApp(module: Type<unknown> | DynamicModule, config: AppConfig, options: { listen?: boolean } = {}): Promise<INestApplication> {
-  const app = await NestFactory.create(module, { bodyParser: false, logger: ['error', 'warn', 'log'] });
+  const app = await NestFactory.create(module, { bodyParser: false, logger: config.logLevels });
   const json = express.json({ limit: '1mb' });
   app.use((request: express.Request, response: express.Response, next: express.NextFunction) => {
     if (request.path.startsWith('/v1/ingest')) return next();

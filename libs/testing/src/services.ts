@@ -19,3 +19,20 @@ export function databaseUrl(): string {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/** Creates an empty Postgres database for one test run and returns its URL. */
+export async function freshDatabase(prefix = 'test'): Promise<string> {
+  // Loaded lazily so unit tests that never touch Postgres do not load the driver.
+  const { Client } = await import('pg');
+  const url = new URL(databaseUrl());
+  const name = uniqueName(prefix).replace(/-/g, '_');
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  url.pathname = `/${name}`;
+  return url.toString();
+}
