@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { INGRESS_TOPICS, TOPICS } from '@telemetry/contracts';
+import { HEADERS, INGRESS_TOPICS, TOPICS } from '@telemetry/contracts';
 import { EnrichDependencies } from '@telemetry/enrichment';
 import { EVENT_LOG, EventLog, RecordBatch, Subscription } from '@telemetry/event-log';
-import { CLOCK, MetricsService } from '@telemetry/runtime';
+import { CLOCK, inSpan, MetricsService, SpanKind } from '@telemetry/runtime';
 import { ENRICH_DEPENDENCIES } from './enrichment.providers';
 import { processIngressBatch } from './ingress-batch.processor';
 
@@ -36,7 +36,19 @@ export class IngressConsumer implements OnApplicationBootstrap, OnModuleDestroy 
     this.logger.log(`consuming ${INGRESS_TOPICS.join(', ')} as ${ENRICHER_GROUP}`);
   }
 
-  async handle(batch: RecordBatch): Promise<void> {
+  handle(batch: RecordBatch): Promise<void> {
+    return inSpan(
+      'enrich batch',
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: { 'messaging.destination.name': batch.topic, 'messaging.kafka.partition': batch.partition, 'messaging.batch.message_count': batch.records.length },
+        links: tracedRecords(batch),
+      },
+      () => this.process(batch),
+    );
+  }
+
+  private async process(batch: RecordBatch): Promise<void> {
     const stopTimer = this.metrics.enricherBatchSeconds.startTimer();
     const { enriched, deadLetters, flows } = processIngressBatch(batch, this.deps, this.clock());
     await Promise.all([
@@ -57,4 +69,15 @@ export class IngressConsumer implements OnApplicationBootstrap, OnModuleDestroy 
   async onModuleDestroy(): Promise<void> {
     await this.subscription?.close();
   }
+}
+
+/** Span links to the traces of the batch's records (capped: a batch span is not a per-record span). */
+function tracedRecords(batch: RecordBatch): Array<{ traceparent: string }> {
+  const links: Array<{ traceparent: string }> = [];
+  for (const record of batch.records) {
+    const traceparent = record.headers[HEADERS.traceparent];
+    if (traceparent) links.push({ traceparent });
+    if (links.length >= 32) break;
+  }
+  return links;
 }

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nes
 import type { Request, Response } from 'express';
 import { AuthenticatedRequest, RequireScope } from '@telemetry/auth';
 import { IngressFormat } from '@telemetry/contracts';
-import { MetricsService } from '@telemetry/runtime';
+import { extractContext, inSpan, MetricsService, SpanKind, traceparentOf } from '@telemetry/runtime';
 import { readBody } from './body-reader';
 import { parseBatch } from './batch-parser';
 import { IngestError } from './ingest-error';
@@ -91,7 +91,22 @@ export class IngestHttpController {
     return this.handle('netflow', request, response, 'flows.v1', true);
   }
 
-  private async handle(endpoint: string, request: Request, response: Response, format: IngressFormat, formatFixed: boolean): Promise<void> {
+  private handle(endpoint: string, request: Request, response: Response, format: IngressFormat, formatFixed: boolean): Promise<void> {
+    return inSpan(
+      `POST ${request.path}`,
+      { kind: SpanKind.SERVER, parent: extractContext(request.headers), attributes: { 'http.route': request.path, 'telemetry.endpoint': endpoint } },
+      (span) => this.accept(endpoint, request, response, format, formatFixed, traceparentOf(span)),
+    );
+  }
+
+  private async accept(
+    endpoint: string,
+    request: Request,
+    response: Response,
+    format: IngressFormat,
+    formatFixed: boolean,
+    traceparent: string | undefined,
+  ): Promise<void> {
     const receivedAt = new Date();
     try {
       const body = await readBody(
@@ -113,7 +128,8 @@ export class IngestHttpController {
         collectorId: batch.collectorId ?? (typeof collectorHeader === 'string' && collectorHeader ? collectorHeader : undefined),
         format: batch.format,
         records: batch.records,
-        traceparent: typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined,
+        // This request's span when tracing is on, else the caller's own trace context, travels on with each record.
+        traceparent: traceparent ?? (typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined),
         receivedAt,
       });
       const status = statusOf(result);

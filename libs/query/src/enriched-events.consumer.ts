@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { TOPICS } from '@telemetry/contracts';
 import { EVENT_LOG, EventLog, RecordBatch, Subscription } from '@telemetry/event-log';
 import { ENRICHED_EVENTS_PROJECTION, EnrichedEventsProjection, SqlStore } from '@telemetry/persistence';
-import { AppConfig, MetricsService, RUNTIME_CONFIG, SQL_STORE } from '@telemetry/runtime';
+import { AppConfig, inSpan, MetricsService, RUNTIME_CONFIG, SpanKind, SQL_STORE } from '@telemetry/runtime';
 
 export const PROJECTION_GROUP = 'telemetry-query-projections';
 const RETENTION_INTERVAL_MS = 10 * 60 * 1000;
@@ -40,7 +40,11 @@ export class EnrichedEventsConsumer implements OnApplicationBootstrap, OnModuleD
   }
 
   async handle(batch: RecordBatch): Promise<void> {
-    const result = await this.projection.apply(batch.topic, batch.partition, batch.records);
+    const result = await inSpan(
+      'project enriched batch',
+      { kind: SpanKind.CONSUMER, attributes: { 'messaging.destination.name': batch.topic, 'messaging.batch.message_count': batch.records.length } },
+      () => this.projection.apply(batch.topic, batch.partition, batch.records),
+    );
     this.metrics.projectedRecords.inc({ projection: ENRICHED_EVENTS_PROJECTION, outcome: 'applied' }, result.applied);
     this.metrics.projectedRecords.inc({ projection: ENRICHED_EVENTS_PROJECTION, outcome: 'skipped' }, result.skipped);
   }

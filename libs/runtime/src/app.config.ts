@@ -22,6 +22,8 @@ export interface AppConfig {
   readonly version: { readonly version: string; readonly gitSha: string };
   /** Nest log levels to print, from LOG_LEVEL (error, warn, log, debug, verbose). */
   readonly logLevels: Array<'error' | 'warn' | 'log' | 'debug' | 'verbose'>;
+  /** OTLP/HTTP URL traces are exported to; unset keeps tracing off (the API is then a no-op). */
+  readonly otlpTracesUrl?: string;
 }
 
 const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
@@ -68,7 +70,16 @@ export function readAppConfig(reader: ConfigReader, appName: string, roles: read
       gitSha: reader.string('GIT_SHA', 'unknown'),
     },
     logLevels: LOG_LEVELS.slice(0, levelIndex === -1 ? 3 : levelIndex + 1),
+    otlpTracesUrl: otlpTracesUrl(reader),
   };
   reader.done();
   return config;
+}
+
+/** The standard OTLP variables: the traces endpoint as given, or the base endpoint + /v1/traces. */
+function otlpTracesUrl(reader: ConfigReader): string | undefined {
+  const traces = reader.url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', ['http', 'https']);
+  if (traces) return traces;
+  const base = reader.url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http', 'https']);
+  return base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
 }

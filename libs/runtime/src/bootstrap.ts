@@ -3,13 +3,23 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import * as express from 'express';
 import { AppConfig } from './app.config';
+import { startTracing } from './tracing';
 
 /**
  * Creates and starts an HTTP app. Ingest routes read their raw body themselves (limits, gzip,
  * JSON Lines), so Express's JSON parser only runs on the other routes.
  */
 export async function createHttpApp(module: Type<unknown> | DynamicModule, config: AppConfig, options: { listen?: boolean } = {}): Promise<INestApplication> {
+  const tracing = startTracing(config.appName, config.otlpTracesUrl);
   const app = await NestFactory.create(module, { bodyParser: false, logger: config.logLevels });
+  if (tracing) {
+    // Flush the last spans after the app has stopped its consumers.
+    const close = app.close.bind(app);
+    app.close = async () => {
+      await close();
+      await tracing.shutdown();
+    };
+  }
   const json = express.json({ limit: '1mb' });
   app.use((request: express.Request, response: express.Response, next: express.NextFunction) => {
     if (request.path.startsWith('/v1/ingest')) return next();
