@@ -1,0 +1,74 @@
+import { Readable } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { readBody } from './body-reader';
+import { IngestError } from './ingest-error';
+
+const limits = { maxBodyBytes: 1024, maxInflatedBytes: 4096, maxRecords: 10 };
+
+function streamOf(...chunks: Buffer[]): Readable {
+  return Readable.from(chunks);
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<IngestError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof IngestError) return error;
+    throw error;
+  }
+  throw new Error('expected an IngestError');
+}
+
+describe('readBody', () => {
+  it('returns a plain body as sent', async () => {
+    const body = Buffer.from('[{"a":1}]');
+    await expect(readBody(streamOf(body), {}, limits)).resolves.toEqual(body);
+  });
+
+  it('inflates gzip named by Content-Encoding', async () => {
+    const body = Buffer.from('[{"a":1}]');
+    await expect(readBody(streamOf(zlib.gzipSync(body)), { contentEncoding: 'gzip' }, limits)).resolves.toEqual(body);
+  });
+
+  it('inflates gzip recognised by its magic bytes when no Content-Encoding is sent', async () => {
+    const body = Buffer.from('{"a":1}\n{"a":2}\n');
+    await expect(readBody(streamOf(zlib.gzipSync(body)), {}, limits)).resolves.toEqual(body);
+  });
+
+  it('refuses a declared Content-Length over the limit before reading', async () => {
+    const error = await errorOf(readBody(streamOf(Buffer.alloc(10)), { contentLength: '5000' }, limits));
+    expect(error).toMatchObject({ code: 'batch_too_large', status: 413 });
+    expect(error.details).toMatchObject({ limit_bytes: 1024, actual_bytes: 5000 });
+  });
+
+  it('refuses a chunked body (no Content-Length) as soon as it passes the limit', async () => {
+    const chunks = Array.from({ length: 10 }, () => Buffer.alloc(200, 0x20));
+    const error = await errorOf(readBody(streamOf(...chunks), {}, limits));
+    expect(error.code).toBe('batch_too_large');
+    expect(error.details).toMatchObject({ limit_bytes: 1024, actual_is_lower_bound: true });
+  });
+
+  it('stops a gzip bomb at the inflated cap instead of inflating it all', async () => {
+    const bomb = zlib.gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20));
+    expect(bomb.length).toBeLessThan(limits.maxBodyBytes * 100);
+    const error = await errorOf(readBody(streamOf(bomb), { contentEncoding: 'gzip' }, { ...limits, maxBodyBytes: bomb.length + 1 }));
+    expect(error).toMatchObject({ code: 'batch_too_large' });
+    expect(error.details).toMatchObject({ limit_bytes: 4096, measured: 'inflated' });
+  });
+
+  it('refuses a body that claims gzip but is not', async () => {
+    const error = await errorOf(readBody(streamOf(Buffer.from('[{"a":1}]')), { contentEncoding: 'gzip' }, limits));
+    expect(error).toMatchObject({ code: 'decompress_failed', status: 400 });
+  });
+
+  it('refuses truncated gzip', async () => {
+    const gz = zlib.gzipSync(Buffer.from('[{"a":1},{"b":2}]'));
+    const error = await errorOf(readBody(streamOf(gz.subarray(0, gz.length - 6)), {}, limits));
+    expect(error.code).toBe('decompress_failed');
+  });
+
+  it('refuses an unsupported Content-Encoding with 415', async () => {
+    const error = await errorOf(readBody(streamOf(Buffer.from('x')), { contentEncoding: 'br' }, limits));
+    expect(error).toMatchObject({ code: 'unsupported_media_type', status: 415 });
+  });
+});
