@@ -1,3 +1,4 @@
 export * from './wait-for';
 export * from './mmdb';
 export * from './services';
+export * from './typescript-process';
