@@ -63,6 +63,7 @@ describe('the apps as separate processes', () => {
       KAFKA_BROKERS: kafkaBrokers().join(','),
       DATABASE_URL: await freshDatabase('processes'),
       DEFAULT_TENANT: uniqueName('tenant'),
+      KAFKA_GROUP_PREFIX: uniqueName('processes'),
       GEOIP_DB_CITY: geo.city,
       GEOIP_DB_ASN: geo.asn,
       THREATLIST_CSV: path.join(SAMPLES, 'threatlist.csv'),

@@ -16,6 +16,8 @@ export interface RuntimeConfig {
   readonly eventLog: EventLogConfig;
   readonly database: DatabaseConfig;
   readonly retentionDays: number;
+  /** Prefix of the consumer-group ids (`<prefix>-enricher`, …): separate deployments on one cluster use their own. */
+  readonly groupPrefix: string;
 }
 
 /** The part of the configuration every app shares. Variable names are the original product's. */
@@ -33,7 +35,9 @@ export function readRuntimeConfig(reader: ConfigReader, clientId: string): Runti
     databaseUrl && !databaseUrl.startsWith('sqlite')
       ? { kind: 'postgres', url: databaseUrl }
       : { kind: 'embedded', file: databaseUrl ? databaseUrl.replace(/^sqlite:(\/\/)?/, '') : path.join(dataDir, 'telemetry.sqlite') };
-  return { dataDir, eventLog, database, retentionDays };
+  const groupPrefix = reader.string('KAFKA_GROUP_PREFIX', 'telemetry');
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(groupPrefix)) reader.problem(`KAFKA_GROUP_PREFIX may hold letters, digits, ".", "_" and "-" (at most 100), got "${groupPrefix}"`);
+  return { dataDir, eventLog, database, retentionDays, groupPrefix };
 }
 
 export function readEnvironment(env: Environment = process.env): ConfigReader {

@@ -2,11 +2,14 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { HEADERS, INGRESS_TOPICS, TOPICS } from '@telemetry/contracts';
 import { EnrichDependencies } from '@telemetry/enrichment';
 import { EVENT_LOG, EventLog, RecordBatch, Subscription } from '@telemetry/event-log';
-import { CLOCK, inSpan, MetricsService, SpanKind } from '@telemetry/runtime';
+import { AppConfig, CLOCK, inSpan, MetricsService, RUNTIME_CONFIG, SpanKind } from '@telemetry/runtime';
 import { ENRICH_DEPENDENCIES } from './enrichment.providers';
 import { processIngressBatch } from './ingress-batch.processor';
 
-export const ENRICHER_GROUP = 'telemetry-enricher';
+export const enricherGroupId = (prefix: string): string => `${prefix}-enricher`;
+/** The enricher's group with the default KAFKA_GROUP_PREFIX. */
+export const ENRICHER_GROUP = enricherGroupId('telemetry');
+
 
 /**
  * The enricher's adapter, a checklist: decode → validate → core → produce → commit after the ack →
@@ -22,18 +25,20 @@ export class IngressConsumer implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(EVENT_LOG) private readonly log: EventLog,
     @Inject(ENRICH_DEPENDENCIES) private readonly deps: EnrichDependencies,
     @Inject(CLOCK) private readonly clock: () => Date,
+    @Inject(RUNTIME_CONFIG) private readonly config: AppConfig,
     private readonly metrics: MetricsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    const groupId = enricherGroupId(this.config.runtime.groupPrefix);
     this.subscription = await this.log.subscribe({
-      groupId: ENRICHER_GROUP,
+      groupId,
       topics: INGRESS_TOPICS,
       fromBeginning: true,
       maxBatchRecords: 5_000,
       handler: (batch) => this.handle(batch),
     });
-    this.logger.log(`consuming ${INGRESS_TOPICS.join(', ')} as ${ENRICHER_GROUP}`);
+    this.logger.log(`consuming ${INGRESS_TOPICS.join(', ')} as ${groupId}`);
   }
 
   handle(batch: RecordBatch): Promise<void> {

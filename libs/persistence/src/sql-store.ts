@@ -74,8 +74,9 @@ export class SqlStore {
   private persist(): Promise<void> {
     if (!this.snapshotFile) return Promise.resolve();
     const file = this.snapshotFile;
-    // Snapshots are serialized so an older one never overwrites a newer one.
-    this.persistChain = this.persistChain.then(() => {
+    // Snapshots are serialized so an older one never overwrites a newer one. Each one starts after
+    // the previous settled, failed or not: one failed write must not fail every later transaction.
+    const snapshot = this.persistChain.catch(() => undefined).then(() => {
       const driver = this.dataSource.driver as unknown as { export(): Uint8Array };
       const bytes = driver.export();
       const temporary = `${file}.tmp`;
@@ -88,7 +89,8 @@ export class SqlStore {
       }
       fs.renameSync(temporary, file);
     });
-    return this.persistChain;
+    this.persistChain = snapshot;
+    return snapshot;
   }
 
   async close(): Promise<void> {

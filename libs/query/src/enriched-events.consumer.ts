@@ -4,7 +4,9 @@ import { EVENT_LOG, EventLog, RecordBatch, Subscription } from '@telemetry/event
 import { ENRICHED_EVENTS_PROJECTION, EnrichedEventsProjection, SqlStore } from '@telemetry/persistence';
 import { AppConfig, inSpan, MetricsService, RUNTIME_CONFIG, SpanKind, SQL_STORE } from '@telemetry/runtime';
 
-export const PROJECTION_GROUP = 'telemetry-query-projections';
+export const projectionGroupId = (prefix: string): string => `${prefix}-query-projections`;
+/** The projection's group with the default KAFKA_GROUP_PREFIX. */
+export const PROJECTION_GROUP = projectionGroupId('telemetry');
 const RETENTION_INTERVAL_MS = 10 * 60 * 1000;
 
 /**
@@ -29,7 +31,7 @@ export class EnrichedEventsConsumer implements OnApplicationBootstrap, OnModuleD
 
   async onApplicationBootstrap(): Promise<void> {
     this.subscription = await this.log.subscribe({
-      groupId: PROJECTION_GROUP,
+      groupId: projectionGroupId(this.config.runtime.groupPrefix),
       topics: [TOPICS.enriched],
       fromBeginning: true,
       maxBatchRecords: 2_000,

@@ -27,8 +27,8 @@ export interface DatasetBatch {
   /** The REST path the batch is posted to. */
   readonly path: '/v1/ingest/zeek' | '/v1/ingest/netflow';
   readonly collectorId: string;
-  readonly records: ReadonlyArray<Record<string, unknown>>;
-  /** The envelope `{collector_id, format, records}` as JSON text. */
+  readonly recordCount: number;
+  /** The envelope `{collector_id, format, records}` as JSON text (off the JS heap, like the gzip body). */
   readonly json: Buffer;
   readonly gzip: Buffer;
 }
@@ -61,7 +61,7 @@ class TrafficShape {
   readonly threatHosts: string[] = [];
   readonly threatNetworks: string[] = ['185.220.101'];
 
-  constructor(private readonly random: () => number) {
+  constructor(readonly random: () => number) {
     // A small list: one exact C2 host from the samples, a /24 of Tor exits, and 48 more hosts.
     this.threatHosts.push('45.155.205.233');
     while (this.threatHosts.length < 49) this.threatHosts.push(this.publicV4());
@@ -193,6 +193,11 @@ function flowRecord(shape: TrafficShape, ts: number, src: string, dst: string): 
 export const MAX_BATCH_RECORDS = 10_000;
 export const MAX_INFLATED_BYTES = 5 * 1024 * 1024;
 
+/** The records of a batch, parsed from its JSON when needed, so the dataset holds no JS objects between stages. */
+export function recordsOf(batch: DatasetBatch): Array<Record<string, unknown>> {
+  return (JSON.parse(batch.json.toString('utf8')) as { records: Array<Record<string, unknown>> }).records;
+}
+
 export function generateDataset(options: { seed: number; batches: number; recordsPerBatch: number }): Dataset {
   const shape = new TrafficShape(seededRandom(options.seed));
   const batches: DatasetBatch[] = [];
@@ -226,7 +231,7 @@ export function generateDataset(options: { seed: number; batches: number; record
       format,
       path: format === 'zeek.conn' ? '/v1/ingest/zeek' : '/v1/ingest/netflow',
       collectorId,
-      records,
+      recordCount: records.length,
       json,
       gzip,
     });

@@ -97,7 +97,7 @@ function postOne(agent: http.Agent, port: number, apiKey: string, batch: Dataset
 /** Throws unless every batch was answered 202 with all of its records accepted. */
 export function assertAllAccepted(result: PostAllResult, batches: readonly DatasetBatch[]): void {
   for (const outcome of result.outcomes) {
-    const expected = batches[outcome.batch].records.length;
+    const expected = batches[outcome.batch].recordCount;
     if (outcome.status !== 202 || outcome.accepted !== expected || outcome.rejected !== 0) {
       throw new Error(
         `batch ${outcome.batch}: expected 202 with ${expected} accepted, got ${outcome.status} ` +

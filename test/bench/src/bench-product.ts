@@ -19,7 +19,7 @@ import { buildAsnDb, buildCityDb, databaseUrl, defaultAsnFixture, defaultCityFix
  * Starting the product in-process for the benchmark, mirroring test/e2e/all-in-one.harness.ts
  * (which the build does not compile): same env, same modules, fresh state per run. The HTTP app is
  * set up like `createHttpApp` (same middleware in the same order), minus the Swagger document and
- * with the logger limited to warnings and errors.
+ * the OpenTelemetry SDK (off anyway without an OTLP endpoint), with the logger at warnings and errors.
  */
 
 export type Mode = 'embedded' | 'kafka';
@@ -96,6 +96,7 @@ export async function productEnvironment(
     HOST: '127.0.0.1',
     API_KEY: BENCH_KEY,
     DEFAULT_TENANT: tenant,
+    LOG_LEVEL: 'warn',
     THREATLIST_CSV: options.threatlistCsv,
     TOPIC_PARTITIONS: String(options.partitions),
   };

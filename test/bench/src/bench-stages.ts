@@ -1,0 +1,582 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { EnrichedFlow, HEADERS, INGRESS_TOPICS, IngressFormat, TOPICS } from '@telemetry/contracts';
+import { ENRICHER_GROUP, IngressConsumer, processIngressBatch } from '@telemetry/enricher';
+import { EnrichDependencies, enrich, eventIdFor, normalize } from '@telemetry/enrichment';
+import { EmbeddedEventLog, EventLog, LogRecord, OutgoingRecord, RecordBatch } from '@telemetry/event-log';
+import { INGRESS_TOPIC_BY_FORMAT } from '@telemetry/ingest';
+import { EnrichedEventsProjection, EnrichedEventsQueries, SqlStore } from '@telemetry/persistence';
+import { MetricsService, readAppConfig, SQL_STORE } from '@telemetry/runtime';
+import { ConfigReader } from '@telemetry/config';
+import { defaultTopicSpecs } from '@telemetry/contracts';
+import { Dataset, recordsOf } from './bench-dataset';
+import { assertAllAccepted, getText, postBatches } from './bench-http';
+import { deleteIsolated, isolatedRenames, openRenamedKafkaLog, openRenamedKafkaLogDirect } from './bench-kafka';
+import { Measurement, Meter, percentile, settle, until } from './bench-meter';
+import { BENCH_KEY, dropDatabase, freshDatabase, Mode, ProductOptions, RunningApp, startAllInOne, startIngestOnly, tempDir } from './bench-product';
+import { Renames, TopicRemappingEventLog } from './topic-remapping.event-log';
+
+export type StageName = 'e2e' | 'ingest' | 'enrich-core' | 'enrich-log' | 'projection';
+
+export interface StageResult {
+  readonly stage: StageName;
+  readonly mode: Mode | 'n/a';
+  readonly variant: string;
+  readonly records: number;
+  readonly batchRecords: number;
+  readonly wallMs: number;
+  readonly recordsPerSec: number;
+  readonly mbPerSecCompressed?: number;
+  readonly mbPerSecInflated?: number;
+  readonly recordsPerCpuSec?: number;
+  readonly eventLoopUtilization?: number;
+  readonly machineBusy?: number;
+  /** Share of the wall time the main thread spent in GC pauses. */
+  readonly gcShare?: number;
+  readonly details: Record<string, unknown>;
+}
+
+export interface BenchSettings {
+  readonly batches: number;
+  readonly batchRecords: number;
+  readonly concurrency: number;
+  readonly partitions: number;
+  readonly deadlineMs: number;
+  readonly requestTimeoutMs: number;
+  readonly geo: 'default' | 'fixture';
+  readonly threatlistCsv: string;
+  readonly runId: string;
+}
+
+const MB = 1024 * 1024;
+/** The enricher's and the projection's poll sizes (IngressConsumer, EnrichedEventsConsumer). */
+export const ENRICHER_MAX_BATCH = 5_000;
+export const PROJECTION_MAX_BATCH = 2_000;
+const RECEIVED_AT = '2024-11-22T15:20:00.000Z';
+
+function rate(records: number, ms: number): number {
+  return ms > 0 ? (records * 1000) / ms : 0;
+}
+
+/** Stops the meter at `end` (default now) once pending GC entries have been delivered. */
+async function finish(meter: Meter, end = performance.now()): Promise<Measurement> {
+  await settle();
+  return meter.stop(end);
+}
+
+function withMeasurement(
+  base: Omit<StageResult, 'wallMs' | 'recordsPerSec' | 'recordsPerCpuSec' | 'eventLoopUtilization' | 'machineBusy' | 'gcShare'>,
+  m: Measurement,
+): StageResult {
+  return {
+    ...base,
+    wallMs: m.wallMs,
+    recordsPerSec: rate(base.records, m.wallMs),
+    recordsPerCpuSec: rate(base.records, m.processCpuMs),
+    eventLoopUtilization: m.eventLoopUtilization,
+    machineBusy: m.machineBusy,
+    gcShare: m.wallMs > 0 ? m.gcMs / m.wallMs : undefined,
+  };
+}
+
+// --- inputs as the enricher and the projection see them -------------------------------------------
+
+/**
+ * The dataset as ingress LogRecords, exactly as IngestService publishes them (one JSON record per
+ * message, the same headers and key), in polled batches of the enricher's size.
+ */
+export function ingressBatches(dataset: Dataset, tenant: string, partitions: number): RecordBatch[] {
+  const nextOffset = new Map<string, number>();
+  const batches: RecordBatch[] = [];
+  for (const batch of dataset.batches) {
+    const topic = INGRESS_TOPIC_BY_FORMAT[batch.format];
+    const partition = batch.index % partitions;
+    const coordinates = `${topic}/${partition}`;
+    const headers = {
+      [HEADERS.tenantId]: tenant,
+      [HEADERS.collectorId]: batch.collectorId,
+      [HEADERS.format]: batch.format,
+      [HEADERS.receivedAt]: RECEIVED_AT,
+    };
+    const key = Buffer.from(`${tenant}:${batch.collectorId}`);
+    let offset = nextOffset.get(coordinates) ?? 0;
+    const all = recordsOf(batch);
+    for (let start = 0; start < all.length; start += ENRICHER_MAX_BATCH) {
+      const records: LogRecord[] = all.slice(start, start + ENRICHER_MAX_BATCH).map((record) => ({
+        topic,
+        partition,
+        offset: String(offset++),
+        key,
+        value: Buffer.from(JSON.stringify(record)),
+        headers,
+        timestamp: Date.parse(RECEIVED_AT),
+      }));
+      batches.push({ topic, partition, records });
+    }
+    nextOffset.set(coordinates, offset);
+  }
+  return batches;
+}
+
+/** Enriched records as the projection consumer receives them, in polled batches of its size. */
+export function enrichedBatches(enriched: readonly OutgoingRecord[], partitions: number): RecordBatch[] {
+  const perPartition: LogRecord[][] = Array.from({ length: partitions }, () => []);
+  enriched.forEach((record, i) => {
+    const partition = i % partitions;
+    const list = perPartition[partition];
+    list.push({
+      topic: TOPICS.enriched,
+      partition,
+      offset: String(list.length),
+      key: record.key ? Buffer.from(record.key) : null,
+      value: Buffer.isBuffer(record.value) ? record.value : Buffer.from(record.value),
+      headers: record.headers ?? {},
+      timestamp: Date.parse(RECEIVED_AT),
+    });
+  });
+  const batches: RecordBatch[] = [];
+  // Round robin over partitions, one poll at a time, as a single consumer delivers them.
+  for (let start = 0; ; start += PROJECTION_MAX_BATCH) {
+    let any = false;
+    perPartition.forEach((list, partition) => {
+      if (start < list.length) {
+        any = true;
+        batches.push({ topic: TOPICS.enriched, partition, records: list.slice(start, start + PROJECTION_MAX_BATCH) });
+      }
+    });
+    if (!any) return batches;
+  }
+}
+
+// --- (b) the enricher core alone ------------------------------------------------------------------
+
+export interface CoreRun {
+  readonly result: StageResult;
+  readonly enriched: OutgoingRecord[];
+}
+
+/** processIngressBatch over in-memory batches, synchronously on this thread: records/s per core. */
+export async function runEnricherCore(variant: string, deps: EnrichDependencies, batches: readonly RecordBatch[], dataset: Dataset): Promise<CoreRun> {
+  const now = new Date(RECEIVED_AT);
+  // Warm-up on a fifth of the input so the JIT has compiled the hot path (reported: steady state).
+  for (const batch of batches.slice(0, Math.max(1, Math.floor(batches.length / 5)))) processIngressBatch(batch, deps, now);
+  const enriched: OutgoingRecord[] = [];
+  let deadLetters = 0;
+  let geoDst = 0;
+  let asnDst = 0;
+  let threat = 0;
+  const meter = new Meter();
+  const flows: EnrichedFlow[][] = [];
+  for (const batch of batches) {
+    const out = processIngressBatch(batch, deps, now);
+    for (const record of out.enriched) enriched.push(record);
+    deadLetters += out.deadLetters.length;
+    flows.push(out.flows);
+  }
+  const m = await finish(meter);
+  for (const list of flows) {
+    for (const flow of list) {
+      if (flow.geo.dst) geoDst++;
+      if (flow.asn.dst) asnDst++;
+      if (flow.ti.matches.length > 0) threat++;
+    }
+  }
+  if (deadLetters > 0) throw new Error(`enricher core: ${deadLetters} record(s) dead-lettered; the dataset is meant to be valid`);
+  if (enriched.length !== dataset.recordCount) throw new Error(`enricher core: ${enriched.length} enriched of ${dataset.recordCount}`);
+  if (threat !== dataset.expectedThreatRecords) {
+    throw new Error(`enricher core: ${threat} records with threat matches, the dataset has ${dataset.expectedThreatRecords}`);
+  }
+  const inputBytes = batches.reduce((sum, batch) => sum + batch.records.reduce((s, r) => s + r.value.length, 0), 0);
+  const outputBytes = enriched.reduce((sum, record) => sum + Buffer.byteLength(record.value as string), 0);
+  return {
+    enriched,
+    result: withMeasurement(
+      {
+        stage: 'enrich-core',
+        mode: 'n/a',
+        variant,
+        records: enriched.length,
+        batchRecords: ENRICHER_MAX_BATCH,
+        mbPerSecInflated: rate(inputBytes / MB, m.wallMs),
+        details: {
+          hitRates: { geoDst: geoDst / enriched.length, asnDst: asnDst / enriched.length, threat: threat / enriched.length },
+          meanInputBytes: Math.round(inputBytes / enriched.length),
+          meanEnrichedBytes: Math.round(outputBytes / enriched.length),
+          usPerRecord: (m.wallMs * 1000) / enriched.length,
+        },
+      },
+      m,
+    ),
+  };
+}
+
+/**
+ * Where the core's time goes: cumulative loops over the same records (parse; + normalize; +
+ * enrich; + JSON.stringify; the whole processIngressBatch, which also builds the output records and
+ * keeps a poll's outputs alive until it returns), and the lookups alone. µs per record, the best of
+ * three runs of each loop over the first `limit` records (the allocation-heavy loops are GC-noisy).
+ */
+export function enricherCoreBreakdown(deps: EnrichDependencies, allBatches: readonly RecordBatch[], limit = 20_000): Record<string, number> {
+  const now = new Date(RECEIVED_AT);
+  const formatOf: Record<string, IngressFormat> = { [TOPICS.ingestZeekConn]: 'zeek.conn', [TOPICS.ingestFlows]: 'flows.v1' };
+  const batches: RecordBatch[] = [];
+  let count = 0;
+  for (const batch of allBatches) {
+    if (count >= limit) break;
+    batches.push(batch);
+    count += batch.records.length;
+  }
+  const time = (work: () => void): number => {
+    let best = Infinity;
+    work(); // warm-up
+    for (let run = 0; run < 3; run++) {
+      const start = performance.now();
+      work();
+      best = Math.min(best, performance.now() - start);
+    }
+    return (best * 1000) / count;
+  };
+  const context = (record: LogRecord) => ({
+    tenantId: record.headers[HEADERS.tenantId],
+    collectorId: record.headers[HEADERS.collectorId],
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    receivedAt: record.headers[HEADERS.receivedAt],
+  });
+  const normalized = (batch: RecordBatch, record: LogRecord) => {
+    const result = normalize(formatOf[batch.topic], JSON.parse(record.value.toString('utf8')) as Record<string, unknown>, context(record));
+    if (!result.ok) throw new Error(result.error.message);
+    return result.flow;
+  };
+  let sink = 0;
+  const parse = time(() => {
+    for (const batch of batches) for (const record of batch.records) sink += (JSON.parse(record.value.toString('utf8')) as object) ? 1 : 0;
+  });
+  const parseNormalize = time(() => {
+    for (const batch of batches) for (const record of batch.records) sink += normalized(batch, record).srcPort ?? 0;
+  });
+  const parseNormalizeEnrich = time(() => {
+    for (const batch of batches) for (const record of batch.records) sink += enrich(normalized(batch, record), deps, now).risk_score;
+  });
+  const parseNormalizeEnrichStringify = time(() => {
+    for (const batch of batches) for (const record of batch.records) sink += JSON.stringify(enrich(normalized(batch, record), deps, now)).length;
+  });
+  const full = time(() => {
+    for (const batch of batches) sink += processIngressBatch(batch, deps, now).enriched.length;
+  });
+  const flows = batches.flatMap((batch) => batch.records.map((record) => normalized(batch, record)));
+  const geoCity = time(() => {
+    for (const flow of flows) sink += (deps.geo.city(flow.srcIp) ? 1 : 0) + (deps.geo.city(flow.dstIp) ? 1 : 0);
+  });
+  const geoAsn = time(() => {
+    for (const flow of flows) sink += (deps.geo.asn(flow.srcIp) ? 1 : 0) + (deps.geo.asn(flow.dstIp) ? 1 : 0);
+  });
+  const threat = time(() => {
+    for (const flow of flows) sink += deps.threatIntel.match(flow).length;
+  });
+  const eventId = time(() => {
+    for (const flow of flows) sink += eventIdFor(flow.ingress.topic, flow.ingress.partition, flow.ingress.offset).length;
+  });
+  if (sink < 0) throw new Error('unreachable');
+  return {
+    'JSON.parse of the ingress value': parse,
+    'normalize': parseNormalize - parse,
+    '  of which eventIdFor (sha256)': eventId,
+    'enrich (lookups, risk, building the flow)': parseNormalizeEnrich - parseNormalize,
+    '  of which geo city x2': geoCity,
+    '  of which asn x2': geoAsn,
+    '  of which threat-intel match': threat,
+    'JSON.stringify of the enriched flow': parseNormalizeEnrichStringify - parseNormalizeEnrich,
+    'output records, headers, poll outputs kept (GC)': full - parseNormalizeEnrichStringify,
+    'processIngressBatch total': full,
+  };
+}
+
+// --- (a) HTTP ingest alone -------------------------------------------------------------------------
+
+export interface IngestRun {
+  readonly result: StageResult;
+  /** The filled log the enrich-on-log stage reads: a data dir (embedded) or renamed topics (Kafka). */
+  readonly source: { readonly dataDir?: string; readonly renames?: Renames };
+  readonly cleanup: () => Promise<void>;
+}
+
+export async function runIngestAlone(mode: Mode, dataset: Dataset, settings: BenchSettings): Promise<IngestRun> {
+  const options: ProductOptions = { mode, geo: settings.geo, threatlistCsv: settings.threatlistCsv, partitions: settings.partitions };
+  const renames = mode === 'kafka' ? isolatedRenames(`bench-${settings.runId}-ingest`) : undefined;
+  const app = await startIngestOnly(options, renames ? (config) => openRenamedKafkaLog(config, renames) : undefined);
+  let result: StageResult;
+  try {
+    const meter = new Meter();
+    const posted = await postBatches({ port: app.port, apiKey: BENCH_KEY, batches: dataset.batches, concurrency: settings.concurrency, timeoutMs: settings.requestTimeoutMs });
+    const m = await finish(meter, posted.finishedAt);
+    assertAllAccepted(posted, dataset.batches);
+    const latencies = posted.outcomes.map((outcome) => outcome.latencyMs);
+    result = withMeasurement(
+      {
+        stage: 'ingest',
+        mode,
+        variant: `HTTP gzip → ${mode === 'kafka' ? 'Kafka acks=all' : 'embedded log fsync'}, ${settings.concurrency} in flight`,
+        records: dataset.recordCount,
+        batchRecords: settings.batchRecords,
+        mbPerSecCompressed: rate(dataset.gzipBytes / MB, m.wallMs),
+        mbPerSecInflated: rate(dataset.inflatedBytes / MB, m.wallMs),
+        details: {
+          requests: posted.outcomes.length,
+          latencyMsP50: percentile(latencies, 50),
+          latencyMsMax: Math.max(...latencies),
+          gzipBytes: dataset.gzipBytes,
+          inflatedBytes: dataset.inflatedBytes,
+        },
+      },
+      m,
+    );
+  } catch (error) {
+    await app.close();
+    if (renames) await deleteIsolated(renames).catch(() => undefined);
+    throw error;
+  }
+  await app.close({ keepState: true });
+  return {
+    result,
+    source: mode === 'kafka' ? { renames } : { dataDir: app.config.runtime.eventLog.kind === 'embedded' ? app.config.runtime.eventLog.dataDir : undefined },
+    cleanup: async () => {
+      fs.rmSync(app.dataDir, { recursive: true, force: true });
+      if (renames) await deleteIsolated(renames, [`bench-${settings.runId}-enrich-log`]);
+    },
+  };
+}
+
+// --- (c) enrich on the real log --------------------------------------------------------------------
+
+async function sumOffsets(offsets: Promise<Map<number, string>>): Promise<number> {
+  let total = 0;
+  for (const offset of (await offsets).values()) total += Number(offset);
+  return total;
+}
+
+/**
+ * The product's IngressConsumer (its `handle`: core → produce enriched + dead letters → the adapter
+ * commits after the handler resolves) on the log the ingest stage filled, under a fresh group.
+ * Timed from subscribe to the group's committed offsets reaching the end of both ingress topics.
+ */
+export async function runEnrichOnLog(mode: Mode, source: IngestRun['source'], deps: EnrichDependencies, dataset: Dataset, settings: BenchSettings): Promise<StageResult> {
+  const group = `bench-${settings.runId}-enrich-log`;
+  let log: EventLog;
+  if (mode === 'kafka') {
+    if (!source.renames) throw new Error('enrich-log (kafka) needs the topics the ingest stage filled');
+    log = await openRenamedKafkaLogDirect({ topics: source.renames.topics, groups: { [ENRICHER_GROUP]: group } }, settings.partitions);
+  } else {
+    if (!source.dataDir) throw new Error('enrich-log (embedded) needs the data dir the ingest stage filled');
+    const embedded = await EmbeddedEventLog.open({ dataDir: source.dataDir, defaultPartitions: settings.partitions });
+    log = new TopicRemappingEventLog(embedded, { topics: {}, groups: { [ENRICHER_GROUP]: group } });
+    await log.ensureTopics(defaultTopicSpecs(settings.partitions, 7));
+  }
+  const consumer = new IngressConsumer(log, deps, () => new Date(), readAppConfig(new ConfigReader({ DATA_DIR: os.tmpdir() }), 'bench', ['enricher']), new MetricsService());
+  try {
+    let ingressEnd = 0;
+    for (const topic of INGRESS_TOPICS) ingressEnd += await sumOffsets(log.endOffsets(topic));
+    if (ingressEnd !== dataset.recordCount) throw new Error(`enrich-log: ingress topics hold ${ingressEnd} records, expected ${dataset.recordCount}`);
+    let firstBatchAt: number | undefined;
+    let handled = 0;
+    let batches = 0;
+    const handle = consumer.handle.bind(consumer);
+    consumer.handle = async (batch: RecordBatch) => {
+      firstBatchAt ??= performance.now();
+      await handle(batch);
+      handled += batch.records.length;
+      batches += 1;
+    };
+    const meter = new Meter();
+    await consumer.onApplicationBootstrap();
+    const joinedAt = performance.now();
+    const interval = mode === 'kafka' ? 25 : 10;
+    await until(() => (handled >= dataset.recordCount ? true : undefined), {
+      deadlineMs: settings.deadlineMs,
+      intervalMs: interval,
+      what: () => `enriched ${handled} of ${dataset.recordCount}`,
+    });
+    await until(
+      async () => {
+        let committed = 0;
+        for (const topic of INGRESS_TOPICS) committed += await sumOffsets(log.committedOffsets(ENRICHER_GROUP, topic));
+        return committed >= dataset.recordCount ? true : undefined;
+      },
+      { deadlineMs: settings.deadlineMs, intervalMs: interval, what: () => 'the group to commit the end of the ingress topics' },
+    );
+    const m = await finish(meter);
+    const enrichedCount = await sumOffsets(log.endOffsets(TOPICS.enriched));
+    const deadLetters = await sumOffsets(log.endOffsets(TOPICS.ingestDeadLetter));
+    if (enrichedCount !== dataset.recordCount || deadLetters !== 0) {
+      throw new Error(`enrich-log: ${enrichedCount} enriched and ${deadLetters} dead letters for ${dataset.recordCount} records`);
+    }
+    const steadyMs = m.wallMs - ((firstBatchAt ?? joinedAt) - meter.startedAt);
+    return withMeasurement(
+      {
+        stage: 'enrich-log',
+        mode,
+        variant: `consume → enrich → produce → commit (${mode === 'kafka' ? 'Kafka' : 'embedded'}), geo=${settings.geo}`,
+        records: dataset.recordCount,
+        batchRecords: Math.round(dataset.recordCount / batches),
+        details: {
+          polledBatches: batches,
+          subscribeMs: joinedAt - meter.startedAt,
+          firstBatchAfterMs: (firstBatchAt ?? joinedAt) - meter.startedAt,
+          steadyStateRecordsPerSec: rate(dataset.recordCount, steadyMs),
+        },
+      },
+      m,
+    );
+  } finally {
+    await consumer.onModuleDestroy();
+    await log.close();
+  }
+}
+
+// --- (d) projection alone --------------------------------------------------------------------------
+
+export async function runProjection(kind: 'sqljs' | 'postgres', batches: readonly RecordBatch[], tenant: string, settings: BenchSettings): Promise<StageResult> {
+  let store: SqlStore;
+  let cleanup: () => Promise<void>;
+  if (kind === 'postgres') {
+    const database = await freshDatabase();
+    store = await SqlStore.open({ kind: 'postgres', url: database.url });
+    cleanup = () => dropDatabase(database.name);
+  } else {
+    const dir = tempDir('projection');
+    store = await SqlStore.open({ kind: 'embedded', file: path.join(dir, 'telemetry.sqlite') });
+    cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
+  }
+  try {
+    const projection = new EnrichedEventsProjection(store);
+    const records = batches.reduce((sum, batch) => sum + batch.records.length, 0);
+    const perBatch: Array<{ records: number; ms: number }> = [];
+    let applied = 0;
+    const meter = new Meter();
+    for (const batch of batches) {
+      const start = performance.now();
+      applied += (await projection.apply(batch.topic, batch.partition, batch.records)).applied;
+      perBatch.push({ records: batch.records.length, ms: performance.now() - start });
+    }
+    const m = await finish(meter);
+    const count = await new EnrichedEventsQueries(store).count(tenant);
+    if (applied !== records || count !== records) throw new Error(`projection (${kind}): applied ${applied}, ${count} rows, expected ${records}`);
+    const quarter = Math.max(1, Math.floor(perBatch.length / 4));
+    const rateOf = (slice: Array<{ records: number; ms: number }>) =>
+      rate(slice.reduce((s, b) => s + b.records, 0), slice.reduce((s, b) => s + b.ms, 0));
+    const bytes = batches.reduce((sum, batch) => sum + batch.records.reduce((s, r) => s + r.value.length, 0), 0);
+    const file = kind === 'sqljs' ? fs.statSync((store as unknown as { snapshotFile: string }).snapshotFile).size : undefined;
+    return withMeasurement(
+      {
+        stage: 'projection',
+        mode: kind === 'postgres' ? 'kafka' : 'embedded',
+        variant: kind === 'postgres' ? 'EnrichedEventsProjection.apply → Postgres' : 'EnrichedEventsProjection.apply → sql.js + snapshot',
+        records,
+        batchRecords: PROJECTION_MAX_BATCH,
+        mbPerSecInflated: rate(bytes / MB, m.wallMs),
+        details: {
+          transactions: perBatch.length,
+          firstQuarterRecordsPerSec: rateOf(perBatch.slice(0, quarter)),
+          lastQuarterRecordsPerSec: rateOf(perBatch.slice(-quarter)),
+          ...(file !== undefined ? { snapshotBytes: file } : {}),
+        },
+      },
+      m,
+    );
+  } finally {
+    await store.close();
+    await cleanup();
+  }
+}
+
+// --- end to end ------------------------------------------------------------------------------------
+
+async function counterSum(counter: MetricsService['projectedRecords'] | MetricsService['enrichedRecords'], labels: Record<string, string>): Promise<number> {
+  const { values } = await counter.get();
+  return values
+    .filter((value) => Object.entries(labels).every(([k, v]) => (value.labels as Record<string, unknown>)[k] === v))
+    .reduce((sum, value) => sum + value.value, 0);
+}
+
+/**
+ * The all-in-one over real HTTP: every batch posted, then polled until the read model holds every
+ * record of the run's tenant. Timed from the first POST to the poll that saw the last row.
+ */
+export async function runEndToEnd(mode: Mode, dataset: Dataset, settings: BenchSettings): Promise<StageResult> {
+  const options: ProductOptions = { mode, geo: settings.geo, threatlistCsv: settings.threatlistCsv, partitions: settings.partitions };
+  const renames = mode === 'kafka' ? isolatedRenames(`bench-${settings.runId}-e2e`) : undefined;
+  const startBoot = performance.now();
+  let app: RunningApp | undefined;
+  try {
+    app = await startAllInOne(options, renames ? (config) => openRenamedKafkaLog(config, renames) : undefined);
+    const bootMs = performance.now() - startBoot;
+    const metrics = app.app.get(MetricsService, { strict: false });
+    const store = app.app.get<symbol, SqlStore>(SQL_STORE, { strict: false });
+    const queries = new EnrichedEventsQueries(store);
+    const meter = new Meter();
+    const posted = await postBatches({ port: app.port, apiKey: BENCH_KEY, batches: dataset.batches, concurrency: settings.concurrency, timeoutMs: settings.requestTimeoutMs });
+    assertAllAccepted(posted, dataset.batches);
+    const lastAckMs = posted.finishedAt - meter.startedAt;
+    let projected = 0;
+    let rows: number | undefined;
+    await until(
+      async () => {
+        // The projection's counter is cheap to poll; SQL confirms once it says everything is in.
+        projected = await counterSum(metrics.projectedRecords, { outcome: 'applied' });
+        if (projected < dataset.recordCount) return undefined;
+        rows = await queries.count(app!.tenant);
+        return rows >= dataset.recordCount ? true : undefined;
+      },
+      {
+        deadlineMs: settings.deadlineMs,
+        intervalMs: 25,
+        what: () =>
+          `${projected} of ${dataset.recordCount} records projected` + (rows === undefined ? '' : ` (${rows} rows of the tenant at the last SQL count)`),
+      },
+    );
+    const m = await finish(meter);
+    const deadLetters = await counterSum(metrics.enrichedRecords, { outcome: 'dead_lettered' });
+    if (rows !== dataset.recordCount || deadLetters !== 0) {
+      throw new Error(`e2e: ${rows} rows and ${deadLetters} dead letters for ${dataset.recordCount} records`);
+    }
+    // Correctness, after the clock stopped: the threat-intel hits the dataset was built with.
+    const placeholder = store.dialect === 'postgres' ? '$1' : '?';
+    const noMatch = await store.dataSource.query(
+      `SELECT COUNT(*) AS n FROM enriched_events WHERE tenant_id = ${placeholder} AND payload LIKE '%"ti":{"matches":[]}%'`,
+      [app.tenant],
+    );
+    const withoutMatches = Number((noMatch as Array<{ n: string | number }>)[0].n);
+    if (withoutMatches !== dataset.recordCount - dataset.expectedThreatRecords) {
+      throw new Error(`e2e: ${dataset.recordCount - withoutMatches} rows with threat matches, expected ${dataset.expectedThreatRecords}`);
+    }
+    const download = await getText(app.port, '/v1/download/json?limit=5', BENCH_KEY);
+    if (download.status !== 200 || download.headers['x-record-count'] !== '5') {
+      throw new Error(`e2e: /v1/download/json answered ${download.status} with ${String(download.headers['x-record-count'])} records`);
+    }
+    return withMeasurement(
+      {
+        stage: 'e2e',
+        mode,
+        variant: `all-in-one, geo=${settings.geo}, ${mode === 'kafka' ? 'Kafka + Postgres' : 'embedded log + sql.js'}, ${settings.concurrency} in flight`,
+        records: dataset.recordCount,
+        batchRecords: settings.batchRecords,
+        mbPerSecCompressed: rate(dataset.gzipBytes / MB, m.wallMs),
+        mbPerSecInflated: rate(dataset.inflatedBytes / MB, m.wallMs),
+        details: {
+          bootMs,
+          lastAckAfterMs: lastAckMs,
+          ingestRecordsPerSecDuringE2e: rate(dataset.recordCount, lastAckMs),
+          projectionLagAfterLastAckMs: m.wallMs - lastAckMs,
+          threatMatchedRows: dataset.recordCount - withoutMatches,
+        },
+      },
+      m,
+    );
+  } finally {
+    await app?.close();
+    if (renames) await deleteIsolated(renames);
+  }
+}

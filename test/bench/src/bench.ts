@@ -1,0 +1,347 @@
+import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Logger } from '@nestjs/common';
+import { loadAllInOneConfig } from '../../../apps/all-in-one/src/all-in-one.config';
+import { loadGeoLookup, loadThreatIntel } from '@telemetry/enricher';
+import { EnrichDependencies, ORIGINAL_LIVE_POLICY } from '@telemetry/enrichment';
+import { uniqueName } from '@telemetry/testing';
+import { generateDataset, MAX_BATCH_RECORDS } from './bench-dataset';
+import { collectGarbage } from './bench-meter';
+import { Mode, QUIET_LOG_LEVELS, tempDir, writeGeoFixtures } from './bench-product';
+import { HotSpot, StageProfiler } from './bench-profile';
+import { breakdownTable, Failure, failuresText, resultsTable, Target, targetsTable } from './bench-report';
+import {
+  BenchSettings,
+  enrichedBatches,
+  enricherCoreBreakdown,
+  ingressBatches,
+  IngestRun,
+  runEndToEnd,
+  runEnricherCore,
+  runEnrichOnLog,
+  runIngestAlone,
+  runProjection,
+  StageName,
+  StageResult,
+} from './bench-stages';
+
+/**
+ * `npm run bench`: the product's throughput end to end and per stage, in the embedded and the
+ * Kafka + Postgres modes, on a deterministic synthetic dataset. Prints a table, writes
+ * bench-results.json to the working directory, and exits non-zero if anything failed (a record
+ * not projected before the deadline included).
+ *
+ * Environment (all optional): BENCH_BATCHES (10), BENCH_BATCH_RECORDS (10000), BENCH_CONCURRENCY
+ * (requests in flight, 4), BENCH_PARTITIONS (3), BENCH_MODES (embedded,kafka), BENCH_STAGES
+ * (core,ingest,enrich-log,projection,e2e), BENCH_GEO (default | fixture, for e2e and enrich-log),
+ * BENCH_SEED (42), BENCH_DEADLINE_MS (90000, per wait), BENCH_TIMEOUT_MS (whole run, 600000),
+ * BENCH_RESULTS (bench-results.json), BENCH_PROFILE (a directory: one .cpuprofile per stage and the
+ * top functions by self time in the report). Kafka mode uses KAFKA_BROKERS and DATABASE_URL,
+ * starting infra/ (like the test global setup) when they are unset; its stages use unique topics and
+ * consumer groups (deleted afterwards), so concurrent runs on the same broker do not interfere.
+ */
+
+type StageKey = 'core' | 'ingest' | 'enrich-log' | 'projection' | 'e2e';
+const ALL_STAGES: readonly StageKey[] = ['core', 'ingest', 'enrich-log', 'projection', 'e2e'];
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer ${min}..${max}, got "${raw}"`);
+  return value;
+}
+
+function list<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: readonly T[]): T[] {
+  const raw = env[name];
+  if (!raw) return [...fallback];
+  const items = raw.split(',').map((item) => item.trim()).filter(Boolean);
+  for (const item of items) if (!allowed.includes(item as T)) throw new Error(`${name}: unknown "${item}" (known: ${allowed.join(', ')})`);
+  return items as T[];
+}
+
+function readSettings(env: NodeJS.ProcessEnv) {
+  const geo = env.BENCH_GEO ?? 'default';
+  if (geo !== 'default' && geo !== 'fixture') throw new Error(`BENCH_GEO must be default or fixture, got "${geo}"`);
+  return {
+    batches: integer(env, 'BENCH_BATCHES', 10, 1, 10_000),
+    batchRecords: integer(env, 'BENCH_BATCH_RECORDS', 10_000, 1, MAX_BATCH_RECORDS),
+    concurrency: integer(env, 'BENCH_CONCURRENCY', 4, 1, 256),
+    partitions: integer(env, 'BENCH_PARTITIONS', 3, 1, 64),
+    seed: integer(env, 'BENCH_SEED', 42, 0, 2 ** 31),
+    deadlineMs: integer(env, 'BENCH_DEADLINE_MS', 90_000, 1_000, 3_600_000),
+    timeoutMs: integer(env, 'BENCH_TIMEOUT_MS', 600_000, 10_000, 24 * 3_600_000),
+    modes: list<Mode>(env, 'BENCH_MODES', ['embedded', 'kafka'], ['embedded', 'kafka']),
+    stages: list<StageKey>(env, 'BENCH_STAGES', ALL_STAGES, ALL_STAGES),
+    geo: geo as 'default' | 'fixture',
+    resultsFile: path.resolve(env.BENCH_RESULTS ?? 'bench-results.json'),
+    profileDir: env.BENCH_PROFILE ? path.resolve(env.BENCH_PROFILE) : undefined,
+  };
+}
+
+/** Like test/global-setup.js: start the real services through infra/ when their addresses are unset. */
+function ensureServices(): void {
+  const root = path.resolve(__dirname, '../../../..');
+  if (!process.env.KAFKA_BROKERS) {
+    execFileSync('bash', [path.join(root, 'infra/kafka/start.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    process.env.KAFKA_BROKERS = '127.0.0.1:39092';
+  }
+  if (!process.env.DATABASE_URL) {
+    execFileSync('bash', [path.join(root, 'infra/postgres/start.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    process.env.DATABASE_URL = 'postgres://telemetry:telemetry@127.0.0.1:55432/telemetry';
+  }
+}
+
+async function loadDependencies(env: Record<string, string>): Promise<EnrichDependencies> {
+  // The enricher's own loaders, from the same config the app would read.
+  const config = loadAllInOneConfig(env);
+  const [geo, threatIntel] = await Promise.all([loadGeoLookup(config), loadThreatIntel(config)]);
+  return { geo, threatIntel, policy: ORIGINAL_LIVE_POLICY };
+}
+
+function log(message: string): void {
+  process.stdout.write(`${message}\n`);
+}
+
+async function main(): Promise<number> {
+  const settings = readSettings(process.env);
+  Logger.overrideLogger(QUIET_LOG_LEVELS);
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`bench: the whole run exceeded BENCH_TIMEOUT_MS=${settings.timeoutMs}; aborting\n`);
+    process.exit(3);
+  }, settings.timeoutMs);
+  watchdog.unref();
+
+  const runId = uniqueName('run').replace(/^run-/, '');
+  const startedAt = new Date();
+  const cpus = os.cpus();
+  const meta = {
+    startedAt: startedAt.toISOString(),
+    node: process.version,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    cpuCount: cpus.length,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    totalMemoryMb: Math.round(os.totalmem() / 1024 / 1024),
+    loadAverageAtStart: os.loadavg().map((load) => Math.round(load * 100) / 100),
+  };
+  log(`telemetry bench ${runId}: node ${meta.node}, ${meta.cpuCount} x ${meta.cpuModel}, ${meta.platform}, load average ${meta.loadAverageAtStart.join(' ')}`);
+  if (settings.modes.includes('kafka')) ensureServices();
+
+  const failures: Failure[] = [];
+  const results: StageResult[] = [];
+  const work = tempDir('run');
+  const threatlistCsv = path.join(work, 'threatlist.csv');
+
+  const datasetStart = performance.now();
+  const dataset = generateDataset({ seed: settings.seed, batches: settings.batches, recordsPerBatch: settings.batchRecords });
+  fs.writeFileSync(threatlistCsv, dataset.threatCsv);
+  log(
+    `dataset: ${dataset.recordCount.toLocaleString('en-US')} records in ${dataset.batches.length} batches ` +
+      `(zeek.conn / flows.v1 alternating), ${(dataset.inflatedBytes / 1024 / 1024).toFixed(1)} MiB JSON, ` +
+      `${(dataset.gzipBytes / 1024 / 1024).toFixed(1)} MiB gzip, ${dataset.expectedThreatRecords} threat hits, ` +
+      `seed ${dataset.seed}, sha256 ${dataset.digest.slice(0, 16)} (${Math.round(performance.now() - datasetStart)} ms)`,
+  );
+
+  const benchSettings: BenchSettings = {
+    batches: settings.batches,
+    batchRecords: settings.batchRecords,
+    concurrency: settings.concurrency,
+    partitions: settings.partitions,
+    deadlineMs: settings.deadlineMs,
+    requestTimeoutMs: 60_000,
+    geo: settings.geo,
+    threatlistCsv,
+    runId,
+  };
+
+  const hotSpots: Record<string, HotSpot[]> = {};
+  const attempt = async <T>(stage: StageName, mode: string, run: () => Promise<T>, profile = true): Promise<T | undefined> => {
+    collectGarbage();
+    const started = performance.now();
+    log(`- ${stage} (${mode}) ...`);
+    const profiler = settings.profileDir && profile ? await StageProfiler.start() : undefined;
+    try {
+      const value = await run();
+      log(`  done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      return value;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      failures.push({ stage, mode, error: message });
+      log(`  FAILED after ${((performance.now() - started) / 1000).toFixed(1)} s: ${message}`);
+      if (error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+      return undefined;
+    } finally {
+      if (profiler && settings.profileDir) {
+        const name = `${stage}-${mode}`.replace(/[^a-z0-9.-]+/gi, '_');
+        hotSpots[name] = await profiler.stop(settings.profileDir, name, path.resolve(__dirname, '../../../..'));
+      }
+    }
+  };
+
+  // Enrichment dependencies as the enricher builds them, once with the embedded default data users
+  // get (DB-IP Lite city mmdbs + ip-location-db ASN CSVs), once with the small test fixtures.
+  const geoLoad: Record<string, number> = {};
+  const loadTimed = async (variant: 'default' | 'fixture'): Promise<EnrichDependencies> => {
+    const start = performance.now();
+    const env: Record<string, string> = { DATA_DIR: work, THREATLIST_CSV: threatlistCsv };
+    if (variant === 'fixture') {
+      const fixtures = writeGeoFixtures(work);
+      env.GEOIP_DB_CITY = fixtures.city;
+      env.GEOIP_DB_ASN = fixtures.asn;
+    }
+    const deps = await loadDependencies(env);
+    geoLoad[variant] = performance.now() - start;
+    return deps;
+  };
+  const deps: Partial<Record<'default' | 'fixture', EnrichDependencies>> = {};
+  const needsDeps = settings.stages.some((stage) => stage === 'core' || stage === 'enrich-log' || stage === 'projection');
+  if (needsDeps) {
+    deps[settings.geo] = await loadTimed(settings.geo);
+    if (settings.stages.includes('core')) deps[settings.geo === 'default' ? 'fixture' : 'default'] = await loadTimed(settings.geo === 'default' ? 'fixture' : 'default');
+    log(`enrichment data loaded: ${Object.entries(geoLoad).map(([k, v]) => `geo=${k} ${Math.round(v)} ms`).join(', ')}`);
+  }
+
+  // (b) the enricher core, and the enriched records the projection stage replays.
+  const coreTenant = `bench-core-${runId}`;
+  let ingress = needsDeps ? ingressBatches(dataset, coreTenant, settings.partitions) : [];
+  let breakdown: Record<string, number> | undefined;
+  let enriched: Awaited<ReturnType<typeof runEnricherCore>>['enriched'] | undefined;
+  if (needsDeps) {
+    for (const variant of settings.stages.includes('core') ? (['default', 'fixture'] as const) : [settings.geo]) {
+      const core = await attempt('enrich-core', `geo=${variant}`, () => runEnricherCore(`processIngressBatch, geo=${variant}, single thread`, deps[variant]!, ingress, dataset));
+      if (core) {
+        if (settings.stages.includes('core')) results.push(core.result);
+        if (variant === settings.geo) enriched = core.enriched;
+      }
+    }
+    if (settings.stages.includes('core') && deps.default) {
+      breakdown = await attempt('enrich-core', 'breakdown', async () => enricherCoreBreakdown(deps.default!, ingress), false);
+    }
+  }
+  ingress = [];
+
+  // (d) the projection alone, from the enriched records of (b).
+  if (settings.stages.includes('projection') && enriched) {
+    for (const mode of settings.modes) {
+      const batches = enrichedBatches(enriched, settings.partitions);
+      const projected = await attempt('projection', mode, () => runProjection(mode === 'kafka' ? 'postgres' : 'sqljs', batches, coreTenant, benchSettings));
+      if (projected) results.push(projected);
+    }
+  }
+  // The in-process stages below should not carry 100k enriched records on this process's heap.
+  enriched = undefined;
+
+  // (a) HTTP ingest alone, then (c) the enricher on the log it filled.
+  for (const mode of settings.modes) {
+    if (!settings.stages.includes('ingest') && !settings.stages.includes('enrich-log')) break;
+    const ingest: IngestRun | undefined = await attempt('ingest', mode, () => runIngestAlone(mode, dataset, benchSettings));
+    if (!ingest) continue;
+    if (settings.stages.includes('ingest')) results.push(ingest.result);
+    if (settings.stages.includes('enrich-log')) {
+      const onLog = await attempt('enrich-log', mode, () => runEnrichOnLog(mode, ingest.source, deps[settings.geo]!, dataset, benchSettings));
+      if (onLog) results.push(onLog);
+    }
+    await attempt('ingest', `${mode} cleanup`, () => ingest.cleanup(), false);
+  }
+  delete deps.default;
+  delete deps.fixture;
+
+  // End to end: the all-in-one loads its own enrichment data, as `npm start` does.
+  if (settings.stages.includes('e2e')) {
+    for (const mode of settings.modes) {
+      const e2e = await attempt('e2e', mode, () => runEndToEnd(mode, dataset, benchSettings));
+      if (e2e) results.push(e2e);
+    }
+  }
+
+  fs.rmSync(work, { recursive: true, force: true });
+
+  const order: StageName[] = ['e2e', 'ingest', 'enrich-core', 'enrich-log', 'projection'];
+  results.sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage) || a.mode.localeCompare(b.mode));
+  const find = (stage: StageName, mode: string) => results.find((r) => r.stage === stage && r.mode === mode);
+  const targets: Target[] = [
+    { name: 'REST ingest into Kafka, one core, 10k-record gzip batches', recordsPerSec: 100_000, measuredBy: '(a) HTTP ingest, kafka', result: find('ingest', 'kafka') },
+    { name: 'enricher per core, consume → enrich → produce on Kafka', recordsPerSec: 60_000, measuredBy: '(c) enrich on log, kafka', result: find('enrich-log', 'kafka') },
+    {
+      name: 'enricher per core, core alone (upper bound)',
+      recordsPerSec: 60_000,
+      measuredBy: `(b) enricher core, geo=${settings.geo}`,
+      result: results.find((r) => r.stage === 'enrich-core' && r.variant.includes(`geo=${settings.geo}`)),
+    },
+  ];
+
+  log('');
+  log(`Results (${meta.node}, ${meta.cpuCount} x ${meta.cpuModel}; ${dataset.recordCount.toLocaleString('en-US')} records per stage, ` +
+    `batches of ${settings.batchRecords.toLocaleString('en-US')}, ${settings.concurrency} requests in flight, ${settings.partitions} partitions)`);
+  log(resultsTable(results));
+  log('');
+  log('records/s = records / wall time of the stage; rec/CPU-s = records per second of this process\'s CPU time (all threads);');
+  log('loop busy = event-loop utilization of the main thread (~100%: one core of JavaScript is the limit); GC = share of wall time in');
+  log('main-thread GC pauses; machine = all cores busy, Kafka and Postgres included. e2e: first POST → last row of the tenant counted in SQL.');
+  const details = results
+    .map((r) => `  ${r.stage} ${r.mode} [${r.variant}]: ${JSON.stringify(r.details, (_, v) => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : v))}`)
+    .join('\n');
+  log('');
+  log('Details:');
+  log(details);
+  if (breakdown) {
+    log('');
+    log('Enricher core, where the time goes (cumulative loops over the same records, warm):');
+    log(breakdownTable(breakdown));
+  }
+  log('');
+  log('Targets the product is held to:');
+  log(targetsTable(targets));
+  for (const [name, spots] of Object.entries(hotSpots)) {
+    log('');
+    log(`Hot spots, ${name} (self time; ${settings.profileDir}/${name}.cpuprofile):`);
+    for (const spot of spots) log(`  ${spot.selfMs.toFixed(0).padStart(7)} ms  ${(spot.share * 100).toFixed(1).padStart(5)}%  ${spot.frame}`);
+  }
+  if (failures.length > 0) {
+    log('');
+    log(failuresText(failures));
+  }
+
+  const output = {
+    meta: { ...meta, runId, finishedAt: new Date().toISOString(), geoLoadMs: geoLoad },
+    settings: { ...settings, resultsFile: undefined, profileDir: undefined },
+    dataset: {
+      records: dataset.recordCount,
+      batches: dataset.batches.length,
+      inflatedBytes: dataset.inflatedBytes,
+      gzipBytes: dataset.gzipBytes,
+      sha256: dataset.digest,
+      expectedThreatRecords: dataset.expectedThreatRecords,
+    },
+    results,
+    enricherCoreBreakdownUsPerRecord: breakdown,
+    hotSpots: settings.profileDir ? hotSpots : undefined,
+    targets: targets.map((target) => ({
+      name: target.name,
+      recordsPerSec: target.recordsPerSec,
+      measuredBy: target.measuredBy,
+      measuredRecordsPerSec: target.result?.recordsPerSec,
+      measuredRecordsPerCpuSec: target.result?.recordsPerCpuSec,
+      ratio: target.result ? target.result.recordsPerSec / target.recordsPerSec : undefined,
+    })),
+    failures,
+    ok: failures.length === 0,
+  };
+  fs.writeFileSync(settings.resultsFile, `${JSON.stringify(output, null, 2)}\n`);
+  log('');
+  log(`wrote ${settings.resultsFile}; ${failures.length === 0 ? 'all stages passed' : `${failures.length} failure(s)`}`);
+  clearTimeout(watchdog);
+  return failures.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
