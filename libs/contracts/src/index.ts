@@ -4,3 +4,4 @@ export * from './ingress-records';
 export * from './flows';
 export * from './enriched-flow';
 export * from './dead-letter';
+export * from './field-spellings';

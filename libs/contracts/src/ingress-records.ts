@@ -1,8 +1,10 @@
 /**
  * Ingress record shapes, one record per message on the ingress topics, as their producers write them.
- * The schemas here are the edge validation: they check what the enricher needs and keep every
- * other field (additionalProperties is allowed, so nothing a user sent disappears).
+ * The JSON Schemas here are published for direct producers (libs/contracts/schemas); they describe
+ * what the enricher needs and allow every other field, which is kept, so nothing a user sent disappears.
  */
+import { FLOW_FIELD_SPELLINGS } from './field-spellings';
+
 export const INGRESS_SCHEMA_VERSION = 1;
 
 export const INGRESS_FORMATS = ['zeek.conn', 'flows.v1'] as const;
@@ -68,12 +70,25 @@ export interface FlowRecord {
 }
 
 const ip = { type: 'string', minLength: 2, maxLength: 45 } as const;
-const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
-const count = { type: 'number', minimum: 0 } as const;
+const port = { anyOf: [{ type: 'integer', minimum: 0, maximum: 65535 }, { type: 'string', pattern: '^[0-9]{1,5}$' }] } as const;
+const count = { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?$' }] } as const;
 const timestamp = { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', minLength: 1, maxLength: 64 }] } as const;
 const protocol = { anyOf: [{ type: 'string', minLength: 1, maxLength: 16 }, { type: 'integer', minimum: 0, maximum: 255 }] } as const;
 
-/** JSON Schema (draft 2020-12 subset understood by Ajv) of one Zeek conn record. */
+/** One property schema per spelling of a field. */
+function spellings(names: readonly string[], schema: object): Record<string, object> {
+  return Object.fromEntries(names.map((name) => [name, schema]));
+}
+
+/** "At least one of these spellings is present". */
+function oneSpellingRequired(names: readonly string[]): object {
+  return { anyOf: names.map((name) => ({ required: [name] })) };
+}
+
+/**
+ * JSON Schema (draft 2020-12) of one Zeek conn record, as Zeek's JSON writer and its Kafka plugin
+ * produce it. Published for direct producers; the edge and the enricher check the same rules.
+ */
 export const ZEEK_CONN_SCHEMA = {
   $id: 'https://telemetry-api.dev/schemas/zeek.conn.v1.json',
   title: 'Zeek conn.log record',
@@ -81,14 +96,8 @@ export const ZEEK_CONN_SCHEMA = {
   properties: {
     ts: timestamp,
     uid: { type: 'string' },
-    'id.orig_h': ip,
-    'id.orig_p': port,
-    'id.resp_h': ip,
-    'id.resp_p': port,
-    id_orig_h: ip,
-    id_orig_p: port,
-    id_resp_h: ip,
-    id_resp_p: port,
+    ...spellings(['id.orig_h', 'id_orig_h', 'id.resp_h', 'id_resp_h'], ip),
+    ...spellings(['id.orig_p', 'id_orig_p', 'id.resp_p', 'id_resp_p'], port),
     id: {
       type: 'object',
       properties: { orig_h: ip, orig_p: port, resp_h: ip, resp_p: port },
@@ -113,25 +122,25 @@ export const ZEEK_CONN_SCHEMA = {
   additionalProperties: true,
 } as const;
 
-/** JSON Schema of one flows.v1 record (the canonical field names). */
+/**
+ * JSON Schema of one flows.v1 record: the canonical names and the NetFlow v9 / IPFIX / goflow2
+ * spellings (FLOW_FIELD_SPELLINGS). Unknown fields are allowed and kept.
+ */
 export const FLOWS_V1_SCHEMA = {
   $id: 'https://telemetry-api.dev/schemas/flows.v1.json',
-  title: 'flows.v1 record',
+  title: 'flows.v1 record (NetFlow / IPFIX / goflow2 JSON)',
   type: 'object',
   properties: {
-    ts: timestamp,
-    timestamp,
-    src_ip: ip,
-    dst_ip: ip,
-    src_port: port,
-    dst_port: port,
-    protocol,
-    proto: protocol,
-    bytes: count,
-    packets: count,
+    ...spellings(FLOW_FIELD_SPELLINGS.ts, timestamp),
+    ...spellings(FLOW_FIELD_SPELLINGS.srcIp, ip),
+    ...spellings(FLOW_FIELD_SPELLINGS.dstIp, ip),
+    ...spellings(FLOW_FIELD_SPELLINGS.srcPort, port),
+    ...spellings(FLOW_FIELD_SPELLINGS.dstPort, port),
+    ...spellings(FLOW_FIELD_SPELLINGS.protocol, protocol),
+    ...spellings(FLOW_FIELD_SPELLINGS.bytes, count),
+    ...spellings(FLOW_FIELD_SPELLINGS.packets, count),
   },
-  required: ['src_ip', 'dst_ip'],
-  anyOf: [{ required: ['ts'] }, { required: ['timestamp'] }],
+  allOf: [oneSpellingRequired(FLOW_FIELD_SPELLINGS.srcIp), oneSpellingRequired(FLOW_FIELD_SPELLINGS.dstIp), oneSpellingRequired(FLOW_FIELD_SPELLINGS.ts)],
   additionalProperties: true,
 } as const;
 

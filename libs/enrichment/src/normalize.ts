@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { NORMALIZED_FLOW_SCHEMA_VERSION, type IngressFormat, type NormalizedFlow } from '@telemetry/contracts';
+import { FLOW_FIELD_SPELLINGS, NORMALIZED_FLOW_SCHEMA_VERSION, type IngressFormat, type NormalizedFlow } from '@telemetry/contracts';
 import { canonicalIp } from './ip-address';
 
 /** Where a record came from: the ingress coordinates and the envelope the adapter read. */
@@ -48,18 +48,14 @@ function fail(code: NormalizeErrorCode, field: string, message: string): Invalid
 
 // --- field spellings, first present wins -------------------------------------------------------
 
-const FLOW_SRC_IP = ['src_ip', 'ipv4_src_addr', 'sourceIPv4Address', 'sourceIPv6Address', 'ipv6_src_addr', 'SrcAddr', 'src_addr'];
-const FLOW_DST_IP = ['dst_ip', 'ipv4_dst_addr', 'destinationIPv4Address', 'destinationIPv6Address', 'ipv6_dst_addr', 'DstAddr', 'dst_addr'];
-const FLOW_SRC_PORT = ['src_port', 'l4_src_port', 'sourceTransportPort', 'SrcPort'];
-const FLOW_DST_PORT = ['dst_port', 'l4_dst_port', 'destinationTransportPort', 'DstPort'];
-const FLOW_PROTOCOL = ['protocol', 'proto', 'protocolIdentifier', 'Proto'];
-const FLOW_BYTES = ['bytes', 'in_bytes', 'octetDeltaCount', 'inOctets', 'Bytes'];
-const FLOW_PACKETS = ['packets', 'in_pkts', 'packetDeltaCount', 'inPackets', 'Packets'];
-// goflow2 v1 writes TimeFlowStart (s) / TimeFlowStartNs, v2 time_flow_start_ns; the receive time is the last resort.
-const FLOW_TS = [
-  'ts', 'timestamp', 'time', '@timestamp', 'first_switched', 'flowStartMilliseconds', 'flowStartSeconds',
-  'TimeFlowStart', 'TimeFlowStartNs', 'time_flow_start_ns', 'TimeReceived', 'TimeReceivedNs', 'time_received_ns',
-];
+const FLOW_SRC_IP = FLOW_FIELD_SPELLINGS.srcIp;
+const FLOW_DST_IP = FLOW_FIELD_SPELLINGS.dstIp;
+const FLOW_SRC_PORT = FLOW_FIELD_SPELLINGS.srcPort;
+const FLOW_DST_PORT = FLOW_FIELD_SPELLINGS.dstPort;
+const FLOW_PROTOCOL = FLOW_FIELD_SPELLINGS.protocol;
+const FLOW_BYTES = FLOW_FIELD_SPELLINGS.bytes;
+const FLOW_PACKETS = FLOW_FIELD_SPELLINGS.packets;
+const FLOW_TS = FLOW_FIELD_SPELLINGS.ts;
 
 /** Returns the first of `names` whose value is present (not undefined, not null: 0 and '' are values). */
 function firstPresent(record: Json, names: readonly string[]): string | undefined {
@@ -339,6 +335,16 @@ function isObject(value: unknown): value is Json {
  * Addresses come out canonical (`::ffff:8.8.8.8` → `8.8.8.8`, IPv6 lowercase and compressed);
  * `original` is the record as sent, untouched. A zero is a value everywhere, never "missing".
  */
+/**
+ * What the edge checks before accepting a record: exactly the checks `normalize` makes, without
+ * building the flow. Null when the record is valid.
+ */
+export function checkRecord(format: IngressFormat, record: unknown): NormalizeError | null {
+  if (!isObject(record)) return { code: 'invalid_record', field: '', message: 'a record must be a JSON object' };
+  const fields = format === 'zeek.conn' ? zeekFields(record) : flowFields(record);
+  return fields instanceof Invalid ? fields.error : null;
+}
+
 export function normalize(format: IngressFormat, record: Record<string, unknown>, ctx: IngressContext): NormalizeResult {
   if (!isObject(record)) {
     return { ok: false, error: { code: 'invalid_record', field: '', message: 'a record must be a JSON object' } };
