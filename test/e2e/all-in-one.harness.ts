@@ -35,7 +35,7 @@ export function writeGeoFixtures(dir: string): { city: string; asn: string } {
 export async function startProduct(mode: 'embedded' | 'kafka', extraEnv: Record<string, string> = {}): Promise<RunningProduct> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-e2e-'));
   const geo = writeGeoFixtures(dataDir);
-  const tenant = uniqueName('tenant');
+  const tenant = extraEnv.DEFAULT_TENANT ?? uniqueName('tenant');
   const env: Record<string, string> = {
     DATA_DIR: dataDir,
     PORT: '0',
@@ -53,7 +53,7 @@ export async function startProduct(mode: 'embedded' | 'kafka', extraEnv: Record<
   };
   if (mode === 'kafka') {
     env.KAFKA_BROKERS = kafkaBrokers().join(',');
-    env.DATABASE_URL = await freshDatabase('e2e');
+    env.DATABASE_URL = extraEnv.DATABASE_URL ?? (await freshDatabase('e2e'));
   }
   const config = loadAllInOneConfig(env);
   const app = await createHttpApp(AllInOneModule.forConfig(config), config);

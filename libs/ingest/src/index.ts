@@ -5,3 +5,4 @@ export * from './batch-parser';
 export * from './record-validator';
 export * from './ingest.service';
 export * from './ingest.module';
+export * from './ingest.tokens';

@@ -14,6 +14,9 @@ export class IngestError extends Error {
       | 'too_many_records'
       | 'unknown_format'
       | 'format_mismatch'
+      | 'invalid_idempotency_key'
+      | 'idempotency_key_reused'
+      | 'idempotency_key_in_progress'
       | 'empty_batch',
     message: string,
     readonly details: Readonly<Record<string, unknown>> = {},
@@ -35,6 +38,9 @@ export const INGEST_ERROR_STATUS: Readonly<Record<IngestError['code'], number>> 
   decompress_failed: 400,
   unknown_format: 400,
   format_mismatch: 400,
+  invalid_idempotency_key: 400,
+  idempotency_key_reused: 409,
+  idempotency_key_in_progress: 409,
   empty_batch: 400,
   unsupported_media_type: 415,
   batch_too_large: 413,

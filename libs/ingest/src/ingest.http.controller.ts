@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -9,8 +10,9 @@ import { parseBatch } from './batch-parser';
 import { IngestError } from './ingest-error';
 import { DEFAULT_INGEST_LIMITS, IngestLimits } from './ingest-limits';
 import { IngestResult, IngestService } from './ingest.service';
+import { IDEMPOTENCY_STORE, INGEST_LIMITS } from './ingest.tokens';
+import type { IdempotencyStore } from '@telemetry/persistence';
 
-export const INGEST_LIMITS = Symbol('INGEST_LIMITS');
 
 const bodyDoc = {
   description:
@@ -60,6 +62,7 @@ export class IngestHttpController {
   constructor(
     private readonly ingestService: IngestService,
     private readonly metrics: MetricsService,
+    @Inject(IDEMPOTENCY_STORE) private readonly idempotency: IdempotencyStore,
     @Inject(INGEST_LIMITS) private readonly limits: IngestLimits = DEFAULT_INGEST_LIMITS,
   ) {}
 
@@ -108,12 +111,36 @@ export class IngestHttpController {
     traceparent: string | undefined,
   ): Promise<void> {
     const receivedAt = new Date();
+    const tenantId = (request as unknown as AuthenticatedRequest).principal?.tenantId ?? 'default';
+    const idempotencyKey = readIdempotencyKey(request.headers['idempotency-key']);
+    let claimed = false;
     try {
       const body = await readBody(
         request,
         { contentLength: request.headers['content-length'], contentEncoding: request.headers['content-encoding'] },
         this.limits,
       );
+      if (idempotencyKey !== undefined) {
+        const outcome = await this.idempotency.begin(tenantId, idempotencyKey, requestHash(request.path, body));
+        if (outcome.kind === 'replay') {
+          this.metrics.ingestRequests.inc({ endpoint, status: 'replayed' });
+          response.status(outcome.statusCode).setHeader('Idempotent-Replayed', 'true').type('application/json').send(outcome.response);
+          return;
+        }
+        if (outcome.kind === 'conflict') {
+          throw new IngestError('idempotency_key_reused', 'This Idempotency-Key was used with a different request in the last 24 h; use a new key', {
+            field: 'Idempotency-Key',
+          });
+        }
+        if (outcome.kind === 'in_progress') {
+          response.setHeader('Retry-After', '1');
+          throw new IngestError('idempotency_key_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly', {
+            field: 'Idempotency-Key',
+            retry_after: 1,
+          });
+        }
+        claimed = true;
+      }
       const batch = parseBatch(body, format, this.limits);
       if (formatFixed && batch.formatDeclared && batch.format !== format) {
         throw new IngestError('format_mismatch', `This endpoint takes ${format} records; the envelope says ${batch.format}`, {
@@ -121,10 +148,9 @@ export class IngestHttpController {
           expected: format,
         });
       }
-      const principal = (request as unknown as AuthenticatedRequest).principal;
       const collectorHeader = request.headers['x-collector-id'];
       const result = await this.ingestService.ingest({
-        tenantId: principal?.tenantId ?? 'default',
+        tenantId,
         collectorId: batch.collectorId ?? (typeof collectorHeader === 'string' && collectorHeader ? collectorHeader : undefined),
         format: batch.format,
         records: batch.records,
@@ -133,15 +159,40 @@ export class IngestHttpController {
         receivedAt,
       });
       const status = statusOf(result);
+      const answer = JSON.stringify(result);
+      if (claimed && idempotencyKey !== undefined) {
+        // Stored before answering: a retry after a lost response gets this answer, not a second publish.
+        await this.idempotency.complete(tenantId, idempotencyKey, status, answer);
+        claimed = false;
+      }
       this.metrics.ingestRecords.inc({ format: batch.format, outcome: 'accepted' }, result.accepted);
       this.metrics.ingestRecords.inc({ format: batch.format, outcome: 'rejected' }, result.rejected);
       this.metrics.ingestRequests.inc({ endpoint, status: String(status) });
-      response.status(status).json(result);
+      response.status(status).type('application/json').send(answer);
     } catch (error) {
+      // Nothing was published for this request (or the failure came before it): free the key.
+      if (claimed && idempotencyKey !== undefined) await this.idempotency.abandon(tenantId, idempotencyKey).catch(() => undefined);
       this.metrics.ingestRequests.inc({ endpoint, status: 'error' });
       throw error;
     }
   }
+}
+
+/** Printable ASCII, 1 to 255 characters, as the IETF Idempotency-Key draft and Stripe use it. */
+function readIdempotencyKey(raw: string | string[] | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (!/^[\x21-\x7e]{1,255}$/.test(value)) {
+    throw new IngestError('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 printable ASCII characters without spaces', {
+      field: 'Idempotency-Key',
+    });
+  }
+  return value;
+}
+
+/** What "the same request" means for a key: the same endpoint and the same (inflated) body. */
+function requestHash(path: string, body: Buffer): string {
+  return createHash('sha256').update(path).update('\0').update(body).digest('hex');
 }
 
 function statusOf(result: IngestResult): number {

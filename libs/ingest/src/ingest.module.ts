@@ -1,12 +1,62 @@
-import { Module } from '@nestjs/common';
+import * as path from 'node:path';
+import { Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { IdempotencyStore, SqlStore } from '@telemetry/persistence';
+import { AppConfig, RUNTIME_CONFIG } from '@telemetry/runtime';
 import { DEFAULT_INGEST_LIMITS } from './ingest-limits';
-import { INGEST_LIMITS, IngestHttpController } from './ingest.http.controller';
+import { IngestHttpController } from './ingest.http.controller';
 import { IngestService } from './ingest.service';
+import { IDEMPOTENCY_STORE, INGEST_LIMITS } from './ingest.tokens';
+
+const PURGE_INTERVAL_MS = 10 * 60 * 1000;
+const INGEST_SQL_STORE = Symbol('INGEST_SQL_STORE');
+
+/**
+ * Idempotency keys live in SQL: the shared Postgres database in the distributed mode (so they hold
+ * across ingest-api replicas), a small embedded file of their own otherwise.
+ */
+async function openIngestStore(config: AppConfig): Promise<SqlStore> {
+  const database = config.runtime.database;
+  if (database.kind === 'postgres') return SqlStore.open(database);
+  if (config.runtime.eventLog.kind === 'kafka') {
+    new Logger('ingest').warn('DATABASE_URL is not set: Idempotency-Key records are kept per ingest-api process, not across replicas');
+  }
+  return SqlStore.open({ kind: 'embedded', file: path.join(config.runtime.dataDir, 'ingest.sqlite') });
+}
+
+@Injectable()
+class IdempotencyMaintenance implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('idempotency');
+  private timer?: NodeJS.Timeout;
+
+  constructor(@Inject(IDEMPOTENCY_STORE) private readonly keys: IdempotencyStore, @Inject(INGEST_SQL_STORE) private readonly store: SqlStore) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => {
+      this.keys.purgeExpired().catch((error: unknown) => this.logger.warn(`purge failed: ${error instanceof Error ? error.message : String(error)}`));
+    }, PURGE_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.store.close();
+  }
+}
 
 /** The ingest role: REST endpoints that validate and publish to the ingress topics. */
 @Module({
   controllers: [IngestHttpController],
-  providers: [IngestService, { provide: INGEST_LIMITS, useValue: DEFAULT_INGEST_LIMITS }],
+  providers: [
+    IngestService,
+    { provide: INGEST_LIMITS, useValue: DEFAULT_INGEST_LIMITS },
+    { provide: INGEST_SQL_STORE, inject: [RUNTIME_CONFIG], useFactory: openIngestStore },
+    {
+      provide: IDEMPOTENCY_STORE,
+      inject: [INGEST_SQL_STORE, RUNTIME_CONFIG],
+      useFactory: (store: SqlStore, config: AppConfig) => new IdempotencyStore(store, config.ingest.idempotencyTtlSeconds * 1000),
+    },
+    IdempotencyMaintenance,
+  ],
   exports: [IngestService],
 })
 export class IngestModule {}

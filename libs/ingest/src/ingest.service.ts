@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DEFAULT_COLLECTOR, HEADERS, IngressFormat, TOPICS } from '@telemetry/contracts';
-import { EVENT_LOG, EventLog, OutgoingRecord } from '@telemetry/event-log';
+import { EVENT_LOG, EventLog, EventLogUnavailableError, OutgoingRecord } from '@telemetry/event-log';
+import { AppConfig, RUNTIME_CONFIG } from '@telemetry/runtime';
 import { RecordRejection, RecordValidator } from './record-validator';
 
 export const INGRESS_TOPIC_BY_FORMAT: Readonly<Record<IngressFormat, string>> = {
@@ -40,8 +41,10 @@ export interface IngestResult {
 @Injectable()
 export class IngestService {
   private readonly validator = new RecordValidator();
+  /** Records handed to the event log and not yet acknowledged, across all requests. */
+  private inflight = 0;
 
-  constructor(@Inject(EVENT_LOG) private readonly log: EventLog) {}
+  constructor(@Inject(EVENT_LOG) private readonly log: EventLog, @Inject(RUNTIME_CONFIG) private readonly config: AppConfig) {}
 
   async ingest(command: IngestCommand): Promise<IngestResult> {
     const collectorId = command.collectorId ?? DEFAULT_COLLECTOR;
@@ -57,7 +60,16 @@ export class IngestService {
       // Keyed by tenant + collector: one collector's records stay in order on one partition.
       const key = `${command.tenantId}:${collectorId}`;
       const messages: OutgoingRecord[] = accepted.map(({ record }) => ({ key, value: JSON.stringify(record), headers }));
-      await this.log.publish(INGRESS_TOPIC_BY_FORMAT[command.format], messages);
+      // Bounded: when the log is slow to acknowledge, refuse now (503) rather than queue without limit.
+      if (this.inflight + messages.length > this.config.ingest.maxInflightRecords) {
+        throw new EventLogUnavailableError(`ingest is at its in-flight limit of ${this.config.ingest.maxInflightRecords} records`);
+      }
+      this.inflight += messages.length;
+      try {
+        await this.log.publish(INGRESS_TOPIC_BY_FORMAT[command.format], messages);
+      } finally {
+        this.inflight -= messages.length;
+      }
     }
     return {
       status: rejected.length === 0 ? 'accepted' : accepted.length === 0 ? 'rejected' : 'partial',

@@ -5,9 +5,14 @@ import type { DatabaseConfig } from '@telemetry/config';
 import { EnrichedEventEntity } from './enriched-event.entity';
 import { ProjectionOffsetEntity } from './projection-offset.entity';
 import { InitialSchema1732300000000 } from './migrations/1732300000000-initial-schema';
+import { IdempotencyKeys1732400000000 } from './migrations/1732400000000-idempotency-keys';
+import { IdempotencyKeyEntity } from './idempotency-key.entity';
 
-export const ENTITIES = [EnrichedEventEntity, ProjectionOffsetEntity];
-export const MIGRATIONS = [InitialSchema1732300000000];
+/** Arbitrary, fixed: the key of the advisory lock the Postgres migrations run under. */
+const MIGRATION_LOCK_ID = 7_261_001;
+
+export const ENTITIES = [EnrichedEventEntity, ProjectionOffsetEntity, IdempotencyKeyEntity];
+export const MIGRATIONS = [InitialSchema1732300000000, IdempotencyKeys1732400000000];
 
 /**
  * The SQL store of the read models: Postgres in the distributed mode, SQLite (sql.js, no native
@@ -19,6 +24,8 @@ export const MIGRATIONS = [InitialSchema1732300000000];
  */
 export class SqlStore {
   private persistChain: Promise<void> = Promise.resolve();
+  /** sql.js has one connection: its transactions run one after another, never nested. */
+  private transactionQueue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly dataSource: DataSource,
@@ -38,7 +45,17 @@ export class SqlStore {
         extra: { max: 10 },
       });
       await dataSource.initialize();
-      await dataSource.runMigrations({ transaction: 'each' });
+      // Several apps (query-api, ingest-api replicas) may start at once on one database: the
+      // migrations run under an advisory lock so exactly one of them applies each.
+      const runner = dataSource.createQueryRunner();
+      await runner.connect();
+      try {
+        await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+        await dataSource.runMigrations({ transaction: 'each' });
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
+        await runner.release();
+      }
       return new SqlStore(dataSource, 'postgres');
     }
     fs.mkdirSync(path.dirname(config.file), { recursive: true });
@@ -60,9 +77,14 @@ export class SqlStore {
 
   /** Runs `work` in one transaction; in the embedded mode the snapshot is on disk when this resolves. */
   async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const result = await this.dataSource.transaction(work);
-    await this.persist();
-    return result;
+    if (this.dialect === 'postgres') return this.dataSource.transaction(work);
+    const run = this.transactionQueue.catch(() => undefined).then(async () => {
+      const result = await this.dataSource.transaction(work);
+      await this.persist();
+      return result;
+    });
+    this.transactionQueue = run;
+    return run;
   }
 
   /** Largest number of rows per multi-row INSERT, kept under each dialect's bind-parameter limit. */

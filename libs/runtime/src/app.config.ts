@@ -22,6 +22,13 @@ export interface AppConfig {
   readonly version: { readonly version: string; readonly gitSha: string };
   /** Nest log levels to print, from LOG_LEVEL (error, warn, log, debug, verbose). */
   readonly logLevels: Array<'error' | 'warn' | 'log' | 'debug' | 'verbose'>;
+  readonly ingest: {
+    /** Requests per minute per API key (per process); 0 turns the limit off. */
+    readonly rateLimitPerMin: number;
+    readonly idempotencyTtlSeconds: number;
+    /** Records being published at once; beyond it ingest answers 503 instead of queueing more. */
+    readonly maxInflightRecords: number;
+  };
   /** OTLP/HTTP URL traces are exported to; unset keeps tracing off (the API is then a no-op). */
   readonly otlpTracesUrl?: string;
 }
@@ -71,6 +78,11 @@ export function readAppConfig(reader: ConfigReader, appName: string, roles: read
     },
     logLevels: LOG_LEVELS.slice(0, levelIndex === -1 ? 3 : levelIndex + 1),
     otlpTracesUrl: otlpTracesUrl(reader),
+    ingest: {
+      rateLimitPerMin: reader.integer('RATE_LIMIT_PER_MIN', 600, { min: 0, max: 10_000_000 }),
+      idempotencyTtlSeconds: reader.integer('IDEMPOTENCY_TTL_SECONDS', 86_400, { min: 60, max: 30 * 86_400 }),
+      maxInflightRecords: reader.integer('INGEST_MAX_INFLIGHT_RECORDS', 200_000, { min: 10_000, max: 10_000_000 }),
+    },
   };
   reader.done();
   return config;

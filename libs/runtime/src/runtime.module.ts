@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { API_KEY_STORE, ApiKeyGuard, ApiKeyStore } from '@telemetry/auth';
+import { API_KEY_STORE, ApiKeyGuard, ApiKeyStore, RATE_LIMITER, RateLimitGuard, SlidingWindowRateLimiter } from '@telemetry/auth';
 import { defaultTopicSpecs } from '@telemetry/contracts';
 import { EmbeddedEventLog, EVENT_LOG, EventLog, KafkaEventLog } from '@telemetry/event-log';
 import { SqlStore } from '@telemetry/persistence';
@@ -57,7 +57,13 @@ export class RuntimeModule {
       { provide: API_KEY_STORE, useFactory: () => ApiKeyStore.seeded(config.apiKeys, config.defaultTenant) },
       MetricsService,
       RuntimeLifecycle,
+      {
+        provide: RATE_LIMITER,
+        useValue: config.ingest.rateLimitPerMin > 0 ? new SlidingWindowRateLimiter(config.ingest.rateLimitPerMin) : null,
+      },
+      // Guards run in this order: authenticate, then count the request against its key.
       { provide: APP_GUARD, useClass: ApiKeyGuard },
+      { provide: APP_GUARD, useClass: RateLimitGuard },
       { provide: APP_FILTER, useClass: HttpErrorFilter },
     ];
     const exports: Array<string | symbol | typeof MetricsService> = [RUNTIME_CONFIG, CLOCK, EVENT_LOG, API_KEY_STORE, MetricsService];
