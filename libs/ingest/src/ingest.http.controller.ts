@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AuthenticatedRequest, RequireScope } from '@telemetry/auth';
 import { IngressFormat } from '@telemetry/contracts';
@@ -10,49 +10,10 @@ import { parseBatch } from './batch-parser';
 import { IngestError } from './ingest-error';
 import { DEFAULT_INGEST_LIMITS, IngestLimits } from './ingest-limits';
 import { IngestResult, IngestService } from './ingest.service';
+import { IngestEndpointDocs } from './ingest.openapi';
 import { IDEMPOTENCY_STORE, INGEST_LIMITS } from './ingest.tokens';
 import type { IdempotencyStore } from '@telemetry/persistence';
 
-
-const bodyDoc = {
-  description:
-    'A JSON array of records, the envelope {collector_id, format | type, records}, a single record object, or JSON Lines. ' +
-    'gzip is accepted (Content-Encoding: gzip or by its magic bytes). Limits: 5 MiB on the wire and inflated, 10,000 records.',
-  schema: {
-    oneOf: [
-      { type: 'array', items: { type: 'object' } },
-      {
-        type: 'object',
-        properties: {
-          collector_id: { type: 'string' },
-          format: { type: 'string', enum: ['zeek.conn', 'zeek.conn.v1', 'zeek', 'flows.v1', 'netflow'] },
-          records: { type: 'array', items: { type: 'object' } },
-        },
-        required: ['records'],
-      },
-    ],
-  },
-};
-
-const responsesDoc = [
-  { status: 202, description: 'Every record accepted (durably written to the event log)' },
-  { status: 207, description: 'Some records accepted; `errors` lists {index, field, code, message} of the rejected ones' },
-  { status: 422, description: 'No record accepted; `errors` says why for each' },
-  { status: 400, description: 'invalid_json | bad_batch_shape | invalid_encoding | decompress_failed | unknown_format | format_mismatch | empty_batch' },
-  { status: 401, description: 'unauthorized: missing or invalid API key' },
-  { status: 403, description: 'forbidden: the key lacks the ingest scope' },
-  { status: 413, description: 'batch_too_large (with limit_bytes) | too_many_records (with limit and observed)' },
-  { status: 415, description: 'unsupported_media_type: an unsupported Content-Encoding' },
-  { status: 503, description: 'backpressure: the event log is unavailable; retry after Retry-After seconds' },
-];
-
-function Documented(summary: string): MethodDecorator {
-  return (target, key, descriptor) => {
-    ApiOperation({ summary })(target, key, descriptor);
-    ApiBody(bodyDoc)(target, key, descriptor);
-    for (const response of responsesDoc) ApiResponse(response)(target, key, descriptor);
-  };
-}
 
 @ApiTags('ingest')
 @ApiBearerAuth()
@@ -68,28 +29,28 @@ export class IngestHttpController {
 
   @Post()
   @HttpCode(202)
-  @Documented('Ingest a batch; the envelope names its format (default flows.v1)')
+  @IngestEndpointDocs('Ingest a batch; the envelope names its format (default flows.v1)')
   ingestEnvelope(@Req() request: Request, @Res() response: Response): Promise<void> {
     return this.handle('ingest', request, response, 'flows.v1', false);
   }
 
   @Post('bulk')
   @HttpCode(202)
-  @Documented('Ingest a batch of any format; the envelope names its format (`format` or `type`, default flows.v1)')
+  @IngestEndpointDocs('Ingest a batch of any format; the envelope names its format (`format` or `type`, default flows.v1)')
   ingestBulk(@Req() request: Request, @Res() response: Response): Promise<void> {
     return this.handle('bulk', request, response, 'flows.v1', false);
   }
 
   @Post('zeek')
   @HttpCode(202)
-  @Documented('Ingest Zeek conn.log JSON records')
+  @IngestEndpointDocs('Ingest Zeek conn.log JSON records')
   ingestZeek(@Req() request: Request, @Res() response: Response): Promise<void> {
     return this.handle('zeek', request, response, 'zeek.conn', true);
   }
 
   @Post('netflow')
   @HttpCode(202)
-  @Documented('Ingest NetFlow/IPFIX JSON (flows.v1) records')
+  @IngestEndpointDocs('Ingest NetFlow/IPFIX JSON (flows.v1) records')
   ingestNetflow(@Req() request: Request, @Res() response: Response): Promise<void> {
     return this.handle('netflow', request, response, 'flows.v1', true);
   }
