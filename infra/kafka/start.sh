@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Start a single-node Apache Kafka 4.x (KRaft, broker+controller) on loopback.
-#   client listener      127.0.0.1:39092  (PLAINTEXT)
-#   controller listener  127.0.0.1:39093
-# State lives in <repo>/.infra/kafka (gitignored): libs/, data/, server.properties,
-# log4j2.properties, kafka.pid, kafka.log.
+#   client listener      127.0.0.1:39092  (PLAINTEXT)             KAFKA_PORT
+#   controller listener  127.0.0.1:39093                          KAFKA_CONTROLLER_PORT
+# State lives in <repo>/.infra/kafka (gitignored; KAFKA_STATE_DIR): data/, server.properties,
+# log4j2.properties, kafka.pid, kafka.log. The jars always live in <repo>/.infra/kafka/libs,
+# shared by every broker. With all three overrides a second, independent broker runs beside the
+# default one (tests that stop a broker use their own: test/e2e/kafka-outage.e2e-spec.ts).
 # Idempotent: if our broker is already running and answering, prints the bootstrap
 # address and exits 0. Needs java (17+), mvn (first run only: fetches the jars listed
 # in infra/kafka/pom.xml from Maven Central) and node (readiness check via kafkajs).
@@ -11,8 +13,11 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
-STATE_DIR="$REPO_ROOT/.infra/kafka"
-LIBS_DIR="$STATE_DIR/libs"
+DEFAULT_STATE_DIR="$REPO_ROOT/.infra/kafka"
+STATE_DIR="${KAFKA_STATE_DIR:-$DEFAULT_STATE_DIR}"
+[[ "$STATE_DIR" == /* ]] || STATE_DIR="$PWD/$STATE_DIR"
+LIBS_DIR="$DEFAULT_STATE_DIR/libs"
+LIBS_LOCK_FILE="$DEFAULT_STATE_DIR/.libs.lock"
 DATA_DIR="$STATE_DIR/data"
 PROPS="$STATE_DIR/server.properties"
 LOG4J_CONF="$STATE_DIR/log4j2.properties"
@@ -21,8 +26,8 @@ LOG_FILE="$STATE_DIR/kafka.log"
 LOCK_FILE="$STATE_DIR/.lock"
 
 HOST=127.0.0.1
-CLIENT_PORT=39092
-CONTROLLER_PORT=39093
+CLIENT_PORT="${KAFKA_PORT:-39092}"
+CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-39093}"
 BOOTSTRAP="$HOST:$CLIENT_PORT"
 DEADLINE_SECS="${KAFKA_START_TIMEOUT:-90}"
 HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
@@ -33,8 +38,12 @@ die() { log "ERROR: $*"; exit 1; }
 for bin in java node; do
   command -v "$bin" >/dev/null 2>&1 || die "'$bin' not found on PATH"
 done
+for p in "$CLIENT_PORT" "$CONTROLLER_PORT"; do
+  [[ "$p" =~ ^[0-9]+$ ]] && ((10#$p >= 1 && 10#$p <= 65535)) || die "invalid port '$p' (KAFKA_PORT / KAFKA_CONTROLLER_PORT)"
+done
+[[ "$CLIENT_PORT" != "$CONTROLLER_PORT" ]] || die "KAFKA_PORT and KAFKA_CONTROLLER_PORT must differ"
 
-mkdir -p "$STATE_DIR"
+mkdir -p "$STATE_DIR" "$DEFAULT_STATE_DIR"
 # Serialise concurrent start/stop calls (parallel test workers, CI + a human...).
 exec 9>"$LOCK_FILE"
 flock -w 300 9 || die "could not take $LOCK_FILE"
@@ -52,6 +61,9 @@ wait_clients() { node "$SCRIPT_DIR/wait-ready.js" "$BOOTSTRAP" "$1"; }
 # ---- already running? ---------------------------------------------------------
 pid="$(read_pid)"
 if is_our_kafka "$pid"; then
+  # Same state dir, other ports: the running broker is not the one asked for.
+  grep -qxF "listeners=PLAINTEXT://$BOOTSTRAP,CONTROLLER://$HOST:$CONTROLLER_PORT" "$PROPS" \
+    || die "pid $pid is running from $STATE_DIR with other ports (see $PROPS); stop it first"
   if wait_clients $((DEADLINE_SECS * 1000)); then
     log "already running (pid $pid)"
     echo "$BOOTSTRAP"
@@ -65,8 +77,14 @@ for p in "$CLIENT_PORT" "$CONTROLLER_PORT"; do
 done
 
 # ---- jars -----------------------------------------------------------------------
+# Shared by every broker (whatever KAFKA_STATE_DIR says), so fetched under their own lock.
 pom_sum="$(sha256sum "$SCRIPT_DIR/pom.xml" | cut -d' ' -f1)"
-if [[ "$(cat "$LIBS_DIR/.pom.sha256" 2>/dev/null || true)" != "$pom_sum" ]]; then
+libs_current() { [[ "$(cat "$LIBS_DIR/.pom.sha256" 2>/dev/null || true)" == "$pom_sum" ]]; }
+if ! libs_current; then
+  exec 8>"$LIBS_LOCK_FILE"
+  flock -w 600 8 || die "could not take $LIBS_LOCK_FILE"
+fi
+if ! libs_current; then
   command -v mvn >/dev/null 2>&1 || die "'mvn' not found (needed once to fetch the Kafka jars)"
   log "fetching Kafka jars with Maven into $LIBS_DIR"
   rm -rf "$LIBS_DIR.tmp"
@@ -79,10 +97,11 @@ if [[ "$(cat "$LIBS_DIR/.pom.sha256" 2>/dev/null || true)" != "$pom_sum" ]]; the
   rm -rf "$LIBS_DIR"
   mv "$LIBS_DIR.tmp" "$LIBS_DIR"
 fi
+exec 8>&-
 
 # ---- config (regenerated every start; cheap and keeps it in sync with this script)
 cat >"$LOG4J_CONF" <<'EOF'
-# WARN and above only; stdout is redirected to .infra/kafka/kafka.log.
+# WARN and above only; stdout is redirected to kafka.log in the state dir.
 status = warn
 name = telemetry-infra-kafka
 appender.out.type = Console

@@ -2,12 +2,14 @@
 # Stop the broker started by infra/kafka/start.sh: SIGTERM (controlled shutdown),
 # wait up to KAFKA_STOP_TIMEOUT seconds (default 30), then SIGKILL.
 #   --clean   also delete the data dir (.infra/kafka/data); the jars are kept.
+# KAFKA_STATE_DIR (default <repo>/.infra/kafka) selects the broker, as for start.sh.
 # Idempotent: not running is not an error.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
-STATE_DIR="$REPO_ROOT/.infra/kafka"
+STATE_DIR="${KAFKA_STATE_DIR:-$REPO_ROOT/.infra/kafka}"
+[[ "$STATE_DIR" == /* ]] || STATE_DIR="$PWD/$STATE_DIR"
 DATA_DIR="$STATE_DIR/data"
 PROPS="$STATE_DIR/server.properties"
 PID_FILE="$STATE_DIR/kafka.pid"
@@ -18,7 +20,7 @@ clean=0
 for arg in "$@"; do
   case "$arg" in
     --clean) clean=1 ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) echo "usage: $0 [--clean]" >&2; exit 2 ;;
   esac
 done
