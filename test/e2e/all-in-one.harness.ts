@@ -52,7 +52,7 @@ export async function startProduct(mode: 'embedded' | 'kafka', extraEnv: Record<
     ...extraEnv,
   };
   if (mode === 'kafka') {
-    env.KAFKA_BROKERS = kafkaBrokers().join(',');
+    env.KAFKA_BROKERS = extraEnv.KAFKA_BROKERS ?? kafkaBrokers().join(',');
     env.DATABASE_URL = extraEnv.DATABASE_URL ?? (await freshDatabase('e2e'));
   }
   const config = loadAllInOneConfig(env);

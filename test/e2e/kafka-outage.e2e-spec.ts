@@ -29,16 +29,7 @@ describe('Kafka outage: the all-in-one on a broker that stops and comes back', (
 
   beforeAll(async () => {
     broker = await startDedicatedBroker();
-    // The harness points KAFKA_BROKERS at the shared broker in kafka mode (after extraEnv), reading
-    // it from the environment: this file's environment (jest gives each test file its own copy) names
-    // the dedicated one while the product starts.
-    const shared = process.env.KAFKA_BROKERS;
-    process.env.KAFKA_BROKERS = broker.brokers;
-    try {
-      product = await startProduct('kafka');
-    } finally {
-      process.env.KAFKA_BROKERS = shared;
-    }
+    product = await startProduct('kafka', { KAFKA_BROKERS: broker.brokers });
   }, 150_000);
 
   afterAll(async () => {

@@ -80,9 +80,16 @@ export interface EventLog {
 export class EventLogUnavailableError extends Error {
   readonly code = 'event_log_unavailable';
   readonly retriable = true;
-  constructor(message: string, cause?: unknown) {
+  /**
+   * Set when `publish` gave up waiting while the write itself may still complete (a hung broker):
+   * resolves to whether the records were written after all, once the client knows. Absent when
+   * nothing was written (the broker refused, or a local limit was hit).
+   */
+  readonly outcome?: Promise<boolean>;
+  constructor(message: string, cause?: unknown, outcome?: Promise<boolean>) {
     super(message, { cause });
     this.name = 'EventLogUnavailableError';
+    if (outcome) this.outcome = outcome;
   }
 }
 

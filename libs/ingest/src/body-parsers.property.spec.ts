@@ -410,7 +410,14 @@ describe(`readBody + parseBatch properties (seed ${SEED}; replay with INGEST_FUZ
       for (let cut = 0; cut <= full.length; cut += 1) {
         const prefix = full.subarray(0, cut);
         const text = prefix.toString();
-        const expected: Expectation = sample.lines ? linesOracle(text) : cut === full.length ? { records: sample.name.includes('single') ? 1 : 3 } : truncatedDocumentOracle(text);
+        // A cut inside a multibyte character leaves bytes that are not UTF-8.
+        const expected: Expectation = !isUtf8(prefix)
+          ? { code: 'invalid_encoding' }
+          : sample.lines
+            ? linesOracle(text)
+            : cut === full.length
+              ? { records: sample.name.includes('single') ? 1 : 3 }
+              : truncatedDocumentOracle(text);
         await check(family, index++, { name: `${sample.name} cut at ${cut}/${full.length}`, body: prefix, chunkSizes: randomChunkSizes(rng, cut) }, expected);
       }
       const zipped = gzip(full);
@@ -560,10 +567,12 @@ describe(`readBody + parseBatch properties (seed ${SEED}; replay with INGEST_FUZ
     let index = 0;
     for (let round = 0; round < 1_500; round += 1) {
       const items = records(rng, rng.int(1, 6));
-      const text = rng.bool() ? JSON.stringify(items) : ndjson(items, rng.pick(['\n', '\r\n']));
+      const lines = rng.bool();
+      const text = lines ? ndjson(items, rng.pick(['\n', '\r\n'])) : JSON.stringify(items);
       let zipped = gzip(text, rng.int(1, 9));
       const firstMember = zipped.length;
-      if (rng.bool(0.1)) zipped = Buffer.concat([zipped, gzip(ndjson(records(rng, 1)))]); // a second gzip member
+      // JSON Lines may come as several gzip members (one per flush of a streaming exporter).
+      if (lines && rng.bool(0.2)) zipped = Buffer.concat([zipped, gzip(ndjson(records(rng, rng.int(1, 3))))]);
       const corrupted = Buffer.from(zipped);
       const flips = rng.int(1, 4);
       const positions: number[] = [];
@@ -578,13 +587,15 @@ describe(`readBody + parseBatch properties (seed ${SEED}; replay with INGEST_FUZ
       const outcome = await check(family, index++, testCase);
       const context = new Context(family, index - 1, testCase);
       // Offsets within a member: 0-1 magic, 2 CM, 3 FLG, 4-9 MTIME/XFL/OS (informational), then
-      // deflate data, CRC-32 and ISIZE.
-      const offsetInMember = (position: number) => (position >= firstMember ? position - firstMember : position);
+      // deflate data, CRC-32 and ISIZE (the last 8 bytes). The last deflate byte may end in padding
+      // bits nobody reads, so a change there proves nothing either way.
+      const memberOf = (position: number) => (position >= firstMember ? { start: firstMember, length: zipped.length - firstMember } : { start: 0, length: firstMember });
+      const offsetInMember = (position: number) => position - memberOf(position).start;
       const informational = (position: number) => offsetInMember(position) >= 4 && offsetInMember(position) <= 9;
-      const payload = (position: number) => offsetInMember(position) >= 10;
+      const payload = (position: number) => offsetInMember(position) >= 10 && offsetInMember(position) !== memberOf(position).length - 9;
       if (changed.length > 0 && changed.every(informational)) {
-        if (!outcome.ok) context.fail(`changing only MTIME/XFL/OS must not break the stream; got ${outcome.error.code}`);
-        expectOutcome(context, outcome, oracle(text) ?? { records: items.length });
+        // Changing only MTIME/XFL/OS leaves the same stream: the same records come out.
+        expectOutcome(context, outcome, oracle(zlib.gunzipSync(zipped).toString()) ?? { records: items.length });
       } else if (changed.some(payload) && changed.every((position) => position >= 2)) {
         // Deflate data, CRC-32 or ISIZE changed with the first magic intact: zlib must notice.
         expectOutcome(context, outcome, { code: ['decompress_failed', 'batch_too_large'] });
@@ -788,6 +799,15 @@ function truncatedDocumentOracle(text: string): Expectation {
   const first = text.trim()[0];
   if (first !== '[' && first !== '{') return { code: 'bad_batch_shape' };
   return { code: 'invalid_json' };
+}
+
+function isUtf8(bytes: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function countExpectation(count: number): Expectation {

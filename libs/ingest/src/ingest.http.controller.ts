@@ -9,7 +9,7 @@ import { readBody } from './body-reader';
 import { parseBatch } from './batch-parser';
 import { IngestError } from './ingest-error';
 import { DEFAULT_INGEST_LIMITS, IngestLimits } from './ingest-limits';
-import { IngestResult, IngestService } from './ingest.service';
+import { IngestOutcomePendingError, IngestResult, IngestService } from './ingest.service';
 import { IngestEndpointDocs } from './ingest.openapi';
 import { IDEMPOTENCY_STORE, INGEST_LIMITS } from './ingest.tokens';
 import type { IdempotencyStore } from '@telemetry/persistence';
@@ -131,8 +131,20 @@ export class IngestHttpController {
       this.metrics.ingestRequests.inc({ endpoint, status: String(status) });
       response.status(status).type('application/json').send(answer);
     } catch (error) {
-      // Nothing was published for this request (or the failure came before it): free the key.
-      if (claimed && idempotencyKey !== undefined) await this.idempotency.abandon(tenantId, idempotencyKey).catch(() => undefined);
+      if (claimed && idempotencyKey !== undefined) {
+        if (error instanceof IngestOutcomePendingError) {
+          // Unknown yet whether the records were written: keep the key claimed (a retry gets 409
+          // in progress) until the event log knows, then store the answer or free the key.
+          const key = idempotencyKey;
+          const answer = error.result;
+          void error.outcome!.then((written) =>
+            (written ? this.idempotency.complete(tenantId, key, statusOf(answer), JSON.stringify(answer)) : this.idempotency.abandon(tenantId, key)).catch(() => undefined),
+          );
+        } else {
+          // Nothing was published for this request (or the failure came before it): free the key.
+          await this.idempotency.abandon(tenantId, idempotencyKey).catch(() => undefined);
+        }
+      }
       this.metrics.ingestRequests.inc({ endpoint, status: 'error' });
       throw error;
     }

@@ -49,6 +49,17 @@ export class IngestService {
   async ingest(command: IngestCommand): Promise<IngestResult> {
     const collectorId = command.collectorId ?? DEFAULT_COLLECTOR;
     const { accepted, rejected } = this.validator.validate(command.format, command.records);
+    const result: IngestResult = {
+      status: rejected.length === 0 ? 'accepted' : accepted.length === 0 ? 'rejected' : 'partial',
+      format: command.format,
+      collector_id: collectorId,
+      total: command.records.length,
+      accepted: accepted.length,
+      rejected: rejected.length,
+      records_processed: accepted.length,
+      errors: rejected.slice(0, MAX_LISTED_REJECTIONS),
+      errors_truncated: rejected.length > MAX_LISTED_REJECTIONS,
+    };
     if (accepted.length > 0) {
       const headers: Record<string, string> = {
         [HEADERS.tenantId]: command.tenantId,
@@ -65,22 +76,35 @@ export class IngestService {
         throw new EventLogUnavailableError(`ingest is at its in-flight limit of ${this.config.ingest.maxInflightRecords} records`);
       }
       this.inflight += messages.length;
+      let release: Promise<unknown> = Promise.resolve();
       try {
         await this.log.publish(INGRESS_TOPIC_BY_FORMAT[command.format], messages);
+      } catch (error) {
+        if (error instanceof EventLogUnavailableError && error.outcome) {
+          // The write may still land: the records stay counted until the client knows.
+          release = error.outcome;
+          throw new IngestOutcomePendingError(error, result, error.outcome);
+        }
+        throw error;
       } finally {
-        this.inflight -= messages.length;
+        const count = messages.length;
+        void release.finally(() => {
+          this.inflight -= count;
+        });
       }
     }
-    return {
-      status: rejected.length === 0 ? 'accepted' : accepted.length === 0 ? 'rejected' : 'partial',
-      format: command.format,
-      collector_id: collectorId,
-      total: command.records.length,
-      accepted: accepted.length,
-      rejected: rejected.length,
-      records_processed: accepted.length,
-      errors: rejected.slice(0, MAX_LISTED_REJECTIONS),
-      errors_truncated: rejected.length > MAX_LISTED_REJECTIONS,
-    };
+    return result;
+  }
+}
+
+/**
+ * The event log gave up waiting, but the records may still be written (`outcome`). The answer is
+ * 503; an Idempotency-Key stays claimed until the outcome is known, so a retry with the same key
+ * gets the original answer if the records were written, and publishes them if they were not.
+ */
+export class IngestOutcomePendingError extends EventLogUnavailableError {
+  constructor(cause: EventLogUnavailableError, readonly result: IngestResult, outcome: Promise<boolean>) {
+    super(cause.message, cause, outcome);
+    this.name = 'IngestOutcomePendingError';
   }
 }

@@ -14,7 +14,7 @@ export async function openEventLog(config: AppConfig): Promise<EventLog> {
   const settings = config.runtime.eventLog;
   const log: EventLog =
     settings.kind === 'kafka'
-      ? await KafkaEventLog.connect({ brokers: settings.brokers, clientId: settings.clientId })
+      ? await KafkaEventLog.connect({ brokers: settings.brokers, clientId: settings.clientId, logger: new Logger('kafka') })
       : await EmbeddedEventLog.open({ dataDir: settings.dataDir, defaultPartitions: settings.partitions });
   await log.ensureTopics(defaultTopicSpecs(settings.partitions, config.runtime.retentionDays));
   return log;

@@ -29,6 +29,33 @@ export interface KafkaEventLogOptions {
   readonly logLevel?: 'error' | 'warn' | 'info';
   /** Partitions a consumer works on at once; per-partition order still holds. */
   readonly partitionsConsumedConcurrently?: number;
+  /** Where kafkajs's own log lines go (throttled); console by default. */
+  readonly logger?: { warn(message: string): void; error(message: string): void };
+}
+
+const LOG_THROTTLE_MS = 10_000;
+
+/**
+ * kafkajs logs every reconnect attempt; during a broker outage that is hundreds of identical lines.
+ * Each distinct message is written at most once per 10 s, with the count of the ones held back.
+ */
+function throttledLogCreator(logger: { warn(message: string): void; error(message: string): void }) {
+  const lastWritten = new Map<string, { at: number; suppressed: number }>();
+  return () =>
+    ({ namespace, level, log }: { namespace: string; level: KafkaLogLevel; log: { message: string } }) => {
+      const line = `kafkajs ${namespace}: ${log.message}`;
+      const now = Date.now();
+      const seen = lastWritten.get(line);
+      if (seen && now - seen.at < LOG_THROTTLE_MS) {
+        seen.suppressed += 1;
+        return;
+      }
+      const suffix = seen && seen.suppressed > 0 ? ` (${seen.suppressed} more like it held back)` : '';
+      lastWritten.set(line, { at: now, suppressed: 0 });
+      if (lastWritten.size > 1_000) lastWritten.clear();
+      if (level === KafkaLogLevel.ERROR) logger.error(line + suffix);
+      else logger.warn(line + suffix);
+    };
 }
 
 const RETRY_BACKOFF_START_MS = 100;
@@ -55,6 +82,7 @@ export class KafkaEventLog implements EventLog {
       clientId: options.clientId,
       brokers: [...options.brokers],
       logLevel: toKafkaLogLevel(options.logLevel ?? 'error'),
+      logCreator: throttledLogCreator(options.logger ?? { warn: (message) => console.warn(message), error: (message) => console.error(message) }),
       connectionTimeout: 3_000,
       requestTimeout: 30_000,
       retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5_000 },
@@ -99,19 +127,33 @@ export class KafkaEventLog implements EventLog {
       headers: record.headers ? { ...record.headers } : undefined,
       partition: record.partition,
     }));
+    const send = this.producer.send({
+      topic,
+      messages,
+      acks: -1,
+      compression: this.options.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP,
+    });
+    const timeoutMs = this.options.publishTimeoutMs ?? 15_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
     try {
-      await withTimeout(
-        this.producer.send({
-          topic,
-          messages,
-          acks: -1,
-          compression: this.options.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP,
-        }),
-        this.options.publishTimeoutMs ?? 15_000,
-        `publish to ${topic}`,
-      );
+      const first = await Promise.race([send, timedOut]);
+      if (first === 'timeout') {
+        // kafkajs keeps the send going (its own request timeout and retries): the records may still
+        // be written. Say so, with the eventual outcome, instead of pretending nothing happened.
+        const outcome = send.then(
+          () => true,
+          () => false,
+        );
+        throw new EventLogUnavailableError(`Kafka did not acknowledge ${records.length} record(s) on ${topic} within ${timeoutMs} ms`, undefined, outcome);
+      }
     } catch (error) {
+      if (error instanceof EventLogUnavailableError) throw error;
       throw new EventLogUnavailableError(`Kafka did not acknowledge ${records.length} record(s) on ${topic}: ${describe(error)}`, error);
+    } finally {
+      if (timer) clearTimeout(timer);
     }
   }
 
@@ -235,18 +277,4 @@ function describe(error: unknown): string {
 
 function delayFor(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
 }
