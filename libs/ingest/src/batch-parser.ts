@@ -36,8 +36,11 @@ export function parseBatch(body: Buffer, defaultFormat: IngressFormat, limits: I
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    // Not one JSON document: it may be JSON Lines (one record per line).
-    if (first === '{') return { format: defaultFormat, formatDeclared: false, records: checkCount(parseLines(text), limits) };
+    // Not one JSON document: it may be JSON Lines (one record per line), if its first line is a
+    // whole object. Otherwise the document's own parse error (with its position) is the answer.
+    if (first === '{' && firstLineIsJson(text, start)) {
+      return { format: defaultFormat, formatDeclared: false, records: checkCount(parseLines(text), limits) };
+    }
     throw invalidJson(error);
   }
   if (Array.isArray(parsed)) return { format: defaultFormat, formatDeclared: false, records: checkCount(parsed, limits) };
@@ -105,4 +108,15 @@ function firstNonSpace(text: string): number {
     if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09 && code !== 0xfeff) return index;
   }
   return -1;
+}
+
+function firstLineIsJson(text: string, start: number): boolean {
+  const end = text.indexOf('\n', start);
+  try {
+    // Trimmed exactly as parseLines trims each line.
+    JSON.parse((end === -1 ? text.slice(start) : text.slice(start, end)).trim());
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -35,7 +35,9 @@ export async function readBody(
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
     received += buffer.length;
     if (received > limits.maxBodyBytes) {
-      stream.destroy();
+      // Discard the rest instead of destroying the socket, so the client receives the 413 (the
+      // answer says Connection: close). Nothing more is buffered.
+      stream.resume();
       throw tooLarge(limits.maxBodyBytes, received, encoding, true);
     }
     chunks.push(buffer);

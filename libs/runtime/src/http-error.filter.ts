@@ -15,6 +15,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     if (response.headersSent) return;
     if (isClientInputError(exception)) {
+      // An oversized body may still be arriving: close the connection once the answer is sent.
+      if (exception.status === 413) response.setHeader('Connection', 'close');
       response.status(exception.status).json({ error: exception.code, message: exception.message, ...exception.details });
       return;
     }
