@@ -16,7 +16,7 @@ module.exports = {
     {
       name: 'contracts-import-no-framework',
       severity: 'error',
-      from: { path: '^libs/contracts/' },
+      from: { path: '^libs/contracts/', pathNot: '\\.spec\\.ts$' },
       to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer'] },
     },
     {
@@ -55,6 +55,7 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
-    exclude: { path: '^(dist|node_modules)/' },
+    // node_modules stays in the graph (not followed) so the rules on npm dependencies can fire.
+    exclude: { path: '^dist/' },
   },
 };

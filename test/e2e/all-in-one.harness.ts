@@ -5,7 +5,7 @@ import { INestApplication } from '@nestjs/common';
 import { loadAllInOneConfig } from '../../apps/all-in-one/src/all-in-one.config';
 import { AllInOneModule } from '../../apps/all-in-one/src/all-in-one.module';
 import { createHttpApp } from '@telemetry/runtime';
-import { buildAsnDb, buildCityDb, defaultAsnFixture, defaultCityFixture, freshDatabase, kafkaBrokers, uniqueName } from '@telemetry/testing';
+import { freshDatabase, kafkaBrokers, uniqueName, writeGeoFixtureFiles } from '@telemetry/testing';
 
 export const SAMPLES = path.resolve(__dirname, '../../samples');
 export const TEST_KEY = 'e2e-test-key-0001';
@@ -18,14 +18,8 @@ export interface RunningProduct {
   close(): Promise<void>;
 }
 
-/** GeoIP City and ASN fixtures the project builds itself, written once per run. */
-export function writeGeoFixtures(dir: string): { city: string; asn: string } {
-  const city = path.join(dir, 'city.mmdb');
-  const asn = path.join(dir, 'asn.mmdb');
-  fs.writeFileSync(city, buildCityDb([...defaultCityFixture]));
-  fs.writeFileSync(asn, buildAsnDb([...defaultAsnFixture]));
-  return { city, asn };
-}
+/** GeoIP City and ASN fixtures the project builds itself. */
+export const writeGeoFixtures = writeGeoFixtureFiles;
 
 /**
  * Starts the all-in-one product in-process on an ephemeral port, in the embedded mode or against

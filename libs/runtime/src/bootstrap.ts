@@ -6,6 +6,24 @@ import { AppConfig } from './app.config';
 import { startTracing } from './tracing';
 
 /**
+ * Body parsing and common headers of every HTTP app. Ingest routes read their raw body themselves
+ * (limits, gzip, JSON Lines), so Express's JSON parser only runs on the other routes.
+ */
+export function configureHttpPipeline(app: INestApplication): void {
+  const json = express.json({ limit: '1mb' });
+  app.use((request: express.Request, response: express.Response, next: express.NextFunction) => {
+    if (request.path.startsWith('/v1/ingest')) return next();
+    return json(request, response, next);
+  });
+  app.use((request: express.Request, response: express.Response, next: express.NextFunction) => {
+    response.setHeader('X-API-Version', 'v1');
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+  app.enableShutdownHooks();
+}
+
+/**
  * Creates and starts an HTTP app. Ingest routes read their raw body themselves (limits, gzip,
  * JSON Lines), so Express's JSON parser only runs on the other routes.
  */
@@ -20,17 +38,7 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, confi
       await tracing.shutdown();
     };
   }
-  const json = express.json({ limit: '1mb' });
-  app.use((request: express.Request, response: express.Response, next: express.NextFunction) => {
-    if (request.path.startsWith('/v1/ingest')) return next();
-    return json(request, response, next);
-  });
-  app.use((request: express.Request, response: express.Response, next: express.NextFunction) => {
-    response.setHeader('X-API-Version', 'v1');
-    response.setHeader('X-Content-Type-Options', 'nosniff');
-    next();
-  });
-  app.enableShutdownHooks();
+  configureHttpPipeline(app);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -36,3 +36,16 @@ export async function freshDatabase(prefix = 'test'): Promise<string> {
   url.pathname = `/${name}`;
   return url.toString();
 }
+
+/** Drops a database `freshDatabase` made (by its URL), closing its connections first. */
+export async function dropDatabase(databaseUrlToDrop: string): Promise<void> {
+  const { Client } = await import('pg');
+  const name = new URL(databaseUrlToDrop).pathname.slice(1);
+  const client = new Client({ connectionString: databaseUrl() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}

@@ -5,15 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { DynamicModule, INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
-import * as express from 'express';
-import { Client } from 'pg';
 import { loadAllInOneConfig } from '../../../apps/all-in-one/src/all-in-one.config';
 import { AllInOneModule } from '../../../apps/all-in-one/src/all-in-one.module';
 import { loadIngestApiConfig } from '../../../apps/ingest-api/src/ingest-api.config';
 import { IngestApiModule } from '../../../apps/ingest-api/src/ingest-api.module';
 import { EVENT_LOG, EventLog } from '@telemetry/event-log';
-import { AppConfig } from '@telemetry/runtime';
-import { buildAsnDb, buildCityDb, databaseUrl, defaultAsnFixture, defaultCityFixture, kafkaBrokers, uniqueName } from '@telemetry/testing';
+import { AppConfig, configureHttpPipeline } from '@telemetry/runtime';
+import { dropDatabase, freshDatabase, kafkaBrokers, uniqueName, writeGeoFixtureFiles } from '@telemetry/testing';
 
 /**
  * Starting the product in-process for the benchmark, mirroring test/e2e/all-in-one.harness.ts
@@ -49,39 +47,7 @@ export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `telemetry-bench-${prefix}-`));
 }
 
-/** GeoIP City and ASN fixtures the project builds itself (libs/testing). */
-export function writeGeoFixtures(dir: string): { city: string; asn: string } {
-  const city = path.join(dir, 'city.mmdb');
-  const asn = path.join(dir, 'asn.mmdb');
-  fs.writeFileSync(city, buildCityDb([...defaultCityFixture]));
-  fs.writeFileSync(asn, buildAsnDb([...defaultAsnFixture]));
-  return { city, asn };
-}
-
-/** A fresh Postgres database per run, so projections start empty; dropped by `dropDatabase`. */
-export async function freshDatabase(): Promise<{ url: string; name: string }> {
-  const admin = new URL(databaseUrl());
-  const name = uniqueName('bench').replace(/-/g, '_');
-  const client = new Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
-  admin.pathname = `/${name}`;
-  return { url: admin.toString(), name };
-}
-
-export async function dropDatabase(name: string): Promise<void> {
-  const client = new Client({ connectionString: databaseUrl() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-}
+export { writeGeoFixtureFiles as writeGeoFixtures, freshDatabase, dropDatabase };
 
 /** The environment the harness gives the product, for either mode. */
 export async function productEnvironment(
@@ -101,7 +67,7 @@ export async function productEnvironment(
     TOPIC_PARTITIONS: String(options.partitions),
   };
   if (options.geo === 'fixture') {
-    const geo = writeGeoFixtures(dataDir);
+    const geo = writeGeoFixtureFiles(dataDir);
     env.GEOIP_DB_CITY = geo.city;
     env.GEOIP_DB_ASN = geo.asn;
   }
@@ -109,27 +75,11 @@ export async function productEnvironment(
   if (options.mode === 'kafka') {
     env.KAFKA_BROKERS = kafkaBrokers().join(',');
     if (withDatabase) {
-      const database = await freshDatabase();
-      env.DATABASE_URL = database.url;
-      databaseName = database.name;
+      env.DATABASE_URL = await freshDatabase('bench');
+      databaseName = env.DATABASE_URL;
     }
   }
   return { env, tenant, databaseName };
-}
-
-/** What `createHttpApp` does to an app before it listens (body parsing and headers), in the same order. */
-function configureHttp(app: INestApplication): void {
-  const json = express.json({ limit: '1mb' });
-  app.use((request: express.Request, response: express.Response, next: express.NextFunction) => {
-    if (request.path.startsWith('/v1/ingest')) return next();
-    return json(request, response, next);
-  });
-  app.use((request: express.Request, response: express.Response, next: express.NextFunction) => {
-    response.setHeader('X-API-Version', 'v1');
-    response.setHeader('X-Content-Type-Options', 'nosniff');
-    next();
-  });
-  app.enableShutdownHooks();
 }
 
 async function listen(app: INestApplication, config: AppConfig): Promise<number> {
@@ -178,7 +128,7 @@ export async function startAllInOne(options: ProductOptions, eventLog?: EventLog
   const { env, tenant, databaseName } = await productEnvironment(options, dataDir, true);
   const config = loadAllInOneConfig(env);
   const app = await createApp(AllInOneModule.forConfig(config), eventLog, config);
-  configureHttp(app);
+  configureHttpPipeline(app);
   const port = await listen(app, config);
   return running(app, config, port, tenant, dataDir, databaseName);
 }
@@ -189,7 +139,7 @@ export async function startIngestOnly(options: ProductOptions, eventLog?: EventL
   const { env, tenant, databaseName } = await productEnvironment(options, dataDir, false);
   const config = loadIngestApiConfig(env);
   const app = await createApp(IngestApiModule.forConfig(config), eventLog, config);
-  configureHttp(app);
+  configureHttpPipeline(app);
   const port = await listen(app, config);
   return running(app, config, port, tenant, dataDir, databaseName);
 }

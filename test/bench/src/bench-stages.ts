@@ -442,9 +442,9 @@ export async function runProjection(kind: 'sqljs' | 'postgres', batches: readonl
   let store: SqlStore;
   let cleanup: () => Promise<void>;
   if (kind === 'postgres') {
-    const database = await freshDatabase();
+    const database = { url: await freshDatabase('bench') };
     store = await SqlStore.open({ kind: 'postgres', url: database.url });
-    cleanup = () => dropDatabase(database.name);
+    cleanup = () => dropDatabase(database.url);
   } else {
     const dir = tempDir('projection');
     store = await SqlStore.open({ kind: 'embedded', file: path.join(dir, 'telemetry.sqlite') });

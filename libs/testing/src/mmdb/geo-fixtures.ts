@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 /**
  * Tiny GeoLite2-City / GeoLite2-ASN shaped databases for tests. The record layout follows MaxMind's
  * (a subset of the fields), so code written against the `maxmind` reader's CityResponse /
@@ -160,3 +162,12 @@ export const defaultAsnFixture: readonly AsnFixtureEntry[] = [
   { cidr: '2001:4860::/32', asn: 15169, organization: 'GOOGLE' },
   { cidr: '81.2.69.0/24', asn: 20712, organization: 'Andrews & Arnold Ltd' },
 ];
+
+/** Writes the default City and ASN fixtures as .mmdb files into `dir`, for GEOIP_DB_CITY / GEOIP_DB_ASN. */
+export function writeGeoFixtureFiles(dir: string): { city: string; asn: string } {
+  const city = join(dir, 'city.mmdb');
+  const asn = join(dir, 'asn.mmdb');
+  writeFileSync(city, buildCityDb([...defaultCityFixture]));
+  writeFileSync(asn, buildAsnDb([...defaultAsnFixture]));
+  return { city, asn };
+}
