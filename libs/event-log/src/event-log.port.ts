@@ -10,6 +10,7 @@
  *   order. The offset after the batch is committed only after the handler's promise resolves.
  *   If the handler throws, nothing is committed and the batch is redelivered.
  * - A new consumer group starts at the beginning (`fromBeginning`) or at the end of each partition.
+ * - A handler may consume a prefix of a batch and name when to be offered the rest (BatchResult).
  */
 export interface TopicSpec {
   readonly name: string;
@@ -47,7 +48,18 @@ export interface RecordBatch {
   readonly records: readonly LogRecord[];
 }
 
-export type BatchHandler = (batch: RecordBatch) => Promise<void>;
+/**
+ * What a handler may answer besides "all done" (void): it consumed only the first `consumed` records
+ * of the batch (they are committed), and the rest is to be offered again, not before `retryAtMs`
+ * (e.g. a delayed-retry consumer whose next record is not due yet). While it waits, that partition
+ * is paused; other partitions go on.
+ */
+export interface BatchResult {
+  readonly consumed: number;
+  readonly retryAtMs?: number;
+}
+
+export type BatchHandler = (batch: RecordBatch) => Promise<void | BatchResult>;
 
 export interface SubscribeOptions {
   readonly groupId: string;

@@ -29,12 +29,15 @@ export interface GroupSubscriptionParams {
  */
 export class GroupSubscriptionConsumer implements Subscription {
   private readonly positions: number[];
+  /** Per partition: not offered again before this time (a handler asked to be offered the rest later). */
+  private readonly notBefore: number[];
   private closing = false;
   private running?: Promise<void>;
   private cancelBackoff?: () => void;
 
   constructor(private readonly params: GroupSubscriptionParams) {
     this.positions = [...params.positions];
+    this.notBefore = params.positions.map(() => 0);
   }
 
   start(): void {
@@ -54,8 +57,10 @@ export class GroupSubscriptionConsumer implements Subscription {
     while (!this.closing) {
       signal.reset();
       let delivered = false;
+      const now = Date.now();
       for (let k = 0; k < partitions.length && !this.closing; k++) {
         const i = (next + k) % partitions.length;
+        if (this.notBefore[i] > now) continue;
         const outcome = await this.deliverNextBatch(i);
         if (outcome === 'closed') return;
         if (outcome === 'delivered') {
@@ -65,8 +70,22 @@ export class GroupSubscriptionConsumer implements Subscription {
           break;
         }
       }
-      if (!delivered && !this.closing) await signal.wait();
+      if (!delivered && !this.closing) await this.idle();
     }
+  }
+
+  /** Sleeps until an append, or until the earliest paused partition is due again. */
+  private async idle(): Promise<void> {
+    const due = Math.min(...this.notBefore.filter((at) => at > Date.now()));
+    if (!Number.isFinite(due)) return this.params.signal.wait();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.params.signal.wait(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, due - Date.now()));
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   private async deliverNextBatch(i: number): Promise<'empty' | 'delivered' | 'closed'> {
@@ -81,10 +100,18 @@ export class GroupSubscriptionConsumer implements Subscription {
       try {
         records ??= await partition.read(position, maxBatchRecords, MAX_BATCH_BYTES);
         if (records.length === 0) return 'empty';
-        await handler({ topic: partition.topic, partition: partition.partition, records });
-        const nextOffset = position + records.length;
-        await offsets.commit(groupId, partition.topic, partition.partition, nextOffset);
-        this.positions[i] = nextOffset;
+        const result = await handler({ topic: partition.topic, partition: partition.partition, records });
+        const consumed = result ? Math.max(0, Math.min(result.consumed, records.length)) : records.length;
+        if (consumed > 0) {
+          const nextOffset = position + consumed;
+          await offsets.commit(groupId, partition.topic, partition.partition, nextOffset);
+          this.positions[i] = nextOffset;
+        }
+        if (consumed < records.length) {
+          // The rest waits until the time the handler named; the other partitions go on.
+          this.notBefore[i] = result?.retryAtMs ?? Date.now() + INITIAL_BACKOFF_MS;
+          return consumed > 0 ? 'delivered' : 'empty';
+        }
         return 'delivered';
       } catch (error) {
         const delay = Math.min(INITIAL_BACKOFF_MS * 2 ** attempt, MAX_BACKOFF_MS);

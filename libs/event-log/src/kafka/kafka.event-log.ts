@@ -10,6 +10,7 @@ import {
   Producer,
 } from 'kafkajs';
 import {
+  BatchResult,
   EventLog,
   EventLogUnavailableError,
   Headers,
@@ -178,18 +179,18 @@ export class KafkaEventLog implements EventLog {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      // Several partitions at once: a paused (delayed-retry) or slow partition does not hold up the others.
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
         const { topic, partition } = batch;
         for (let start = 0; start < batch.messages.length; start += maxBatch) {
           if (!isRunning() || isStale() || stopping) return;
-          const chunk = batch.messages.slice(start, start + maxBatch);
-          const records = chunk.map((message) => toLogRecord(topic, partition, message));
+          let pending = batch.messages.slice(start, start + maxBatch);
           let delay = RETRY_BACKOFF_START_MS;
-          for (;;) {
+          while (pending.length > 0) {
+            let result: void | BatchResult;
             try {
-              await options.handler({ topic, partition, records });
-              break;
+              result = await options.handler({ topic, partition, records: pending.map((message) => toLogRecord(topic, partition, message)) });
             } catch {
               // The handler's work is not acknowledged: nothing is committed and the same records
               // are handed over again, unless the partition was revoked meanwhile (then the new
@@ -198,16 +199,27 @@ export class KafkaEventLog implements EventLog {
               await heartbeat();
               await delayFor(delay);
               delay = Math.min(delay * 2, RETRY_BACKOFF_MAX_MS);
+              continue;
             }
+            delay = RETRY_BACKOFF_START_MS;
+            const consumed = result ? Math.max(0, Math.min(result.consumed, pending.length)) : pending.length;
+            if (consumed > 0) {
+              // The handler's work is done: commit it even when close() is under way (close waits for it).
+              const last = pending[consumed - 1].offset;
+              resolveOffset(last);
+              // Through the batch's own commit: consumer.commitOffsets() is a no-op once stop() began.
+              await commitOffsetsIfNecessary({
+                topics: [{ topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }],
+              });
+              await heartbeat();
+            }
+            pending = pending.slice(consumed);
+            if (pending.length === 0) break;
+            // The rest is offered again at the time the handler named: this partition waits (other
+            // partitions of the consumer go on), heartbeating so the group keeps it.
+            const resumed = await waitUntil(result?.retryAtMs ?? Date.now() + RETRY_BACKOFF_START_MS, heartbeat, () => isRunning() && !isStale() && !stopping);
+            if (!resumed) return;
           }
-          // The handler's work is done: commit it even when close() is under way (close waits for it).
-          const last = chunk[chunk.length - 1].offset;
-          resolveOffset(last);
-          // Through the batch's own commit: consumer.commitOffsets() is a no-op once stop() began.
-          await commitOffsetsIfNecessary({
-            topics: [{ topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }],
-          });
-          await heartbeat();
         }
       },
     });
@@ -277,4 +289,23 @@ function describe(error: unknown): string {
 
 function delayFor(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Waits until `atMs` in slices short enough to heartbeat within the session timeout. Returns false
+ * as soon as the consumer should give the partition up (stopping, revoked, or a rebalance: kafkajs
+ * throws from heartbeat() then, and the batch is fetched again after rejoining).
+ */
+async function waitUntil(atMs: number, heartbeat: () => Promise<void>, stillOwned: () => boolean): Promise<boolean> {
+  for (;;) {
+    if (!stillOwned()) return false;
+    const remaining = atMs - Date.now();
+    if (remaining <= 0) return true;
+    await delayFor(Math.min(remaining, 1_000));
+    try {
+      await heartbeat();
+    } catch {
+      return false;
+    }
+  }
 }

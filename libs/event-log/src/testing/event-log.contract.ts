@@ -98,6 +98,41 @@ export function describeEventLogContract(
       expect(await log.endOffsets(other)).toEqual(new Map([[0, '0']]));
     });
 
+    it('commits the prefix a handler consumed and offers the rest again, not before the time it named', async () => {
+      const topic = await createTopic(2);
+      await log.publish(topic, Array.from({ length: 10 }, (_, i) => ({ value: `held-${i}`, partition: 0 })));
+      await log.publish(topic, [{ value: 'other-partition', partition: 1 }]);
+      const groupId = unique('group');
+      const deliveries: Array<{ at: number; partition: number; offsets: string[] }> = [];
+      let retryAt = 0;
+      const subscription = await log.subscribe({
+        groupId,
+        topics: [topic],
+        handler: async (batch) => {
+          deliveries.push({ at: Date.now(), partition: batch.partition, offsets: batch.records.map((r) => r.offset) });
+          if (batch.partition === 0 && retryAt === 0) {
+            retryAt = Date.now() + 1_500;
+            return { consumed: 3, retryAtMs: retryAt };
+          }
+          return undefined;
+        },
+      });
+      subscriptions.push(subscription);
+
+      await waitFor(() => committedEquals(groupId, topic, new Map([[0, '10'], [1, '1']])), { ...DEADLINE, description: 'both partitions committed' });
+      const heldPartition = deliveries.filter((d) => d.partition === 0);
+      expect(heldPartition[0].offsets[0]).toBe('0');
+      // The prefix is not handed over again; the rest comes back at its time, not before.
+      const rest = heldPartition.slice(1);
+      expect(rest.length).toBeGreaterThan(0);
+      expect(rest[0].offsets[0]).toBe('3');
+      expect(rest[0].at).toBeGreaterThanOrEqual(retryAt - 5);
+      expect(rest.flatMap((d) => d.offsets)).toEqual(['3', '4', '5', '6', '7', '8', '9']);
+      // The other partition was not held back by the paused one.
+      const other = deliveries.find((d) => d.partition === 1);
+      expect(other!.at).toBeLessThan(retryAt);
+    });
+
     it('delivers every published record to a group with key, value, headers and timestamp', async () => {
       const topic = await createTopic(3);
       const sent = Array.from({ length: 30 }, (_, i): OutgoingRecord => ({
