@@ -16,4 +16,8 @@ module.exports = async function globalSetup() {
     execFileSync('bash', [path.join(root, 'infra/postgres/start.sh')], { stdio: 'inherit' });
     process.env.DATABASE_URL = 'postgres://telemetry:telemetry@127.0.0.1:55432/telemetry';
   }
+  if (!process.env.OPENSEARCH_URL) {
+    execFileSync('bash', [path.join(root, 'infra/opensearch/start.sh')], { stdio: 'inherit' });
+    process.env.OPENSEARCH_URL = 'http://127.0.0.1:39200';
+  }
 };

@@ -5,3 +5,4 @@ export * from './flows';
 export * from './enriched-flow';
 export * from './dead-letter';
 export * from './field-spellings';
+export * from './sinks';

@@ -3,3 +3,4 @@ export * from './mmdb';
 export * from './services';
 export * from './typescript-process';
 export * from './kafka-broker';
+export * from './fake-hec/fake-hec.server';

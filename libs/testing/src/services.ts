@@ -15,6 +15,13 @@ export function databaseUrl(): string {
   return url;
 }
 
+/** Base URL of the OpenSearch node (no trailing slash), e.g. `http://127.0.0.1:39200`. */
+export function opensearchUrl(): string {
+  const url = process.env.OPENSEARCH_URL;
+  if (!url) throw new Error('OPENSEARCH_URL is not set: start OpenSearch with infra/opensearch/start.sh (npm test does this) and source infra/env.sh');
+  return url.replace(/\/+$/, '');
+}
+
 /** A name no other test run uses, for topics, groups and schemas. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;

@@ -1,0 +1,4 @@
+export * from './exporter.port';
+export * from './sink-batches';
+export * from './sink-routing';
+export * from './sink.runner';

@@ -1,0 +1,171 @@
+import { HEADERS, SINK_HEADERS, sinkDeadLetterTopic, sinkRetryTopic, TOPICS } from '@telemetry/contracts';
+import type { BatchResult, EventLog, LogRecord, OutgoingRecord, RecordBatch, Subscription, TopicSpec } from '@telemetry/event-log';
+import { Exporter, ItemOutcome, SinkConfigurationError, SinkItem } from './exporter.port';
+import { BatchLimits, splitIntoBatches } from './sink-batches';
+import { routeOutcomes } from './sink-routing';
+
+export interface SinkRunnerOptions {
+  readonly sink: string;
+  readonly groupPrefix: string;
+  readonly retryDelaysMs: readonly number[];
+  readonly batch: BatchLimits;
+  readonly partitions: number;
+  /** The topic delivered from; telemetry.enriched.v1 unless told otherwise (tests, replays). */
+  readonly sourceTopic?: string;
+  readonly now?: () => number;
+}
+
+/** What the runner reports, so the Nest adapter can turn it into metrics and logs. */
+export interface SinkObserver {
+  delivered(count: number, batchSize: number, seconds: number): void;
+  retried(errorClass: string, count: number): void;
+  deadLettered(errorClass: string, count: number): void;
+  paused(reason: string | null): void;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * One sink, as a checklist: read a polled batch (the main topic or a retry topic once due) → the
+ * exporter, per destination request → route each item it did not take to the next retry topic or
+ * the dead-letter topic (one send per topic) → commit only then. A destination outage never blocks
+ * the main topic for long: failing items move to retry topics, whose consumers pause a partition
+ * until its next record is due.
+ */
+export class SinkRunner {
+  private readonly subscriptions: Subscription[] = [];
+  private readonly now: () => number;
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly exporter: Exporter,
+    private readonly options: SinkRunnerOptions,
+    private readonly observer: SinkObserver,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Topics this sink writes, created when missing. */
+  topicSpecs(): TopicSpec[] {
+    const { sink, retryDelaysMs, partitions } = this.options;
+    return [
+      ...retryDelaysMs.map((delay, index) => ({ name: sinkRetryTopic(sink, index + 1), partitions, retentionMs: Math.max(7 * DAY_MS, delay * 10) })),
+      { name: sinkDeadLetterTopic(sink), partitions: 1, retentionMs: 30 * DAY_MS },
+    ];
+  }
+
+  async start(): Promise<void> {
+    const { sink, groupPrefix, retryDelaysMs } = this.options;
+    await this.log.ensureTopics(this.topicSpecs());
+    this.subscriptions.push(
+      await this.log.subscribe({
+        groupId: `${groupPrefix}-sink-${sink}`,
+        topics: [this.options.sourceTopic ?? TOPICS.enriched],
+        fromBeginning: true,
+        maxBatchRecords: this.options.batch.maxRecords * 4,
+        handler: (batch) => this.handleMain(batch),
+      }),
+    );
+    for (let attempt = 1; attempt <= retryDelaysMs.length; attempt += 1) {
+      this.subscriptions.push(
+        await this.log.subscribe({
+          groupId: `${groupPrefix}-sink-${sink}-retry-${attempt}`,
+          topics: [sinkRetryTopic(sink, attempt)],
+          fromBeginning: true,
+          maxBatchRecords: this.options.batch.maxRecords,
+          handler: (batch) => this.handleRetry(batch),
+        }),
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.subscriptions.splice(0).map((subscription) => subscription.close()));
+  }
+
+  async handleMain(batch: RecordBatch): Promise<void> {
+    await this.deliver(batch.records);
+  }
+
+  /** Delivers the records that are due; the rest waits (the partition pauses) until the next one is. */
+  async handleRetry(batch: RecordBatch): Promise<void | BatchResult> {
+    const now = this.now();
+    const due = batch.records.findIndex((record) => Number(record.headers[SINK_HEADERS.notBefore] ?? 0) > now);
+    if (due === -1) {
+      await this.deliver(batch.records);
+      return undefined;
+    }
+    if (due > 0) await this.deliver(batch.records.slice(0, due));
+    return { consumed: due, retryAtMs: Number(batch.records[due].headers[SINK_HEADERS.notBefore]) };
+  }
+
+  private async deliver(records: readonly LogRecord[]): Promise<void> {
+    const { items, undecodable } = decode(records);
+    const outgoing = new Map<string, OutgoingRecord[]>();
+    if (undecodable.length > 0) {
+      const routed = routeOutcomes(undecodable.map((entry) => entry.item), undecodable.map((entry) => entry.outcome), this.policy(), this.now());
+      this.collect(outgoing, routed.retries, routed.deadLetters);
+      for (const [errorClass, count] of routed.deadLetteredByClass) this.observer.deadLettered(errorClass, count);
+    }
+    for (const request of splitIntoBatches(items, this.options.batch)) {
+      const started = this.now();
+      let outcomes: ItemOutcome[];
+      try {
+        outcomes = await this.exporter.export(request);
+        this.observer.paused(null);
+      } catch (error) {
+        if (error instanceof SinkConfigurationError) this.observer.paused(`${error.errorClass}: ${error.message}`);
+        // Nothing of this polled batch is committed: it is offered again after a backoff.
+        throw error;
+      }
+      const routed = routeOutcomes(request, outcomes, this.policy(), this.now());
+      this.observer.delivered(routed.delivered, request.length, (this.now() - started) / 1000);
+      for (const [errorClass, count] of routed.retriedByClass) this.observer.retried(errorClass, count);
+      for (const [errorClass, count] of routed.deadLetteredByClass) this.observer.deadLettered(errorClass, count);
+      this.collect(outgoing, routed.retries, routed.deadLetters);
+    }
+    // One send per topic; the batch is acknowledged (and committed) only after all of them.
+    await Promise.all([...outgoing].map(([topic, list]) => this.log.publish(topic, list)));
+  }
+
+  private collect(outgoing: Map<string, OutgoingRecord[]>, retries: ReadonlyMap<string, OutgoingRecord[]>, deadLetters: OutgoingRecord[]): void {
+    for (const [topic, list] of retries) outgoing.set(topic, [...(outgoing.get(topic) ?? []), ...list]);
+    if (deadLetters.length > 0) {
+      const topic = sinkDeadLetterTopic(this.options.sink);
+      outgoing.set(topic, [...(outgoing.get(topic) ?? []), ...deadLetters]);
+    }
+  }
+
+  private policy() {
+    return { sink: this.options.sink, retryDelaysMs: this.options.retryDelaysMs };
+  }
+}
+
+/** Reads the fields a sink needs from each enriched record; what cannot be read goes to the DLQ. */
+function decode(records: readonly LogRecord[]): { items: SinkItem[]; undecodable: Array<{ item: SinkItem; outcome: ItemOutcome }> } {
+  const items: SinkItem[] = [];
+  const undecodable: Array<{ item: SinkItem; outcome: ItemOutcome }> = [];
+  for (const record of records) {
+    const payload = record.value.toString('utf8');
+    let parsed: { event_id?: unknown; tenant_id?: unknown; ts?: unknown } | undefined;
+    try {
+      parsed = JSON.parse(payload) as typeof parsed;
+    } catch {
+      parsed = undefined;
+    }
+    const tenantId = typeof parsed?.tenant_id === 'string' ? parsed.tenant_id : (record.headers[HEADERS.tenantId] ?? 'default');
+    const item: SinkItem = {
+      eventId: typeof parsed?.event_id === 'string' ? parsed.event_id : `${record.topic}-${record.partition}-${record.offset}`,
+      tenantId,
+      payload,
+      ts: typeof parsed?.ts === 'number' ? parsed.ts : record.timestamp / 1000,
+      source: record,
+    };
+    if (!parsed || typeof parsed.event_id !== 'string') {
+      undecodable.push({ item, outcome: { kind: 'permanent', errorClass: 'invalid_enriched_record', message: 'not an enriched flow (JSON with an event_id)' } });
+    } else {
+      items.push(item);
+    }
+  }
+  return { items, undecodable };
+}
