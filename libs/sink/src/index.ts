@@ -2,3 +2,4 @@ export * from './exporter.port';
 export * from './sink-batches';
 export * from './sink-routing';
 export * from './sink.runner';
+export * from './splunk/splunk-hec.exporter';
