@@ -2,7 +2,7 @@ import { DEFAULT_TENANT } from '@telemetry/contracts';
 import { ConfigReader, readRuntimeConfig, RuntimeConfig } from '@telemetry/config';
 
 /** The roles a process plays; the all-in-one plays them all. */
-export type Role = 'ingest' | 'enricher' | 'query';
+export type Role = 'ingest' | 'enricher' | 'query' | 'sink-splunk' | 'sink-elastic';
 
 export interface AppConfig {
   readonly appName: string;
@@ -29,11 +29,90 @@ export interface AppConfig {
     /** Records being published at once; beyond it ingest answers 503 instead of queueing more. */
     readonly maxInflightRecords: number;
   };
+  readonly sinks: SinksConfig;
   /** OTLP/HTTP URL traces are exported to; unset keeps tracing off (the API is then a no-op). */
   readonly otlpTracesUrl?: string;
 }
 
 const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+
+export interface SplunkSinkConfig {
+  readonly url: string;
+  readonly token: string;
+  readonly index?: string;
+  readonly source?: string;
+  readonly sourcetype?: string;
+  readonly ackEnabled: boolean;
+  readonly ackTimeoutMs: number;
+  readonly gzip: boolean;
+}
+
+export interface ElasticSinkConfig {
+  readonly url: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly apiKey?: string;
+  readonly indexPattern: string;
+  readonly dataStream?: string;
+  readonly gzip: boolean;
+}
+
+export interface SinksConfig {
+  readonly retryDelaysMs: number[];
+  readonly batchMaxRecords: number;
+  readonly batchMaxBytes: number;
+  /** Set when SPLUNK_HEC_URL is: the all-in-one then runs the Splunk sink too. */
+  readonly splunk?: SplunkSinkConfig;
+  /** Set when ELASTIC_URL is. */
+  readonly elastic?: ElasticSinkConfig;
+}
+
+/** The original product's variables (SPLUNK_HEC_URL, SPLUNK_HEC_TOKEN, ELASTIC_URL, …), checked together. */
+function readSinksConfig(reader: ConfigReader, roles: readonly Role[]): SinksConfig {
+  const delays = reader.list('SINK_RETRY_DELAYS_MS').map(Number);
+  if (delays.some((delay) => !Number.isInteger(delay) || delay < 0)) reader.problem('SINK_RETRY_DELAYS_MS must be comma-separated whole milliseconds, e.g. 10000,60000,600000');
+  const splunkUrl = reader.url('SPLUNK_HEC_URL', ['http', 'https']);
+  const splunkToken = reader.string('SPLUNK_HEC_TOKEN');
+  if (splunkUrl && !splunkToken) reader.problem('SPLUNK_HEC_TOKEN is required when SPLUNK_HEC_URL is set');
+  if (roles.includes('sink-splunk') && !splunkUrl) reader.problem('SPLUNK_HEC_URL is required by the sink-splunk app');
+  const elasticUrl = reader.string('ELASTIC_URL');
+  for (const url of elasticUrl ? elasticUrl.split(',') : []) {
+    if (!/^https?:\/\/[^\s]+$/.test(url.trim())) reader.problem(`ELASTIC_URL must be http(s) URLs separated by commas, got "${url}"`);
+  }
+  const username = reader.string('ELASTIC_USERNAME');
+  const password = reader.string('ELASTIC_PASSWORD');
+  if ((username && !password) || (!username && password)) reader.problem('ELASTIC_USERNAME and ELASTIC_PASSWORD go together');
+  if (roles.includes('sink-elastic') && !elasticUrl) reader.problem('ELASTIC_URL is required by the sink-elastic app');
+  return {
+    retryDelaysMs: delays.length > 0 ? delays : [10_000, 60_000, 600_000],
+    batchMaxRecords: reader.integer('SINK_BATCH_MAX_RECORDS', 500, { min: 1, max: 50_000 }),
+    batchMaxBytes: reader.integer('SINK_BATCH_MAX_BYTES', 5 * 1024 * 1024, { min: 1024, max: 100 * 1024 * 1024 }),
+    splunk:
+      splunkUrl && splunkToken
+        ? {
+            url: splunkUrl,
+            token: splunkToken,
+            index: reader.string('SPLUNK_HEC_INDEX'),
+            source: reader.string('SPLUNK_HEC_SOURCE'),
+            sourcetype: reader.string('SPLUNK_HEC_SOURCETYPE', 'telemetry:flow'),
+            ackEnabled: reader.boolean('SPLUNK_HEC_ACK', false),
+            ackTimeoutMs: reader.integer('SPLUNK_HEC_ACK_TIMEOUT_MS', 30_000, { min: 100, max: 600_000 }),
+            gzip: reader.boolean('SPLUNK_HEC_GZIP', true),
+          }
+        : undefined,
+    elastic: elasticUrl
+      ? {
+          url: elasticUrl,
+          username,
+          password,
+          apiKey: reader.string('ELASTIC_API_KEY'),
+          indexPattern: reader.string('ELASTIC_INDEX_PATTERN', 'telemetry-enriched-{yyyy.MM.dd}'),
+          dataStream: reader.string('ELASTIC_DATA_STREAM'),
+          gzip: reader.boolean('ELASTIC_GZIP', true),
+        }
+      : undefined,
+  };
+}
 
 /** The key `npm start` uses when none is configured (the original's documented TEST_KEY), embedded mode only. */
 export const EMBEDDED_DEFAULT_KEY = 'TEST_KEY';
@@ -78,6 +157,7 @@ export function readAppConfig(reader: ConfigReader, appName: string, roles: read
     },
     logLevels: LOG_LEVELS.slice(0, levelIndex === -1 ? 3 : levelIndex + 1),
     otlpTracesUrl: otlpTracesUrl(reader),
+    sinks: readSinksConfig(reader, roles),
     ingest: {
       rateLimitPerMin: reader.integer('RATE_LIMIT_PER_MIN', 600, { min: 0, max: 10_000_000 }),
       idempotencyTtlSeconds: reader.integer('IDEMPOTENCY_TTL_SECONDS', 86_400, { min: 60, max: 30 * 86_400 }),

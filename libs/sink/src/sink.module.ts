@@ -1,0 +1,39 @@
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { EVENT_LOG, EventLog } from '@telemetry/event-log';
+import { AppConfig, MetricsService, RUNTIME_CONFIG } from '@telemetry/runtime';
+import { SinkRunnerService } from './sink-runner.service';
+import { SplunkHecExporter } from './splunk/splunk-hec.exporter';
+
+const SPLUNK_SINK = Symbol('SPLUNK_SINK');
+
+/** The sink roles: each configured destination gets its own runner and consumer groups. */
+@Module({})
+export class SinkModule {
+  static forConfig(config: AppConfig): DynamicModule {
+    const providers: Provider[] = [];
+    const splunk = config.sinks.splunk;
+    if (splunk) {
+      providers.push({
+        provide: SPLUNK_SINK,
+        inject: [EVENT_LOG, RUNTIME_CONFIG, MetricsService],
+        useFactory: (log: EventLog, appConfig: AppConfig, metrics: MetricsService) =>
+          new SinkRunnerService(
+            'splunk',
+            log,
+            new SplunkHecExporter({
+              url: splunk.url,
+              token: splunk.token,
+              index: splunk.index,
+              source: splunk.source,
+              sourcetype: splunk.sourcetype,
+              gzip: splunk.gzip,
+              ack: { enabled: splunk.ackEnabled, timeoutMs: splunk.ackTimeoutMs },
+            }),
+            appConfig,
+            metrics,
+          ),
+      });
+    }
+    return { module: SinkModule, providers };
+  }
+}
