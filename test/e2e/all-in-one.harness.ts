@@ -40,7 +40,7 @@ export async function startProduct(mode: 'embedded' | 'kafka', extraEnv: Record<
     GEOIP_DB_ASN: geo.asn,
     THREATLIST_CSV: path.join(SAMPLES, 'threatlist.csv'),
     TOPIC_PARTITIONS: '3',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
     // Its own consumer groups: runs in parallel on one broker never take each other's partitions.
     KAFKA_GROUP_PREFIX: uniqueName('e2e'),
     ...extraEnv,

@@ -55,6 +55,7 @@ export interface ElasticSinkConfig {
   readonly indexPattern: string;
   readonly dataStream?: string;
   readonly gzip: boolean;
+  readonly manageTemplate: boolean;
 }
 
 export interface SinksConfig {
@@ -109,6 +110,7 @@ function readSinksConfig(reader: ConfigReader, roles: readonly Role[]): SinksCon
           indexPattern: reader.string('ELASTIC_INDEX_PATTERN', 'telemetry-enriched-{yyyy.MM.dd}'),
           dataStream: reader.string('ELASTIC_DATA_STREAM'),
           gzip: reader.boolean('ELASTIC_GZIP', true),
+          manageTemplate: reader.boolean('ELASTIC_MANAGE_TEMPLATE', true),
         }
       : undefined,
   };

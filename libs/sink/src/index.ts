@@ -5,3 +5,4 @@ export * from './sink.runner';
 export * from './splunk/splunk-hec.exporter';
 export * from './sink-runner.service';
 export * from './sink.module';
+export * from './elastic/elastic-bulk.exporter';

@@ -2,9 +2,11 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { EVENT_LOG, EventLog } from '@telemetry/event-log';
 import { AppConfig, MetricsService, RUNTIME_CONFIG } from '@telemetry/runtime';
 import { SinkRunnerService } from './sink-runner.service';
+import { ElasticBulkExporter } from './elastic/elastic-bulk.exporter';
 import { SplunkHecExporter } from './splunk/splunk-hec.exporter';
 
 const SPLUNK_SINK = Symbol('SPLUNK_SINK');
+const ELASTIC_SINK = Symbol('ELASTIC_SINK');
 
 /** The sink roles: each configured destination gets its own runner and consumer groups. */
 @Module({})
@@ -32,6 +34,15 @@ export class SinkModule {
             appConfig,
             metrics,
           ),
+      });
+    }
+    const elastic = config.sinks.elastic;
+    if (elastic) {
+      providers.push({
+        provide: ELASTIC_SINK,
+        inject: [EVENT_LOG, RUNTIME_CONFIG, MetricsService],
+        useFactory: (log: EventLog, appConfig: AppConfig, metrics: MetricsService) =>
+          new SinkRunnerService('elastic', log, new ElasticBulkExporter(elastic), appConfig, metrics),
       });
     }
     return { module: SinkModule, providers };

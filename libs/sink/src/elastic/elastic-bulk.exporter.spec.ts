@@ -293,8 +293,10 @@ describe('ElasticBulkExporter: whole-request failures', () => {
   });
 
   it('honours Retry-After on a 429 and on a 503', async () => {
-    const { exporter: sink } = exporter((_, n) =>
-      n === 0 ? { status: 429, body: 'Too Many Requests', headers: { 'retry-after': '30', 'content-type': 'text/plain' } } : { status: 503, body: { error: { type: 'cluster_block_exception', reason: 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];' }, status: 503 }, headers: { 'retry-after': '2' } },
+    const { exporter: sink } = exporter((_, n): Reply =>
+      n === 0
+        ? { status: 429, body: 'Too Many Requests', headers: { 'retry-after': '30', 'content-type': 'text/plain' } }
+        : { status: 503, body: { error: { type: 'cluster_block_exception', reason: 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];' }, status: 503 }, headers: { 'retry-after': '2' } },
     );
     await expect(sink.export(someSinkItems(1))).resolves.toEqual([{ kind: 'retriable', errorClass: 'es_429', message: 'HTTP 429: Too Many Requests', retryAfterMs: 30_000 }]);
     await expect(sink.export(someSinkItems(1))).resolves.toEqual([{ kind: 'retriable', errorClass: 'es_5xx', message: expect.stringContaining('state not recovered'), retryAfterMs: 2_000 }]);

@@ -27,6 +27,12 @@ export interface ElasticBulkOptions {
   readonly gzip?: boolean;
   /** Per HTTP request (default 30 s). */
   readonly requestTimeoutMs?: number;
+  /**
+   * Install an index template for the target (the apps turn it on; off by default here): explicit types for the enriched
+   * flow, and `original` (whatever the producer sent, types varying between producers) stored but
+   * not indexed, so dynamic mapping can never refuse a flow for a field it guessed differently.
+   */
+  readonly manageTemplate?: boolean;
   readonly fetch?: typeof fetch;
 }
 
@@ -37,9 +43,59 @@ interface Encoded {
   readonly lines: Buffer;
 }
 
+/** The enriched flow's mapping: the fields users search on get their real types. */
+const ENRICHED_FLOW_MAPPINGS = {
+  dynamic: true,
+  properties: {
+    '@timestamp': { type: 'date' },
+    event_id: { type: 'keyword' },
+    tenant_id: { type: 'keyword' },
+    collector_id: { type: 'keyword' },
+    format: { type: 'keyword' },
+    ts: { type: 'double' },
+    timestamp: { type: 'date' },
+    src_ip: { type: 'ip' },
+    dst_ip: { type: 'ip' },
+    src_port: { type: 'integer' },
+    dst_port: { type: 'integer' },
+    proto: { type: 'keyword' },
+    bytes: { type: 'long' },
+    packets: { type: 'long' },
+    duration: { type: 'double' },
+    risk_score: { type: 'integer' },
+    risk_policy: { type: 'keyword' },
+    risk_reasons: { properties: { code: { type: 'keyword' }, points: { type: 'integer' }, detail: { type: 'text' } } },
+    ti: {
+      properties: {
+        matches: {
+          properties: {
+            indicator: { type: 'keyword' },
+            category: { type: 'keyword' },
+            confidence: { type: 'integer' },
+            source: { type: 'keyword' },
+            field: { type: 'keyword' },
+            ip: { type: 'ip' },
+          },
+        },
+      },
+    },
+    geo: {
+      properties: Object.fromEntries(
+        ['src', 'dst'].map((side) => [side, { properties: { country: { type: 'keyword' }, city: { type: 'keyword' }, latitude: { type: 'double' }, longitude: { type: 'double' }, timezone: { type: 'keyword' } } }]),
+      ),
+    },
+    asn: { properties: Object.fromEntries(['src', 'dst'].map((side) => [side, { properties: { number: { type: 'long' }, organization: { type: 'keyword' } } }])) },
+    zeek: { type: 'object', dynamic: true },
+    original: { type: 'object', enabled: false },
+    ingest: { properties: { topic: { type: 'keyword' }, partition: { type: 'integer' }, offset: { type: 'keyword' }, received_at: { type: 'date' } } },
+    enriched_at: { type: 'date' },
+  },
+};
+
 type Answer =
   | { readonly kind: 'answer'; readonly status: number; readonly body: unknown; readonly retryAfterMs?: number }
-  | { readonly kind: 'timeout' | 'unreachable'; readonly message: string };
+  | { readonly kind: 'timeout'; readonly message: string }
+  | { readonly kind: 'unreachable'; readonly message: string };
 
 interface BulkError {
   type?: string;
@@ -93,7 +149,10 @@ export class ElasticBulkExporter implements Exporter {
     this.target = compileIndexPattern(options.dataStream ?? options.indexPattern ?? DEFAULT_ELASTIC_INDEX_PATTERN);
   }
 
+  private templateInstalled = false;
+
   async export(items: readonly SinkItem[]): Promise<ItemOutcome[]> {
+    if (!this.templateInstalled && this.options.manageTemplate === true) await this.installTemplate();
     const outcomes: ItemOutcome[] = new Array(items.length);
     const encoded: Encoded[] = [];
     items.forEach((item, index) => {
@@ -103,6 +162,25 @@ export class ElasticBulkExporter implements Exporter {
     });
     if (encoded.length > 0) await this.send(encoded, outcomes);
     return outcomes;
+  }
+
+  /** PUT _index_template for the index pattern (or data stream); retried on the next export if it fails. */
+  private async installTemplate(): Promise<void> {
+    const target = this.options.dataStream ?? this.options.indexPattern ?? DEFAULT_ELASTIC_INDEX_PATTERN;
+    const pattern = target.replace(/\{[^}]*\}/g, '*');
+    const name = `telemetry-${pattern.replace(/[^a-z0-9_-]+/gi, '-').replace(/-+$/, '')}`.toLowerCase();
+    const body = {
+      index_patterns: [pattern],
+      priority: 200,
+      ...(this.options.dataStream ? { data_stream: {} } : {}),
+      template: { mappings: ENRICHED_FLOW_MAPPINGS },
+    };
+    const answer = await this.request('POST', `/_index_template/${name}`, Buffer.from(JSON.stringify(body)), { 'Content-Type': 'application/json' });
+    if (answer.kind !== 'answer') return; // unreachable: the export itself will say so and be retried
+    if (answer.status === 401 || answer.status === 403) {
+      throw new SinkConfigurationError(`cannot install the index template ${name} (HTTP ${answer.status}); grant manage_index_templates or set ELASTIC_MANAGE_TEMPLATE=false`, `es_${answer.status}`);
+    }
+    if (answer.status >= 200 && answer.status < 300) this.templateInstalled = true;
   }
 
   async health(): Promise<{ ok: boolean; detail: string }> {
@@ -278,8 +356,10 @@ function retryAfter(header: string | null): number | undefined {
   return Number.isFinite(at) && at > Date.now() ? at - Date.now() : undefined;
 }
 
+/** By name: the abort reason is a DOMException, which is not always an `instanceof Error` here (other realms). */
 function isTimeout(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'TimeoutError' || name === 'AbortError';
 }
 
 function networkReason(error: unknown): string {
