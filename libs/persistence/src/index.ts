@@ -5,3 +5,6 @@ export * from './enriched-events.projection';
 export * from './enriched-events.queries';
 export * from './idempotency-key.entity';
 export * from './idempotency.store';
+export * from './dead-letter.entity';
+export * from './dead-letters.projection';
+export * from './dead-letters.store';

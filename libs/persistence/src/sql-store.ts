@@ -7,12 +7,14 @@ import { ProjectionOffsetEntity } from './projection-offset.entity';
 import { InitialSchema1732300000000 } from './migrations/1732300000000-initial-schema';
 import { IdempotencyKeys1732400000000 } from './migrations/1732400000000-idempotency-keys';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
+import { DeadLetterEntity } from './dead-letter.entity';
+import { SinkDeadLetters1732500000000 } from './migrations/1732500000000-sink-dead-letters';
 
 /** Arbitrary, fixed: the key of the advisory lock the Postgres migrations run under. */
 const MIGRATION_LOCK_ID = 7_261_001;
 
-export const ENTITIES = [EnrichedEventEntity, ProjectionOffsetEntity, IdempotencyKeyEntity];
-export const MIGRATIONS = [InitialSchema1732300000000, IdempotencyKeys1732400000000];
+export const ENTITIES = [EnrichedEventEntity, ProjectionOffsetEntity, IdempotencyKeyEntity, DeadLetterEntity];
+export const MIGRATIONS = [InitialSchema1732300000000, IdempotencyKeys1732400000000, SinkDeadLetters1732500000000];
 
 /**
  * The SQL store of the read models: Postgres in the distributed mode, SQLite (sql.js, no native

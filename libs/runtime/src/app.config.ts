@@ -62,6 +62,7 @@ export interface SinksConfig {
   readonly retryDelaysMs: number[];
   readonly batchMaxRecords: number;
   readonly batchMaxBytes: number;
+  readonly batchMaxWaitMs: number;
   /** Set when SPLUNK_HEC_URL is: the all-in-one then runs the Splunk sink too. */
   readonly splunk?: SplunkSinkConfig;
   /** Set when ELASTIC_URL is. */
@@ -88,6 +89,7 @@ function readSinksConfig(reader: ConfigReader, roles: readonly Role[]): SinksCon
     retryDelaysMs: delays.length > 0 ? delays : [10_000, 60_000, 600_000],
     batchMaxRecords: reader.integer('SINK_BATCH_MAX_RECORDS', 500, { min: 1, max: 50_000 }),
     batchMaxBytes: reader.integer('SINK_BATCH_MAX_BYTES', 5 * 1024 * 1024, { min: 1024, max: 100 * 1024 * 1024 }),
+    batchMaxWaitMs: reader.integer('SINK_BATCH_MAX_WAIT_MS', 500, { min: 0, max: 60_000 }),
     splunk:
       splunkUrl && splunkToken
         ? {

@@ -95,6 +95,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly sinkConsumerLag = new Gauge({
+    name: 'telemetry_sink_consumer_lag_records',
+    help: 'Records of telemetry.enriched.v1 the sink has not delivered (and committed) yet.',
+    labelNames: ['sink'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'telemetry_process_' });
   }

@@ -4,6 +4,8 @@ export interface BatchLimits {
   readonly maxRecords: number;
   /** Payload bytes per destination request (before compression). */
   readonly maxBytes: number;
+  /** How long a record may wait for a request to fill up before it is sent anyway (0: never waits). */
+  readonly maxWaitMs?: number;
 }
 
 /** Splits items into destination requests of at most maxRecords and maxBytes (one oversized item goes alone). */

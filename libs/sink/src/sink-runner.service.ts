@@ -12,13 +12,14 @@ export class SinkRunnerService implements OnApplicationBootstrap, OnModuleDestro
   private readonly logger: Logger;
   private readonly runner: SinkRunner;
   private pausedReason: string | null = null;
+  private lagTimer?: NodeJS.Timeout;
 
   constructor(
     readonly sink: string,
     log: EventLog,
     private readonly exporter: Exporter & { pendingAcks?(): number },
     config: AppConfig,
-    metrics: MetricsService,
+    private readonly metrics: MetricsService,
   ) {
     this.logger = new Logger(`sink-${sink}`);
     this.runner = new SinkRunner(
@@ -28,7 +29,7 @@ export class SinkRunnerService implements OnApplicationBootstrap, OnModuleDestro
         sink,
         groupPrefix: config.runtime.groupPrefix,
         retryDelaysMs: config.sinks.retryDelaysMs,
-        batch: { maxRecords: config.sinks.batchMaxRecords, maxBytes: config.sinks.batchMaxBytes },
+        batch: { maxRecords: config.sinks.batchMaxRecords, maxBytes: config.sinks.batchMaxBytes, maxWaitMs: config.sinks.batchMaxWaitMs },
         partitions: config.runtime.eventLog.partitions,
       },
       {
@@ -60,9 +61,17 @@ export class SinkRunnerService implements OnApplicationBootstrap, OnModuleDestro
   async onApplicationBootstrap(): Promise<void> {
     await this.runner.start();
     this.logger.log(`delivering ${this.exporter.name}`);
+    this.lagTimer = setInterval(() => {
+      this.runner
+        .lag()
+        .then((lag) => this.metrics.sinkConsumerLag.set({ sink: this.sink }, lag))
+        .catch(() => undefined);
+    }, 15_000);
+    this.lagTimer.unref();
   }
 
   async onModuleDestroy(): Promise<void> {
+    if (this.lagTimer) clearInterval(this.lagTimer);
     await this.runner.stop();
     await this.exporter.shutdown();
   }

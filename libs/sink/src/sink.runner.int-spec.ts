@@ -11,11 +11,13 @@ import { SinkRunner } from './sink.runner';
 class ScriptedDestination implements Exporter {
   readonly name = 'scripted';
   readonly deliveries: Array<{ eventId: string; at: number; attempt: string | undefined }> = [];
+  readonly requestSizes: number[] = [];
   answers = new Map<string, ItemOutcome[]>();
   misconfigured = false;
 
   async export(items: readonly SinkItem[]): Promise<ItemOutcome[]> {
     if (this.misconfigured) throw new SinkConfigurationError('token refused (401)', 'http_401');
+    this.requestSizes.push(items.length);
     return items.map((item) => {
       const queue = this.answers.get(item.eventId);
       const outcome = queue && queue.length > 0 ? queue.shift()! : ({ kind: 'delivered' } as const);
@@ -41,6 +43,7 @@ describe.each(['embedded', 'kafka'] as const)('SinkRunner on the %s log', (mode)
   let observed: { delivered: number; retried: Map<string, number>; deadLettered: Map<string, number>; paused: Array<string | null> };
   let source: string;
   let sink: string;
+  let groupPrefix: string;
   const extra: Subscription[] = [];
 
   beforeEach(async () => {
@@ -50,11 +53,12 @@ describe.each(['embedded', 'kafka'] as const)('SinkRunner on the %s log', (mode)
     sink = uniqueName('sink').replace(/[^a-z0-9-]/g, '');
     await log.ensureTopics([{ name: source, partitions: 2, retentionMs: -1 }]);
     destination = new ScriptedDestination();
+    groupPrefix = uniqueName('g');
     observed = { delivered: 0, retried: new Map(), deadLettered: new Map(), paused: [] };
     runner = new SinkRunner(
       log,
       destination,
-      { sink, groupPrefix: uniqueName('g'), retryDelaysMs: [300, 600], batch: { maxRecords: 50, maxBytes: 1_000_000 }, partitions: 2, sourceTopic: source },
+      { sink, groupPrefix, retryDelaysMs: [300, 600], batch: { maxRecords: 50, maxBytes: 1_000_000, maxWaitMs: 800 }, partitions: 2, sourceTopic: source },
       {
         delivered: (count) => (observed.delivered += count),
         retried: (errorClass, count) => observed.retried.set(errorClass, (observed.retried.get(errorClass) ?? 0) + count),
@@ -88,6 +92,15 @@ describe.each(['embedded', 'kafka'] as const)('SinkRunner on the %s log', (mode)
     await waitFor(() => destination.deliveries.length >= 20, { description: '20 deliveries' });
     expect(new Set(destination.deliveries.map((d) => d.eventId))).toEqual(new Set(ids));
     expect(observed.delivered).toBe(20);
+  });
+
+  it('holds a small batch up to the max wait to fill a request, then sends it, and reports no lag after', async () => {
+    const published = Date.now();
+    await log.publish(source, ['w-1', 'w-2', 'w-3'].map((id) => ({ key: 'same', value: JSON.stringify({ event_id: id, tenant_id: 'acme', ts: 1 }), partition: 0 })));
+    await waitFor(() => destination.deliveries.length >= 3, { description: 'the three held items delivered' });
+    expect(Math.min(...destination.deliveries.map((d) => d.at)) - published).toBeGreaterThanOrEqual(700);
+    expect(destination.requestSizes).toEqual([3]);
+    await waitFor(async () => (await runner.lag()) === 0, { description: 'no lag once delivered and committed' });
   });
 
   it('retries a refused item through the delayed retry topics until the destination takes it', async () => {

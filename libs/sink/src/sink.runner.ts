@@ -83,8 +83,24 @@ export class SinkRunner {
     await Promise.all(this.subscriptions.splice(0).map((subscription) => subscription.close()));
   }
 
-  async handleMain(batch: RecordBatch): Promise<void> {
+  /** A small batch waits (up to maxWaitMs after its oldest record was written) to fill a request. */
+  async handleMain(batch: RecordBatch): Promise<void | BatchResult> {
+    const maxWait = this.options.batch.maxWaitMs ?? 0;
+    if (maxWait > 0 && batch.records.length < this.options.batch.maxRecords) {
+      const sendAt = batch.records[0].timestamp + maxWait;
+      if (sendAt > this.now()) return { consumed: 0, retryAtMs: sendAt };
+    }
     await this.deliver(batch.records);
+    return undefined;
+  }
+
+  /** Records of the source topic this sink has not committed yet (consumer lag). */
+  async lag(): Promise<number> {
+    const topic = this.options.sourceTopic ?? TOPICS.enriched;
+    const [end, committed] = await Promise.all([this.log.endOffsets(topic), this.log.committedOffsets(`${this.options.groupPrefix}-sink-${this.options.sink}`, topic)]);
+    let lag = 0n;
+    for (const [partition, offset] of end) lag += BigInt(offset) - BigInt(committed.get(partition) ?? '0');
+    return Number(lag);
   }
 
   /** Delivers the records that are due; the rest waits (the partition pauses) until the next one is. */

@@ -216,9 +216,11 @@ export class KafkaEventLog implements EventLog {
             pending = pending.slice(consumed);
             if (pending.length === 0) break;
             // The rest is offered again at the time the handler named: this partition waits (other
-            // partitions of the consumer go on), heartbeating so the group keeps it.
-            const resumed = await waitUntil(result?.retryAtMs ?? Date.now() + RETRY_BACKOFF_START_MS, heartbeat, () => isRunning() && !isStale() && !stopping);
-            if (!resumed) return;
+            // partitions of the consumer go on), heartbeating so the group keeps it. Then the batch
+            // ends unresolved, so kafkajs fetches again from the first unconsumed record — with
+            // whatever arrived meanwhile (a sink waiting to fill a request gets the newer records).
+            await waitUntil(result?.retryAtMs ?? Date.now() + RETRY_BACKOFF_START_MS, heartbeat, () => isRunning() && !isStale() && !stopping);
+            return;
           }
         }
       },

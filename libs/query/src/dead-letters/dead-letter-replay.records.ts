@@ -1,0 +1,87 @@
+import { HEADERS, SINK_HEADERS, sinkRetryTopic } from '@telemetry/contracts';
+import type { OutgoingRecord, TopicSpec } from '@telemetry/event-log';
+import type { DeadLetterEntity } from '@telemetry/persistence';
+
+/**
+ * Header naming the DLQ entry a replayed record comes from. Kept here until the contracts carry it
+ * (SINK_HEADERS / HEADERS): a record that fails again keeps it, so its new DLQ entry tells where it
+ * was replayed from.
+ */
+export const SINK_REPLAYED_FROM_HEADER = 'sink-replayed-from';
+export const INGEST_REPLAYED_FROM_HEADER = 'dlq-replayed-from';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface ReplayTarget {
+  readonly topic: string;
+  readonly record: OutgoingRecord;
+}
+
+/**
+ * Where and as what a dead entry is replayed. Pure: the clock is a parameter.
+ * - A sink entry goes to the sink's first retry topic with fresh headers (tenant, trace context,
+ *   original coordinates, attempt 0, due now, and the entry it replays), so the running sink
+ *   delivers it like any retry and, should it fail again, routes it on from attempt 1.
+ * - An ingest entry goes back to the ingress topic it was read from, with its original headers
+ *   (tenant, collector, format, received-at, exporter) and without the dlq-* story: the enricher
+ *   processes it again.
+ * Answers undefined for an ingest entry that does not say which topic it came from.
+ */
+export function replayTargetOf(entry: DeadLetterEntity, now: number): ReplayTarget | undefined {
+  const key = entry.recordKey === null ? null : Buffer.from(entry.recordKey, 'base64');
+  const value = entry.payloadEncoding === 'base64' ? Buffer.from(entry.payload, 'base64') : entry.payload;
+  const stored = parseHeaders(entry.headers);
+  if (entry.sink === 'ingest') {
+    if (!entry.originalTopic) return undefined;
+    const headers: Record<string, string> = {};
+    for (const [name, headerValue] of Object.entries(stored)) if (!name.startsWith('dlq-')) headers[name] = headerValue;
+    headers[HEADERS.tenantId] = entry.tenantId;
+    headers[INGEST_REPLAYED_FROM_HEADER] = entry.id;
+    return { topic: entry.originalTopic, record: { key, value, headers } };
+  }
+  const headers: Record<string, string> = { [HEADERS.tenantId]: entry.tenantId };
+  if (stored[HEADERS.traceparent]) headers[HEADERS.traceparent] = stored[HEADERS.traceparent];
+  if (entry.originalTopic) headers[SINK_HEADERS.originalTopic] = entry.originalTopic;
+  if (entry.originalPartition !== null) headers[SINK_HEADERS.originalPartition] = String(entry.originalPartition);
+  if (entry.originalOffset !== null) headers[SINK_HEADERS.originalOffset] = entry.originalOffset;
+  headers[SINK_HEADERS.attempt] = '0';
+  headers[SINK_HEADERS.notBefore] = String(now);
+  headers[SINK_REPLAYED_FROM_HEADER] = entry.id;
+  return { topic: sinkRetryTopic(entry.sink, 1), record: { key, value, headers } };
+}
+
+/**
+ * An enriched flow queued for delivery by a sink (the export endpoints): onto the sink's first
+ * retry topic, due now, attempt 0, so the running sink delivers it as it does a retry.
+ */
+export function exportRecordOf(payload: string, tenantId: string, now: number): OutgoingRecord {
+  let key = tenantId;
+  try {
+    const flow = JSON.parse(payload) as { src_ip?: unknown };
+    // The enricher's key: one source's flows stay in order on one partition.
+    if (typeof flow.src_ip === 'string') key = `${tenantId}:${flow.src_ip}`;
+  } catch {
+    // the tenant alone is a good enough key
+  }
+  return { key, value: payload, headers: { [HEADERS.tenantId]: tenantId, [SINK_HEADERS.attempt]: '0', [SINK_HEADERS.notBefore]: String(now) } };
+}
+
+/**
+ * The first retry topic of a sink, with the partitions and retention `SinkRunner.topicSpecs` gives
+ * it: whichever process creates it first, it is the same topic.
+ */
+export function firstRetryTopicSpec(sink: string, partitions: number, retryDelaysMs: readonly number[]): TopicSpec {
+  return { name: sinkRetryTopic(sink, 1), partitions, retentionMs: Math.max(7 * DAY_MS, (retryDelaysMs[0] ?? 0) * 10) };
+}
+
+function parseHeaders(text: string): Record<string, string> {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+    }
+  } catch {
+    // no headers worth keeping
+  }
+  return {};
+}

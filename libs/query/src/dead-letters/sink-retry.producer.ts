@@ -1,0 +1,39 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { sinkRetryTopic } from '@telemetry/contracts';
+import { EVENT_LOG, EventLog, OutgoingRecord } from '@telemetry/event-log';
+import { AppConfig, RUNTIME_CONFIG } from '@telemetry/runtime';
+import { firstRetryTopicSpec } from './dead-letter-replay.records';
+
+/** Records per send: one call never turns into one huge produce request. */
+const RECORDS_PER_SEND = 500;
+
+/**
+ * Writes records onto a sink's first retry topic, whose consumer in the sink process delivers them
+ * once due. The topic is created when missing (the query role may start before the sink does).
+ */
+@Injectable()
+export class SinkRetryProducer {
+  private readonly ensured = new Map<string, Promise<void>>();
+
+  constructor(@Inject(EVENT_LOG) private readonly log: EventLog, @Inject(RUNTIME_CONFIG) private readonly config: AppConfig) {}
+
+  async publish(sink: string, records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.ensureTopic(sink);
+    for (let start = 0; start < records.length; start += RECORDS_PER_SEND) {
+      await this.log.publish(sinkRetryTopic(sink, 1), records.slice(start, start + RECORDS_PER_SEND));
+    }
+  }
+
+  private ensureTopic(sink: string): Promise<void> {
+    let ensured = this.ensured.get(sink);
+    if (!ensured) {
+      const spec = firstRetryTopicSpec(sink, this.config.runtime.eventLog.partitions, this.config.sinks.retryDelaysMs);
+      ensured = this.log.ensureTopics([spec]);
+      // A failure is not remembered: the next call tries again.
+      ensured.catch(() => this.ensured.delete(sink));
+      this.ensured.set(sink, ensured);
+    }
+    return ensured;
+  }
+}
