@@ -87,8 +87,10 @@ export class SinkRunner {
   async handleMain(batch: RecordBatch): Promise<void | BatchResult> {
     const maxWait = this.options.batch.maxWaitMs ?? 0;
     if (maxWait > 0 && batch.records.length < this.options.batch.maxRecords) {
-      const sendAt = batch.records[0].timestamp + maxWait;
-      if (sendAt > this.now()) return { consumed: 0, retryAtMs: sendAt };
+      // Never longer than maxWait from now, whatever clock stamped the record.
+      const now = this.now();
+      const sendAt = Math.min(batch.records[0].timestamp, now) + maxWait;
+      if (sendAt > now) return { consumed: 0, retryAtMs: sendAt };
     }
     await this.deliver(batch.records);
     return undefined;

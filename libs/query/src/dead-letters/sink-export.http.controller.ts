@@ -1,9 +1,8 @@
 import { Controller, HttpCode, Post, Query, Req } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { AuthenticatedRequest, RequireScope } from '@telemetry/auth';
+import { AuthenticatedRequest, AuthError, RequireScope } from '@telemetry/auth';
 import { EXPORT_DEFAULT_LIMIT, EXPORT_MAX_LIMIT, parseLimit } from './dead-letter-request.parser';
 import { ErrorResponseDto, ExportResponseDto } from './dead-letters.dto';
-import { tenantScope } from './dead-letters.http.controller';
 import { SinkExportService } from './sink-export.service';
 
 const DESCRIPTION =
@@ -29,7 +28,7 @@ export class SinkExportHttpController {
   @ApiResponse({ status: 202, type: ExportResponseDto })
   @ApiBadRequestResponse({ description: 'not_configured: SPLUNK_HEC_URL is not set; invalid_parameter', type: ErrorResponseDto })
   exportSplunk(@Query('limit') limit: unknown, @Req() request: AuthenticatedRequest): Promise<ExportResponseDto> {
-    return this.exports.export('splunk', tenantScope(request.principal, undefined) ?? request.principal!.tenantId, parseLimit(limit, EXPORT_DEFAULT_LIMIT, EXPORT_MAX_LIMIT));
+    return this.exports.export('splunk', callerTenant(request), parseLimit(limit, EXPORT_DEFAULT_LIMIT, EXPORT_MAX_LIMIT));
   }
 
   @Post('elastic')
@@ -40,6 +39,11 @@ export class SinkExportHttpController {
   @ApiResponse({ status: 202, type: ExportResponseDto })
   @ApiBadRequestResponse({ description: 'not_configured: ELASTIC_URL is not set; invalid_parameter', type: ErrorResponseDto })
   exportElastic(@Query('limit') limit: unknown, @Req() request: AuthenticatedRequest): Promise<ExportResponseDto> {
-    return this.exports.export('elastic', tenantScope(request.principal, undefined) ?? request.principal!.tenantId, parseLimit(limit, EXPORT_DEFAULT_LIMIT, EXPORT_MAX_LIMIT));
+    return this.exports.export('elastic', callerTenant(request), parseLimit(limit, EXPORT_DEFAULT_LIMIT, EXPORT_MAX_LIMIT));
   }
+}
+
+function callerTenant(request: AuthenticatedRequest): string {
+  if (!request.principal) throw new AuthError('unauthorized', 'Missing API key: send Authorization: Bearer <key>');
+  return request.principal.tenantId;
 }
