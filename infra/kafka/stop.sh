@@ -10,51 +10,13 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 STATE_DIR="${KAFKA_STATE_DIR:-$REPO_ROOT/.infra/kafka}"
 [[ "$STATE_DIR" == /* ]] || STATE_DIR="$PWD/$STATE_DIR"
+
+NAME=kafka
 DATA_DIR="$STATE_DIR/data"
-PROPS="$STATE_DIR/server.properties"
 PID_FILE="$STATE_DIR/kafka.pid"
-LOCK_FILE="$STATE_DIR/.lock"
+CMDLINE_PATTERN="kafka.Kafka $STATE_DIR/server.properties"
 TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
-
-clean=0
-for arg in "$@"; do
-  case "$arg" in
-    --clean) clean=1 ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
-    *) echo "usage: $0 [--clean]" >&2; exit 2 ;;
-  esac
-done
-
-log() { echo "[kafka] $*" >&2; }
-
-[[ -d "$STATE_DIR" ]] || { log "nothing to stop"; exit 0; }
-exec 9>"$LOCK_FILE"
-flock -w 300 9 || { log "ERROR: could not take $LOCK_FILE"; exit 1; }
-
-is_our_kafka() {
-  local pid="$1"
-  [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "kafka.Kafka $PROPS"
-}
-
-pid="$( [[ -s "$PID_FILE" ]] && cat "$PID_FILE" || true )"
-if is_our_kafka "$pid"; then
-  log "stopping broker (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  deadline=$((SECONDS + TIMEOUT))
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "still alive after ${TIMEOUT}s, sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-  fi
-  log "stopped"
-else
-  log "not running"
-fi
-rm -f "$PID_FILE"
-
-if ((clean)); then
-  rm -rf "$DATA_DIR"
-  log "removed $DATA_DIR"
-fi
+HELP_LINES=6
+# shellcheck source=../lib/stop-service.sh
+source "$SCRIPT_DIR/../lib/stop-service.sh"
+stop_service "$@"
