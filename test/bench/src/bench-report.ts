@@ -35,6 +35,7 @@ const STAGE_LABEL: Record<StageResult['stage'], string> = {
   'enrich-core': '(b) enricher core',
   'enrich-log': '(c) enrich on log',
   projection: '(d) projection',
+  sink: '(e) sink',
 };
 
 export function resultsTable(results: readonly StageResult[]): string {

@@ -18,7 +18,7 @@ import { Measurement, Meter, percentile, settle, until } from './bench-meter';
 import { BENCH_KEY, dropDatabase, freshDatabase, Mode, ProductOptions, RunningApp, startAllInOne, startIngestOnly, tempDir } from './bench-product';
 import { Renames, TopicRemappingEventLog } from './topic-remapping.event-log';
 
-export type StageName = 'e2e' | 'ingest' | 'enrich-core' | 'enrich-log' | 'projection';
+export type StageName = 'e2e' | 'ingest' | 'enrich-core' | 'enrich-log' | 'projection' | 'sink';
 
 export interface StageResult {
   readonly stage: StageName;
@@ -48,25 +48,27 @@ export interface BenchSettings {
   readonly geo: 'default' | 'fixture';
   readonly threatlistCsv: string;
   readonly runId: string;
+  /** Records per destination request of the sink stage (SINK_BATCH_MAX_RECORDS). */
+  readonly sinkBatchRecords: number;
 }
 
-const MB = 1024 * 1024;
+export const MB = 1024 * 1024;
 /** The enricher's and the projection's poll sizes (IngressConsumer, EnrichedEventsConsumer). */
 export const ENRICHER_MAX_BATCH = 5_000;
 export const PROJECTION_MAX_BATCH = 2_000;
 const RECEIVED_AT = '2024-11-22T15:20:00.000Z';
 
-function rate(records: number, ms: number): number {
+export function rate(records: number, ms: number): number {
   return ms > 0 ? (records * 1000) / ms : 0;
 }
 
 /** Stops the meter at `end` (default now) once pending GC entries have been delivered. */
-async function finish(meter: Meter, end = performance.now()): Promise<Measurement> {
+export async function finish(meter: Meter, end = performance.now()): Promise<Measurement> {
   await settle();
   return meter.stop(end);
 }
 
-function withMeasurement(
+export function withMeasurement(
   base: Omit<StageResult, 'wallMs' | 'recordsPerSec' | 'recordsPerCpuSec' | 'eventLoopUtilization' | 'machineBusy' | 'gcShare'>,
   m: Measurement,
 ): StageResult {
@@ -352,7 +354,7 @@ export async function runIngestAlone(mode: Mode, dataset: Dataset, settings: Ben
 
 // --- (c) enrich on the real log --------------------------------------------------------------------
 
-async function sumOffsets(offsets: Promise<Map<number, string>>): Promise<number> {
+export async function sumOffsets(offsets: Promise<Map<number, string>>): Promise<number> {
   let total = 0;
   for (const offset of (await offsets).values()) total += Number(offset);
   return total;

@@ -14,6 +14,7 @@ import { collectGarbage } from './bench-meter';
 import { Mode, QUIET_LOG_LEVELS, tempDir, writeGeoFixtures } from './bench-product';
 import { HotSpot, StageProfiler } from './bench-profile';
 import { breakdownTable, Failure, failuresText, resultsTable, Target, targetsTable } from './bench-report';
+import { prefillSinkSource, runSink, SINK_DESTINATIONS, SinkInput, sinkInputOf } from './bench-sink';
 import {
   BenchSettings,
   enrichedBatches,
@@ -31,22 +32,26 @@ import {
 
 /**
  * `npm run bench`: the product's throughput end to end and per stage, in the embedded and the
- * Kafka + Postgres modes, on a deterministic synthetic dataset. Prints a table, writes
- * bench-results.json to the working directory, and exits non-zero if anything failed (a record
- * not projected before the deadline included).
+ * Kafka + Postgres modes, on a deterministic synthetic dataset, and the sinks' delivery into the
+ * fake HEC and a real OpenSearch node. Prints a table, writes bench-results.json to the working
+ * directory, and exits non-zero if anything failed (a record not projected or not delivered before
+ * the deadline included).
  *
  * Environment (all optional): BENCH_BATCHES (10), BENCH_BATCH_RECORDS (10000), BENCH_CONCURRENCY
  * (requests in flight, 4), BENCH_PARTITIONS (3), BENCH_MODES (embedded,kafka), BENCH_STAGES
- * (core,ingest,enrich-log,projection,e2e), BENCH_GEO (default | fixture, for e2e and enrich-log),
- * BENCH_SEED (42), BENCH_DEADLINE_MS (90000, per wait), BENCH_TIMEOUT_MS (whole run, 600000),
- * BENCH_RESULTS (bench-results.json), BENCH_PROFILE (a directory: one .cpuprofile per stage and the
- * top functions by self time in the report). Kafka mode uses KAFKA_BROKERS and DATABASE_URL,
+ * (core,ingest,enrich-log,projection,sink,e2e), BENCH_GEO (default | fixture, for e2e and enrich-log),
+ * BENCH_SINK_RECORDS (enriched flows each sink run delivers, 50000, at most the dataset's),
+ * BENCH_SINK_BATCH (records per destination request, as SINK_BATCH_MAX_RECORDS, 500), BENCH_SEED
+ * (42), BENCH_DEADLINE_MS (90000, per wait), BENCH_TIMEOUT_MS (whole run, 600000), BENCH_RESULTS
+ * (bench-results.json), BENCH_PROFILE (a directory: one .cpuprofile per stage and the top functions
+ * by self time in the report). Kafka mode uses KAFKA_BROKERS and DATABASE_URL,
  * starting infra/ (like the test global setup) when they are unset; its stages use unique topics and
- * consumer groups (deleted afterwards), so concurrent runs on the same broker do not interfere.
+ * consumer groups (deleted afterwards), so concurrent runs on the same broker do not interfere. The
+ * sink stage also needs OPENSEARCH_URL (started the same way; its indices and template are deleted).
  */
 
-type StageKey = 'core' | 'ingest' | 'enrich-log' | 'projection' | 'e2e';
-const ALL_STAGES: readonly StageKey[] = ['core', 'ingest', 'enrich-log', 'projection', 'e2e'];
+type StageKey = 'core' | 'ingest' | 'enrich-log' | 'projection' | 'sink' | 'e2e';
+const ALL_STAGES: readonly StageKey[] = ['core', 'ingest', 'enrich-log', 'projection', 'sink', 'e2e'];
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -75,6 +80,8 @@ function readSettings(env: NodeJS.ProcessEnv) {
     seed: integer(env, 'BENCH_SEED', 42, 0, 2 ** 31),
     deadlineMs: integer(env, 'BENCH_DEADLINE_MS', 90_000, 1_000, 3_600_000),
     timeoutMs: integer(env, 'BENCH_TIMEOUT_MS', 600_000, 10_000, 24 * 3_600_000),
+    sinkRecords: integer(env, 'BENCH_SINK_RECORDS', 50_000, 1, 10_000_000),
+    sinkBatchRecords: integer(env, 'BENCH_SINK_BATCH', 500, 1, 50_000),
     modes: list<Mode>(env, 'BENCH_MODES', ['embedded', 'kafka'], ['embedded', 'kafka']),
     stages: list<StageKey>(env, 'BENCH_STAGES', ALL_STAGES, ALL_STAGES),
     geo: geo as 'default' | 'fixture',
@@ -84,8 +91,13 @@ function readSettings(env: NodeJS.ProcessEnv) {
 }
 
 /** Like test/global-setup.js: start the real services through infra/ when their addresses are unset. */
-function ensureServices(): void {
+function ensureServices(needs: { kafka: boolean; opensearch: boolean }): void {
   const root = path.resolve(__dirname, '../../../..');
+  if (needs.opensearch && !process.env.OPENSEARCH_URL) {
+    execFileSync('bash', [path.join(root, 'infra/opensearch/start.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    process.env.OPENSEARCH_URL = 'http://127.0.0.1:39200';
+  }
+  if (!needs.kafka) return;
   if (!process.env.KAFKA_BROKERS) {
     execFileSync('bash', [path.join(root, 'infra/kafka/start.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
     process.env.KAFKA_BROKERS = '127.0.0.1:39092';
@@ -129,7 +141,7 @@ async function main(): Promise<number> {
     loadAverageAtStart: os.loadavg().map((load) => Math.round(load * 100) / 100),
   };
   log(`telemetry bench ${runId}: node ${meta.node}, ${meta.cpuCount} x ${meta.cpuModel}, ${meta.platform}, load average ${meta.loadAverageAtStart.join(' ')}`);
-  if (settings.modes.includes('kafka')) ensureServices();
+  ensureServices({ kafka: settings.modes.includes('kafka'), opensearch: settings.stages.includes('sink') });
 
   const failures: Failure[] = [];
   const results: StageResult[] = [];
@@ -156,6 +168,7 @@ async function main(): Promise<number> {
     geo: settings.geo,
     threatlistCsv,
     runId,
+    sinkBatchRecords: settings.sinkBatchRecords,
   };
 
   const hotSpots: Record<string, HotSpot[]> = {};
@@ -198,7 +211,7 @@ async function main(): Promise<number> {
     return deps;
   };
   const deps: Partial<Record<'default' | 'fixture', EnrichDependencies>> = {};
-  const needsDeps = settings.stages.some((stage) => stage === 'core' || stage === 'enrich-log' || stage === 'projection');
+  const needsDeps = settings.stages.some((stage) => stage === 'core' || stage === 'enrich-log' || stage === 'projection' || stage === 'sink');
   if (needsDeps) {
     deps[settings.geo] = await loadTimed(settings.geo);
     if (settings.stages.includes('core')) deps[settings.geo === 'default' ? 'fixture' : 'default'] = await loadTimed(settings.geo === 'default' ? 'fixture' : 'default');
@@ -232,8 +245,26 @@ async function main(): Promise<number> {
       if (projected) results.push(projected);
     }
   }
+  // The sink stage's input: a share of those records, their values as Buffers (off the JS heap).
+  let sinkInput: SinkInput | undefined = settings.stages.includes('sink') && enriched ? sinkInputOf(enriched, settings.sinkRecords) : undefined;
   // The in-process stages below should not carry 100k enriched records on this process's heap.
   enriched = undefined;
+
+  // (e) the sinks, on a source topic pre-filled with enriched records: fake HEC (ack off, on) and OpenSearch.
+  if (sinkInput) {
+    const input = sinkInput;
+    for (const mode of settings.modes) {
+      const source = await attempt('sink', `${mode} prefill`, () => prefillSinkSource(mode, input, benchSettings), false);
+      if (!source) continue;
+      log(`  ${source.records.toLocaleString('en-US')} enriched flows (${(input.bytes / 1024 / 1024).toFixed(1)} MiB JSON) on ${source.topic} in ${Math.round(source.prefillMs)} ms`);
+      for (const destination of SINK_DESTINATIONS) {
+        const result = await attempt('sink', `${mode} ${destination}`, () => runSink(destination, source, input, benchSettings));
+        if (result) results.push(result);
+      }
+      await attempt('sink', `${mode} cleanup`, () => source.cleanup(), false);
+    }
+  }
+  sinkInput = undefined;
 
   // (a) HTTP ingest alone, then (c) the enricher on the log it filled.
   for (const mode of settings.modes) {
@@ -260,7 +291,7 @@ async function main(): Promise<number> {
 
   fs.rmSync(work, { recursive: true, force: true });
 
-  const order: StageName[] = ['e2e', 'ingest', 'enrich-core', 'enrich-log', 'projection'];
+  const order: StageName[] = ['e2e', 'ingest', 'enrich-core', 'enrich-log', 'projection', 'sink'];
   results.sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage) || a.mode.localeCompare(b.mode));
   const find = (stage: StageName, mode: string) => results.find((r) => r.stage === stage && r.mode === mode);
   const targets: Target[] = [
@@ -282,6 +313,8 @@ async function main(): Promise<number> {
   log('records/s = records / wall time of the stage; rec/CPU-s = records per second of this process\'s CPU time (all threads);');
   log('loop busy = event-loop utilization of the main thread (~100%: one core of JavaScript is the limit); GC = share of wall time in');
   log('main-thread GC pauses; machine = all cores busy, Kafka and Postgres included. e2e: first POST → last row of the tenant counted in SQL.');
+  log('(e) sink: subscribe → the destination holds every flow (fake HEC event count; OpenSearch _count after _refresh); batch =');
+  log('records per destination request; MB/s gz = request bodies as sent, MB/s raw = enriched JSON. The fake HEC runs in its own process.');
   const details = results
     .map((r) => `  ${r.stage} ${r.mode} [${r.variant}]: ${JSON.stringify(r.details, (_, v) => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : v))}`)
     .join('\n');
