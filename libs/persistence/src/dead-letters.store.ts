@@ -10,6 +10,8 @@ export interface DeadLetterFilter {
   readonly errorClass?: string;
   readonly ids?: readonly string[];
   readonly state?: 'dead' | 'replayed';
+  /** Only entries whose original topic is one of these (selections; purges ignore it). */
+  readonly originalTopics?: readonly string[];
 }
 
 /** Position after the last entry of a page (lists go newest first by failed_at, then id). */
@@ -115,6 +117,9 @@ export class DeadLettersStore {
     query.andWhere(filter.state ? 'dl.state = :state' : "dl.state <> 'purged'", filter.state ? { state: filter.state } : {});
     if (filter.tenantId !== undefined) query.andWhere('dl.tenant_id = :tenantId', { tenantId: filter.tenantId });
     if (filter.errorClass !== undefined) query.andWhere('dl.error_class = :errorClass', { errorClass: filter.errorClass });
+    if (filter.originalTopics) {
+      query.andWhere(filter.originalTopics.length > 0 ? 'dl.original_topic IN (:...originalTopics)' : '1 = 0', { originalTopics: [...filter.originalTopics] });
+    }
     if (filter.ids) query.andWhere(filter.ids.length > 0 ? 'dl.id IN (:...ids)' : '1 = 0', filter.ids.length > 0 ? { ids: [...filter.ids] } : {});
     return query;
   }

@@ -1,4 +1,4 @@
-import { HEADERS, SINK_HEADERS, sinkRetryTopic } from '@telemetry/contracts';
+import { HEADERS, SINK_HEADERS, sinkRetryTopic, TOPICS } from '@telemetry/contracts';
 import type { OutgoingRecord, TopicSpec } from '@telemetry/event-log';
 import type { DeadLetterEntity } from '@telemetry/persistence';
 
@@ -11,6 +11,12 @@ export const SINK_REPLAYED_FROM_HEADER = 'sink-replayed-from';
 export const INGEST_REPLAYED_FROM_HEADER = 'dlq-replayed-from';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Where an ingest entry may go back to. The target comes from a header of the DLQ record: without
+ * this list, whoever can write that topic could have a replay write anywhere (the control topic).
+ */
+export const INGEST_REPLAY_TOPICS: ReadonlySet<string> = new Set([TOPICS.ingestZeekConn, TOPICS.ingestFlows, TOPICS.ingestNetflow]);
 
 export interface ReplayTarget {
   readonly topic: string;
@@ -25,14 +31,14 @@ export interface ReplayTarget {
  * - An ingest entry goes back to the ingress topic it was read from, with its original headers
  *   (tenant, collector, format, received-at, exporter) and without the dlq-* story: the enricher
  *   processes it again.
- * Answers undefined for an ingest entry that does not say which topic it came from.
+ * Answers undefined for an ingest entry that does not come from an ingress topic.
  */
 export function replayTargetOf(entry: DeadLetterEntity, now: number): ReplayTarget | undefined {
   const key = entry.recordKey === null ? null : Buffer.from(entry.recordKey, 'base64');
   const value = entry.payloadEncoding === 'base64' ? Buffer.from(entry.payload, 'base64') : entry.payload;
   const stored = parseHeaders(entry.headers);
   if (entry.sink === 'ingest') {
-    if (!entry.originalTopic) return undefined;
+    if (!entry.originalTopic || !INGEST_REPLAY_TOPICS.has(entry.originalTopic)) return undefined;
     const headers: Record<string, string> = {};
     for (const [name, headerValue] of Object.entries(stored)) if (!name.startsWith('dlq-')) headers[name] = headerValue;
     headers[HEADERS.tenantId] = entry.tenantId;

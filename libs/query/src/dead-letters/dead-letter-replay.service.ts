@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_LOG, EventLog, OutgoingRecord } from '@telemetry/event-log';
 import { DeadLetterFilter, DeadLettersStore, SqlStore } from '@telemetry/persistence';
 import { CLOCK, SQL_STORE } from '@telemetry/runtime';
-import { replayTargetOf } from './dead-letter-replay.records';
+import { INGEST_REPLAY_TOPICS, replayTargetOf } from './dead-letter-replay.records';
 import { SinkRetryProducer } from './sink-retry.producer';
 
 /** Entries published (and then marked) per step: a failure midway leaves at most this many to replay twice. */
@@ -43,7 +43,9 @@ export class DeadLetterReplayService {
   }
 
   private async replayNow(filter: DeadLetterFilter, limit: number): Promise<ReplayOutcome> {
-    const { rows, total } = await this.entries.selectDead(filter, limit);
+    // Ingest entries that do not come from an ingress topic cannot be replayed: they are not selected.
+    const replayable = filter.sink === 'ingest' ? { ...filter, originalTopics: [...INGEST_REPLAY_TOPICS] } : filter;
+    const { rows, total } = await this.entries.selectDead(replayable, limit);
     const now = this.clock().getTime();
     let replayed = 0;
     for (let start = 0; start < rows.length; start += ENTRIES_PER_STEP) {

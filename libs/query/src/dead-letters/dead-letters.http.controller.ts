@@ -68,16 +68,18 @@ export class DeadLettersHttpController {
     return { items: page.rows.map(summaryOf), next_cursor: page.next ? encodeCursor(page.next) : null, total: page.total };
   }
 
-  @Get(':sink/:id')
+  // The id contains slashes: `*id` takes it URL-encoded or not.
+  @Get(':sink/*id')
   @RequireScope('read_requests')
-  @ApiOperation({ summary: 'One DLQ entry with its payload', description: 'The id contains slashes: URL-encode it (`encodeURIComponent`).' })
+  @ApiOperation({ summary: 'One DLQ entry with its payload', description: 'The id contains slashes; it may be sent URL-encoded (`encodeURIComponent`) or as is.' })
   @ApiParam(SINK_PARAM)
   @ApiParam({ name: 'id', example: 'telemetry.sink.splunk.dlq.v1%2F0%2F42' })
   @ApiQuery(TENANT_QUERY)
   @ApiOkResponse({ type: DeadLetterDetailDto })
   @ApiNotFoundResponse({ description: 'not_found: no such entry (or purged, or another tenant\'s)', type: ErrorResponseDto })
-  async get(@Param('sink') sinkParameter: string, @Param('id') id: string, @Query('tenant') tenant: unknown, @Req() request: AuthenticatedRequest): Promise<DeadLetterDetailDto> {
+  async get(@Param('sink') sinkParameter: string, @Param('id') idParameter: string | string[], @Query('tenant') tenant: unknown, @Req() request: AuthenticatedRequest): Promise<DeadLetterDetailDto> {
     const sink = parseSink(sinkParameter);
+    const id = Array.isArray(idParameter) ? idParameter.join('/') : idParameter;
     const row = await this.entries.get(sink, id, tenantScope(request.principal, single(tenant, 'tenant')));
     if (!row) throw new DeadLetterRequestError('not_found', `No entry ${id} in the ${sink} dead-letter queue`, 404, { id });
     return detailOf(row);
