@@ -60,6 +60,9 @@ function throttledLogCreator(logger: { warn(message: string): void; error(messag
 }
 
 const RETRY_BACKOFF_START_MS = 100;
+/** Per-record limit the topics are created with (max.message.bytes), above the broker default of 1 MiB. */
+const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+const SEND_CHUNK_BYTES = 1024 * 1024;
 const RETRY_BACKOFF_MAX_MS = 5_000;
 
 /**
@@ -115,6 +118,8 @@ export class KafkaEventLog implements EventLog {
         configEntries: [
           { name: 'retention.ms', value: String(spec.retentionMs) },
           { name: 'cleanup.policy', value: spec.cleanupPolicy ?? 'delete' },
+          // Room for the largest record ingest accepts (a 5 MiB body can be one record).
+          { name: 'max.message.bytes', value: String(MAX_MESSAGE_BYTES) },
         ],
       })),
     });
@@ -128,12 +133,7 @@ export class KafkaEventLog implements EventLog {
       headers: record.headers ? { ...record.headers } : undefined,
       partition: record.partition,
     }));
-    const send = this.producer.send({
-      topic,
-      messages,
-      acks: -1,
-      compression: this.options.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP,
-    });
+    const send = this.sendInChunks(topic, messages);
     const timeoutMs = this.options.publishTimeoutMs ?? 15_000;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -156,6 +156,27 @@ export class KafkaEventLog implements EventLog {
     } finally {
       if (timer) clearTimeout(timer);
     }
+  }
+
+  /**
+   * One produce request per chunk of at most SEND_CHUNK_BYTES, in order: a call with many large
+   * records (a sink's dead letters, say) never becomes a request the broker refuses as too large.
+   */
+  private async sendInChunks(topic: string, messages: Message[]): Promise<void> {
+    const compression = this.options.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP;
+    let chunk: Message[] = [];
+    let bytes = 0;
+    for (const message of messages) {
+      const size = (message.value as Buffer).length + (message.key ? Buffer.byteLength(message.key) : 0);
+      if (chunk.length > 0 && bytes + size > SEND_CHUNK_BYTES) {
+        await this.producer.send({ topic, messages: chunk, acks: -1, compression });
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(message);
+      bytes += size;
+    }
+    if (chunk.length > 0) await this.producer.send({ topic, messages: chunk, acks: -1, compression });
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
