@@ -1,12 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freshDatabase, kafkaBrokers, RunningProcess, spawnTypeScript, uniqueName, waitFor } from '@telemetry/testing';
+import { freePorts, freshDatabase, kafkaBrokers, RunningProcess, spawnTypeScript, uniqueName, waitFor } from '@telemetry/testing';
 import { SAMPLES, writeGeoFixtures } from './all-in-one.harness';
 
 const KEY = 'process-e2e-key-01';
-
-let nextPort = 28_000 + Math.floor(Math.random() * 2_000) * 5;
 
 async function healthy(port: number, process: RunningProcess): Promise<void> {
   await waitFor(
@@ -69,7 +67,8 @@ describe('the apps as separate processes', () => {
       THREATLIST_CSV: path.join(SAMPLES, 'threatlist.csv'),
       DATA_DIR: dir,
     };
-    const [ingestPort, queryPort, enricherPort] = [nextPort++, nextPort++, nextPort++];
+    // Ports the OS says are free (a fixed or random range can collide with ephemeral client ports).
+    const [ingestPort, queryPort, enricherPort] = await freePorts(3);
     const ingest = start('apps/ingest-api/src/main.ts', ingestPort, env);
     const query = start('apps/query-api/src/main.ts', queryPort, env);
     let enricher = start('apps/enricher/src/main.ts', enricherPort, env);
@@ -101,7 +100,7 @@ describe('the apps as separate processes', () => {
   it('embedded mode: records acknowledged with 202 survive a kill -9 of the all-in-one and are enriched after restart', async () => {
     const geo = writeGeoFixtures(dir);
     const env = { DATA_DIR: path.join(dir, 'data'), GEOIP_DB_CITY: geo.city, GEOIP_DB_ASN: geo.asn, THREATLIST_CSV: path.join(SAMPLES, 'threatlist.csv') };
-    const port = nextPort++;
+    const [port] = await freePorts(1);
     let product = start('apps/all-in-one/src/main.ts', port, env);
     await healthy(port, product);
     await post(port, '/v1/ingest/zeek', 'zeek_conn.json');

@@ -7,6 +7,7 @@ import { KafkaEventLog, LogRecord, Subscription } from '@telemetry/event-log';
 import {
   FAKE_HEC_TOKEN,
   FakeHec,
+  freePorts,
   kafkaBrokers,
   opensearchUrl,
   RunningProcess,
@@ -130,7 +131,7 @@ describe('sinks under faults (distributed mode on real Kafka)', () => {
   it('destinations down mid-stream and a kill -9 of a sink: every flow ends in its destination (OpenSearch exactly once, HEC at least once) or in the DLQ with its reason', async () => {
     const tenant = uniqueName('tenant');
     const geo = writeGeoFixtures(dir);
-    const base = Math.floor(28_000 + Math.random() * 8_000);
+    const [ingestPort, enricherPort, splunkPort, elasticPort] = await freePorts(4);
     const env = {
       KAFKA_BROKERS: kafkaBrokers().join(','),
       API_KEY: KEY,
@@ -155,14 +156,13 @@ describe('sinks under faults (distributed mode on real Kafka)', () => {
       running.push(process);
       return process;
     };
-    const ingestPort = base;
     const apps = {
       ingest: start('apps/ingest-api/src/main.ts', ingestPort),
-      enricher: start('apps/enricher/src/main.ts', base + 1),
-      splunk: start('apps/sink-splunk/src/main.ts', base + 2),
-      elastic: start('apps/sink-elastic/src/main.ts', base + 3),
+      enricher: start('apps/enricher/src/main.ts', enricherPort),
+      splunk: start('apps/sink-splunk/src/main.ts', splunkPort),
+      elastic: start('apps/sink-elastic/src/main.ts', elasticPort),
     };
-    await Promise.all([healthy(ingestPort, apps.ingest), healthy(base + 1, apps.enricher), healthy(base + 2, apps.splunk), healthy(base + 3, apps.elastic)]);
+    await Promise.all([healthy(ingestPort, apps.ingest), healthy(enricherPort, apps.enricher), healthy(splunkPort, apps.splunk), healthy(elasticPort, apps.elastic)]);
 
     const deadLetters: LogRecord[] = [];
     for (const sink of ['splunk', 'elastic']) {
@@ -187,8 +187,8 @@ describe('sinks under faults (distributed mode on real Kafka)', () => {
     // kill -9 the Splunk sink mid-stream, and start it again while HEC is still down.
     await apps.splunk.kill();
     await ingest(ingestPort, marker, 200, 100, tenant);
-    apps.splunk = start('apps/sink-splunk/src/main.ts', base + 2);
-    await healthy(base + 2, apps.splunk);
+    apps.splunk = start('apps/sink-splunk/src/main.ts', splunkPort);
+    await healthy(splunkPort, apps.splunk);
     await hec.setDown(false);
     await proxy.up();
 
@@ -207,7 +207,7 @@ describe('sinks under faults (distributed mode on real Kafka)', () => {
     );
 
     // The outage really sent items through the retry topics (the Elastic sink ran throughout).
-    const metrics = await (await fetch(`http://127.0.0.1:${base + 3}/v1/metrics/prometheus`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${elasticPort}/v1/metrics/prometheus`)).text();
     const retried = Number(/telemetry_sink_items_total\{sink="elastic",outcome="retried"\} (\d+)/.exec(metrics)?.[1] ?? 0);
     expect(retried).toBeGreaterThan(0);
     // OpenSearch: exactly once (the event id is the document _id).

@@ -60,7 +60,7 @@ export async function startDedicatedBroker(): Promise<DedicatedBroker> {
 }
 
 /** Ports the OS hands out for port 0, all held at once so they differ. */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers: net.Server[] = [];
   try {
     for (let i = 0; i < count; i += 1) {
