@@ -57,7 +57,7 @@ describe('OpenTelemetry traces across ingest → enrich → project (embedded mo
         { description: 'the enricher batch span linked to the ingest trace' },
       );
       expect(enrichSpan.links).toEqual(expect.arrayContaining([expect.objectContaining({ traceId, spanId: ingestSpan.spanId })]));
-      await waitFor(() => receiver.spans.find((span) => span.name === 'project enriched batch'), { description: 'the projection span exported' });
+      await waitFor(() => receiver.spans.find((span) => span.name === 'project enriched-events'), { description: 'the projection span exported' });
     } finally {
       await product.close();
       await receiver.close();

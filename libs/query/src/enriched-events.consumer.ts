@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { TOPICS } from '@telemetry/contracts';
-import { EVENT_LOG, EventLog, RecordBatch, Subscription } from '@telemetry/event-log';
+import { EVENT_LOG, EventLog, RecordBatch } from '@telemetry/event-log';
 import { ENRICHED_EVENTS_PROJECTION, EnrichedEventsProjection, SqlStore } from '@telemetry/persistence';
-import { AppConfig, inSpan, MetricsService, RUNTIME_CONFIG, SpanKind, SQL_STORE } from '@telemetry/runtime';
+import { AppConfig, MetricsService, RUNTIME_CONFIG, SQL_STORE } from '@telemetry/runtime';
+import { ProjectionSubscription } from './projection.subscription';
 
 export const projectionGroupId = (prefix: string): string => `${prefix}-query-projections`;
 /** The projection's group with the default KAFKA_GROUP_PREFIX. */
@@ -15,53 +16,37 @@ const RETENTION_INTERVAL_MS = 10 * 60 * 1000;
  */
 @Injectable()
 export class EnrichedEventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('projection');
-  private readonly projection: EnrichedEventsProjection;
-  private subscription?: Subscription;
-  private retentionTimer?: NodeJS.Timeout;
+  private readonly subscription: ProjectionSubscription;
 
   constructor(
-    @Inject(EVENT_LOG) private readonly log: EventLog,
+    @Inject(EVENT_LOG) log: EventLog,
     @Inject(SQL_STORE) store: SqlStore,
-    @Inject(RUNTIME_CONFIG) private readonly config: AppConfig,
-    private readonly metrics: MetricsService,
+    @Inject(RUNTIME_CONFIG) config: AppConfig,
+    metrics: MetricsService,
   ) {
-    this.projection = new EnrichedEventsProjection(store);
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await this.log.subscribe({
-      groupId: projectionGroupId(this.config.runtime.groupPrefix),
+    const projection = new EnrichedEventsProjection(store);
+    const retentionDays = config.runtime.retentionDays;
+    this.subscription = new ProjectionSubscription(log, metrics, new Logger('projection'), {
+      name: ENRICHED_EVENTS_PROJECTION,
+      groupId: projectionGroupId(config.runtime.groupPrefix),
       topics: [TOPICS.enriched],
-      fromBeginning: true,
       maxBatchRecords: 2_000,
-      handler: (batch) => this.handle(batch),
+      apply: (topic, partition, records) => projection.apply(topic, partition, records),
+      enforceRetention: () => projection.enforceRetention(retentionDays),
+      retentionIntervalMs: RETENTION_INTERVAL_MS,
+      retentionLabel: `enriched events older than ${retentionDays} days`,
     });
-    this.retentionTimer = setInterval(() => void this.enforceRetention(), RETENTION_INTERVAL_MS);
-    this.retentionTimer.unref();
   }
 
-  async handle(batch: RecordBatch): Promise<void> {
-    const result = await inSpan(
-      'project enriched batch',
-      { kind: SpanKind.CONSUMER, attributes: { 'messaging.destination.name': batch.topic, 'messaging.batch.message_count': batch.records.length } },
-      () => this.projection.apply(batch.topic, batch.partition, batch.records),
-    );
-    this.metrics.projectedRecords.inc({ projection: ENRICHED_EVENTS_PROJECTION, outcome: 'applied' }, result.applied);
-    this.metrics.projectedRecords.inc({ projection: ENRICHED_EVENTS_PROJECTION, outcome: 'skipped' }, result.skipped);
+  onApplicationBootstrap(): Promise<void> {
+    return this.subscription.start();
   }
 
-  private async enforceRetention(): Promise<void> {
-    try {
-      const deleted = await this.projection.enforceRetention(this.config.runtime.retentionDays);
-      if (deleted > 0) this.logger.log(`retention: deleted ${deleted} enriched events older than ${this.config.runtime.retentionDays} days`);
-    } catch (error) {
-      this.logger.error(`retention failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
+  handle(batch: RecordBatch): Promise<void> {
+    return this.subscription.handle(batch);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    if (this.retentionTimer) clearInterval(this.retentionTimer);
-    await this.subscription?.close();
+  onModuleDestroy(): Promise<void> {
+    return this.subscription.stop();
   }
 }

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { defaultTopicSpecs, SINK_NAMES, sinkDeadLetterTopic, TOPICS } from '@telemetry/contracts';
-import { EVENT_LOG, EventLog, RecordBatch, Subscription, TopicSpec } from '@telemetry/event-log';
+import { EVENT_LOG, EventLog, RecordBatch, TopicSpec } from '@telemetry/event-log';
 import { DEAD_LETTER_TOPICS, DEAD_LETTERS_PROJECTION, DeadLettersProjection, SqlStore } from '@telemetry/persistence';
-import { AppConfig, inSpan, MetricsService, RUNTIME_CONFIG, SpanKind, SQL_STORE } from '@telemetry/runtime';
+import { AppConfig, MetricsService, RUNTIME_CONFIG, SQL_STORE } from '@telemetry/runtime';
+import { ProjectionSubscription } from '../projection.subscription';
 
 export const deadLettersGroupId = (prefix: string): string => `${prefix}-query-dead-letters`;
 
@@ -26,55 +27,38 @@ export function deadLetterTopicSpecs(): TopicSpec[] {
  */
 @Injectable()
 export class DeadLettersConsumer implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('dead-letters');
-  private readonly projection: DeadLettersProjection;
-  private subscription?: Subscription;
-  private retentionTimer?: NodeJS.Timeout;
+  private readonly subscription: ProjectionSubscription;
 
   constructor(
     @Inject(EVENT_LOG) private readonly log: EventLog,
     @Inject(SQL_STORE) store: SqlStore,
-    @Inject(RUNTIME_CONFIG) private readonly config: AppConfig,
-    private readonly metrics: MetricsService,
+    @Inject(RUNTIME_CONFIG) config: AppConfig,
+    metrics: MetricsService,
   ) {
-    this.projection = new DeadLettersProjection(store);
+    const projection = new DeadLettersProjection(store);
+    this.subscription = new ProjectionSubscription(log, metrics, new Logger('dead-letters'), {
+      name: DEAD_LETTERS_PROJECTION,
+      groupId: deadLettersGroupId(config.runtime.groupPrefix),
+      topics: [...DEAD_LETTER_TOPICS.keys()],
+      maxBatchRecords: 1_000,
+      apply: (topic, partition, records) => projection.apply(topic, partition, records),
+      enforceRetention: () => projection.enforceRetention(RETENTION_MS),
+      retentionIntervalMs: RETENTION_INTERVAL_MS,
+      retentionLabel: 'dead-letter entries older than 30 days',
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
     // The query role may start before any sink has created its DLQ topic.
     await this.log.ensureTopics(deadLetterTopicSpecs());
-    this.subscription = await this.log.subscribe({
-      groupId: deadLettersGroupId(this.config.runtime.groupPrefix),
-      topics: [...DEAD_LETTER_TOPICS.keys()],
-      fromBeginning: true,
-      maxBatchRecords: 1_000,
-      handler: (batch) => this.handle(batch),
-    });
-    this.retentionTimer = setInterval(() => void this.enforceRetention(), RETENTION_INTERVAL_MS);
-    this.retentionTimer.unref();
+    await this.subscription.start();
   }
 
-  async handle(batch: RecordBatch): Promise<void> {
-    const result = await inSpan(
-      'project dead letters',
-      { kind: SpanKind.CONSUMER, attributes: { 'messaging.destination.name': batch.topic, 'messaging.batch.message_count': batch.records.length } },
-      () => this.projection.apply(batch.topic, batch.partition, batch.records),
-    );
-    this.metrics.projectedRecords.inc({ projection: DEAD_LETTERS_PROJECTION, outcome: 'applied' }, result.applied);
-    this.metrics.projectedRecords.inc({ projection: DEAD_LETTERS_PROJECTION, outcome: 'skipped' }, result.skipped);
+  handle(batch: RecordBatch): Promise<void> {
+    return this.subscription.handle(batch);
   }
 
-  private async enforceRetention(): Promise<void> {
-    try {
-      const deleted = await this.projection.enforceRetention(RETENTION_MS);
-      if (deleted > 0) this.logger.log(`retention: deleted ${deleted} dead-letter entries older than 30 days`);
-    } catch (error) {
-      this.logger.error(`retention failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    if (this.retentionTimer) clearInterval(this.retentionTimer);
-    await this.subscription?.close();
+  onModuleDestroy(): Promise<void> {
+    return this.subscription.stop();
   }
 }
