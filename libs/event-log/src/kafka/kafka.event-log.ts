@@ -105,24 +105,36 @@ export class KafkaEventLog implements EventLog {
     return new KafkaEventLog(kafka, admin, producer, options);
   }
 
+  /**
+   * Creates the missing topics. Several apps often start at once on a fresh cluster and race to
+   * create the same topics (metadata then briefly says "does not host this topic-partition"): any
+   * failure is retried with backoff until every topic exists, and only then does this resolve.
+   */
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
-    const existing = new Set(await this.admin.listTopics());
-    const missing = specs.filter((spec) => !existing.has(spec.name));
-    if (missing.length === 0) return;
-    await this.admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((spec) => ({
-        topic: spec.name,
-        numPartitions: spec.partitions,
-        replicationFactor: -1,
-        configEntries: [
-          { name: 'retention.ms', value: String(spec.retentionMs) },
-          { name: 'cleanup.policy', value: spec.cleanupPolicy ?? 'delete' },
-          // Room for the largest record ingest accepts (a 5 MiB body can be one record).
-          { name: 'max.message.bytes', value: String(MAX_MESSAGE_BYTES) },
-        ],
-      })),
-    });
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const existing = new Set(await this.admin.listTopics());
+        const missing = specs.filter((spec) => !existing.has(spec.name));
+        if (missing.length === 0) return;
+        await this.admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((spec) => ({
+            topic: spec.name,
+            numPartitions: spec.partitions,
+            replicationFactor: -1,
+            configEntries: [
+              { name: 'retention.ms', value: String(spec.retentionMs) },
+              { name: 'cleanup.policy', value: spec.cleanupPolicy ?? 'delete' },
+              // Room for the largest record ingest accepts (a 5 MiB body can be one record).
+              { name: 'max.message.bytes', value: String(MAX_MESSAGE_BYTES) },
+            ],
+          })),
+        });
+      } catch (error) {
+        if (attempt >= 12) throw error;
+        await delayFor(Math.min(RETRY_BACKOFF_START_MS * 2 ** attempt, RETRY_BACKOFF_MAX_MS));
+      }
+    }
   }
 
   async publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
