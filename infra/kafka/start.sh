@@ -162,38 +162,7 @@ fi
 # ---- launch ---------------------------------------------------------------------
 [[ -f "$LOG_FILE" ]] && mv -f "$LOG_FILE" "$LOG_FILE.1"
 log "starting broker, log: $LOG_FILE"
-# The inner bash writes its own pid then execs java, so the pid file holds java's pid.
-# setsid: own session, so Ctrl-C / a test runner killing our process group leaves it
-# alone. 9>&- : the broker must not inherit the lock fd.
-nohup setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PID_FILE" \
-  java "${JAVA_OPTS[@]}" -cp "$CP" kafka.Kafka "$PROPS" \
-  >>"$LOG_FILE" 2>&1 </dev/null 9>&- &
-
-deadline=$((SECONDS + DEADLINE_SECS))
-# On failure: show the log tail and do not leave a half-started broker behind.
-fail() {
-  log "ERROR: $*"
-  tail -n 40 "$LOG_FILE" >&2 || true
-  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$PID_FILE"
-  exit 1
-}
-pid=""
-while :; do
-  [[ -z "$pid" ]] && pid="$(read_pid)"
-  if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
-    fail "broker (pid $pid) exited during startup"
-  fi
-  [[ -n "$pid" ]] && port_open "$CLIENT_PORT" && break
-  ((SECONDS < deadline)) || fail "broker not listening on $BOOTSTRAP after ${DEADLINE_SECS}s"
-  sleep 0.2
-done
-remaining_ms=$(((deadline - SECONDS) * 1000))
-((remaining_ms > 1000)) || remaining_ms=1000
-wait_clients "$remaining_ms" || fail "broker listening but not serving clients"
-log "ready (pid $pid)"
-echo "$BOOTSTRAP"
+# shellcheck source=../lib/launch-service.sh
+source "$SCRIPT_DIR/../lib/launch-service.sh"
+launch_and_wait broker "$CLIENT_PORT" "$BOOTSTRAP" 50 wait_clients "broker listening but not serving clients" -- \
+  java "${JAVA_OPTS[@]}" -cp "$CP" kafka.Kafka "$PROPS"

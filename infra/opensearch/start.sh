@@ -149,39 +149,8 @@ CP="$LIBS_DIR/*"
 # ---- launch ---------------------------------------------------------------------
 [[ -f "$LOG_FILE" ]] && mv -f "$LOG_FILE" "$LOG_FILE.1"
 log "starting node, log: $LOG_FILE"
-# The inner bash writes its own pid then execs java, so the pid file holds java's pid.
-# setsid: own session, so Ctrl-C / a test runner killing our process group leaves it
-# alone. 9>&- : the node must not inherit the lock fd. java runs the launcher in source-file
-# mode (compiled in memory, ~1 s).
-nohup setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PID_FILE" \
-  java "${JAVA_OPTS[@]}" -cp "$CP" "$LAUNCHER" "$STATE_DIR" "$HTTP_PORT" "$TRANSPORT_PORTS" "$CLUSTER_NAME" \
-  >>"$LOG_FILE" 2>&1 </dev/null 9>&- &
-
-deadline=$((SECONDS + DEADLINE_SECS))
-# On failure: show the log tail and do not leave a half-started node behind.
-fail() {
-  log "ERROR: $*"
-  tail -n 40 "$LOG_FILE" >&2 || true
-  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$PID_FILE"
-  exit 1
-}
-pid=""
-while :; do
-  [[ -z "$pid" ]] && pid="$(read_pid)"
-  if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
-    fail "node (pid $pid) exited during startup"
-  fi
-  [[ -n "$pid" ]] && port_open "$HTTP_PORT" && break
-  ((SECONDS < deadline)) || fail "node not listening on $URL after ${DEADLINE_SECS}s"
-  sleep 0.2
-done
-remaining_ms=$(((deadline - SECONDS) * 1000))
-((remaining_ms > 1000)) || remaining_ms=1000
-wait_http "$remaining_ms" || fail "node listening but cluster health not yellow"
-log "ready (pid $pid)"
-echo "$URL"
+# java runs the launcher in source-file mode (compiled in memory, ~1 s).
+# shellcheck source=../lib/launch-service.sh
+source "$SCRIPT_DIR/../lib/launch-service.sh"
+launch_and_wait node "$HTTP_PORT" "$URL" 100 wait_http "node listening but cluster health not yellow" -- \
+  java "${JAVA_OPTS[@]}" -cp "$CP" "$LAUNCHER" "$STATE_DIR" "$HTTP_PORT" "$TRANSPORT_PORTS" "$CLUSTER_NAME"
