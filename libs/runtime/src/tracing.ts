@@ -11,7 +11,9 @@ export const tracer = trace.getTracer('telemetry-api');
  */
 export function startTracing(serviceName: string, tracesUrl: string | undefined): { shutdown(): Promise<void> } | undefined {
   if (!tracesUrl) return undefined;
-  const sdk = new NodeSDK({ serviceName, traceExporter: new OTLPTraceExporter({ url: tracesUrl }) });
+  // Traces only: metrics are served by prom-client, and without these empty lists the SDK starts OTLP
+  // metric and log exporters of its own (the default of OTEL_METRICS_EXPORTER/OTEL_LOGS_EXPORTER).
+  const sdk = new NodeSDK({ serviceName, traceExporter: new OTLPTraceExporter({ url: tracesUrl }), metricReaders: [], logRecordProcessors: [] });
   sdk.start();
   return { shutdown: () => sdk.shutdown() };
 }
