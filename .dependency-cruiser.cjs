@@ -30,7 +30,7 @@ module.exports = {
       comment: 'The enrichment core knows nothing of Nest, Kafka, the event log or the database.',
       severity: 'error',
       from: { path: '^libs/enrichment/' },
-      to: { path: ['^node_modules/(@nestjs|kafkajs|typeorm|pg)/', '^libs/(event-log|persistence|runtime|ingest|query|enricher)/'] },
+      to: { path: ['^node_modules/(@nestjs|kafkajs|typeorm|pg)/', '^libs/(event-log|persistence|runtime|platform|ingest|query|enricher|sink)/'] },
     },
     {
       name: 'event-log-port-is-pure',

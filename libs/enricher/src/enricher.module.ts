@@ -4,6 +4,7 @@ import { IngressConsumer } from './ingress.consumer';
 
 /** The enricher role: ingress topics → enriched topic (and the ingest dead-letter topic). */
 @Module({
-  providers: [...enrichmentProviders, IngressConsumer],
+  controllers: [IngressConsumer],
+  providers: [...enrichmentProviders],
 })
 export class EnricherModule {}

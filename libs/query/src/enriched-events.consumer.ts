@@ -1,11 +1,14 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { EventPattern } from '@nestjs/microservices';
 import { TOPICS } from '@telemetry/contracts';
-import { EVENT_LOG, EventLog, RecordBatch } from '@telemetry/event-log';
+import { RecordBatch } from '@telemetry/event-log';
 import { ENRICHED_EVENTS_PROJECTION, EnrichedEventsProjection, SqlStore } from '@telemetry/persistence';
+import { ConsumerOptions, EventLogConsumer } from '@telemetry/platform';
 import { AppConfig, MetricsService, RUNTIME_CONFIG, SQL_STORE } from '@telemetry/runtime';
-import { ProjectionSubscription } from './projection.subscription';
+import { ProjectionWorker } from './projection.worker';
 
-export const projectionGroupId = (prefix: string): string => `${prefix}-query-projections`;
+export const PROJECTION_CONSUMER: ConsumerOptions = { group: 'query-projections', maxBatchRecords: 2_000, spanName: `project ${ENRICHED_EVENTS_PROJECTION}` };
+export const projectionGroupId = (prefix: string): string => `${prefix}-${PROJECTION_CONSUMER.group}`;
 /** The projection's group with the default KAFKA_GROUP_PREFIX. */
 export const PROJECTION_GROUP = projectionGroupId('telemetry');
 const RETENTION_INTERVAL_MS = 10 * 60 * 1000;
@@ -14,23 +17,15 @@ const RETENTION_INTERVAL_MS = 10 * 60 * 1000;
  * Feeds telemetry.enriched.v1 into the SQL read model. One transaction per polled batch (rows and
  * offset together); the event-log offset is committed after the transaction.
  */
-@Injectable()
+@EventLogConsumer()
 export class EnrichedEventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly subscription: ProjectionSubscription;
+  private readonly worker: ProjectionWorker;
 
-  constructor(
-    @Inject(EVENT_LOG) log: EventLog,
-    @Inject(SQL_STORE) store: SqlStore,
-    @Inject(RUNTIME_CONFIG) config: AppConfig,
-    metrics: MetricsService,
-  ) {
+  constructor(@Inject(SQL_STORE) store: SqlStore, @Inject(RUNTIME_CONFIG) config: AppConfig, metrics: MetricsService) {
     const projection = new EnrichedEventsProjection(store);
     const retentionDays = config.runtime.retentionDays;
-    this.subscription = new ProjectionSubscription(log, metrics, new Logger('projection'), {
+    this.worker = new ProjectionWorker(metrics, new Logger('projection'), {
       name: ENRICHED_EVENTS_PROJECTION,
-      groupId: projectionGroupId(config.runtime.groupPrefix),
-      topics: [TOPICS.enriched],
-      maxBatchRecords: 2_000,
       apply: (topic, partition, records) => projection.apply(topic, partition, records),
       enforceRetention: () => projection.enforceRetention(retentionDays),
       retentionIntervalMs: RETENTION_INTERVAL_MS,
@@ -38,15 +33,16 @@ export class EnrichedEventsConsumer implements OnApplicationBootstrap, OnModuleD
     });
   }
 
-  onApplicationBootstrap(): Promise<void> {
-    return this.subscription.start();
+  onApplicationBootstrap(): void {
+    this.worker.startRetention();
   }
 
+  @EventPattern(TOPICS.enriched, PROJECTION_CONSUMER)
   handle(batch: RecordBatch): Promise<void> {
-    return this.subscription.handle(batch);
+    return this.worker.handle(batch);
   }
 
-  onModuleDestroy(): Promise<void> {
-    return this.subscription.stop();
+  onModuleDestroy(): void {
+    this.worker.stopRetention();
   }
 }

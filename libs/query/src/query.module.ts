@@ -5,8 +5,7 @@ import { DeadLettersModule } from './dead-letters/dead-letters.module';
 
 /** The query role: projections of telemetry.enriched.v1 and the read endpoints. */
 @Module({
-  controllers: [DownloadHttpController],
-  providers: [EnrichedEventsConsumer],
+  controllers: [DownloadHttpController, EnrichedEventsConsumer],
   imports: [DeadLettersModule],
 })
 export class QueryModule {}

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import * as express from 'express';
 import { AppConfig } from './app.config';
-import { startTracing } from './tracing';
+import { EVENT_LOG_TRANSPORT, EventLogTransport, startTracing } from '@telemetry/platform';
 
 /**
  * Body parsing and common headers of every HTTP app. Ingest routes read their raw body themselves
@@ -39,6 +39,8 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, confi
     };
   }
   configureHttpPipeline(app);
+  // The consumers: every @EventPattern handler of the app's modules, over the event log.
+  app.connectMicroservice({ strategy: app.get<EventLogTransport>(EVENT_LOG_TRANSPORT) });
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -49,6 +51,9 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, confi
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+  // Lifecycle hooks first (topics the consumers read are created there), then the consumers.
+  await app.init();
+  await app.startAllMicroservices();
   if (options.listen ?? true) {
     await app.listen(config.port, config.host);
     const logger = new Logger(config.appName);

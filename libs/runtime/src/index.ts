@@ -5,4 +5,3 @@ export * from './metrics.service';
 export * from './runtime.module';
 export * from './runtime.tokens';
 export * from './system.http.controller';
-export * from './tracing';

@@ -4,6 +4,7 @@ import { API_KEY_STORE, ApiKeyGuard, ApiKeyStore, RATE_LIMITER, RateLimitGuard, 
 import { defaultTopicSpecs } from '@telemetry/contracts';
 import { EmbeddedEventLog, EVENT_LOG, EventLog, KafkaEventLog } from '@telemetry/event-log';
 import { SqlStore } from '@telemetry/persistence';
+import { ConsumerMetrics, EVENT_LOG_TRANSPORT, EventLogTransport, METRICS_REGISTRY } from '@telemetry/platform';
 import { AppConfig } from './app.config';
 import { HttpErrorFilter } from './http-error.filter';
 import { MetricsService } from './metrics.service';
@@ -56,6 +57,10 @@ export class RuntimeModule {
       { provide: EVENT_LOG, useFactory: () => openEventLog(config) },
       { provide: API_KEY_STORE, useFactory: () => ApiKeyStore.seeded(config.apiKeys, config.defaultTenant) },
       MetricsService,
+      { provide: METRICS_REGISTRY, inject: [MetricsService], useFactory: (metrics: MetricsService) => metrics.registry },
+      ConsumerMetrics,
+      // Every consumer of the process is an @EventPattern handler of this transport (connected in createHttpApp).
+      { provide: EVENT_LOG_TRANSPORT, inject: [EVENT_LOG], useFactory: (log: EventLog) => new EventLogTransport(log, { groupPrefix: config.runtime.groupPrefix }) },
       RuntimeLifecycle,
       {
         provide: RATE_LIMITER,
@@ -66,7 +71,7 @@ export class RuntimeModule {
       { provide: APP_GUARD, useClass: RateLimitGuard },
       { provide: APP_FILTER, useClass: HttpErrorFilter },
     ];
-    const exports: Array<string | symbol | typeof MetricsService> = [RUNTIME_CONFIG, CLOCK, EVENT_LOG, API_KEY_STORE, MetricsService];
+    const exports: Array<string | symbol | typeof MetricsService | typeof ConsumerMetrics> = [RUNTIME_CONFIG, CLOCK, EVENT_LOG, API_KEY_STORE, MetricsService, METRICS_REGISTRY, ConsumerMetrics, EVENT_LOG_TRANSPORT];
     if (config.roles.includes('query')) {
       providers.push({ provide: SQL_STORE, useFactory: () => SqlStore.open(config.runtime.database) }, SqlStoreLifecycle);
       exports.push(SQL_STORE);

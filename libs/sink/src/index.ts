@@ -6,3 +6,4 @@ export * from './splunk/splunk-hec.exporter';
 export * from './sink-runner.service';
 export * from './sink.module';
 export * from './elastic/elastic-bulk.exporter';
+export * from './sink.consumer';

@@ -1,18 +1,20 @@
-import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import type { EventLog } from '@telemetry/event-log';
+import { Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
+import type { BatchResult, EventLog, RecordBatch } from '@telemetry/event-log';
 import type { AppConfig, MetricsService } from '@telemetry/runtime';
 import type { Exporter } from './exporter.port';
-import { SinkRunner } from './sink.runner';
+import { SinkConsumerGroup, SinkRunner, SinkRunnerOptions } from './sink.runner';
 
 /**
- * One sink inside a Nest app: starts its runner after boot, turns what it reports into metrics
- * and logs, and stops it (finishing the batch in flight) on shutdown.
+ * One sink inside a Nest app: creates its topics at boot, hands the batches its event-log handlers
+ * get (createSinkConsumer) to its runner, turns what the runner reports into metrics and logs, and
+ * shuts the exporter down once the consumers have stopped (after the batch in flight).
  */
-export class SinkRunnerService implements OnApplicationBootstrap, OnModuleDestroy {
+export class SinkRunnerService implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   private readonly logger: Logger;
   private readonly runner: SinkRunner;
   private pausedReason: string | null = null;
   private lagTimer?: NodeJS.Timeout;
+  private cachedGroups?: SinkConsumerGroup[];
 
   constructor(
     readonly sink: string,
@@ -25,13 +27,7 @@ export class SinkRunnerService implements OnApplicationBootstrap, OnModuleDestro
     this.runner = new SinkRunner(
       log,
       exporter,
-      {
-        sink,
-        groupPrefix: config.runtime.groupPrefix,
-        retryDelaysMs: config.sinks.retryDelaysMs,
-        batch: { maxRecords: config.sinks.batchMaxRecords, maxBytes: config.sinks.batchMaxBytes, maxWaitMs: config.sinks.batchMaxWaitMs },
-        partitions: config.runtime.eventLog.partitions,
-      },
+      sinkRunnerOptions(sink, config),
       {
         delivered: (count, batchSize, seconds) => {
           metrics.sinkItems.inc({ sink, outcome: 'delivered' }, count);
@@ -58,8 +54,19 @@ export class SinkRunnerService implements OnApplicationBootstrap, OnModuleDestro
     );
   }
 
+  /** A batch for the runner's consumer group number `group` (the order of sinkConsumerPlan). */
+  handle(group: number, batch: RecordBatch): Promise<void | BatchResult> {
+    return this.groups[group].handle(batch);
+  }
+
+  private get groups(): SinkConsumerGroup[] {
+    this.cachedGroups ??= this.runner.consumerGroups();
+    return this.cachedGroups;
+  }
+
   async onApplicationBootstrap(): Promise<void> {
-    await this.runner.start();
+    // Topics first: the transport subscribes the consumers after the bootstrap hooks.
+    await this.runner.prepare();
     this.logger.log(`delivering ${this.exporter.name}`);
     this.lagTimer = setInterval(() => {
       this.runner
@@ -70,9 +77,23 @@ export class SinkRunnerService implements OnApplicationBootstrap, OnModuleDestro
     this.lagTimer.unref();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  onModuleDestroy(): void {
     if (this.lagTimer) clearInterval(this.lagTimer);
-    await this.runner.stop();
+  }
+
+  /** After the transport has closed the consumers (the app's dispose), so no batch is mid-delivery. */
+  async onApplicationShutdown(): Promise<void> {
     await this.exporter.shutdown();
   }
+}
+
+/** A sink's runner options from the app config. */
+export function sinkRunnerOptions(sink: string, config: AppConfig): SinkRunnerOptions {
+  return {
+    sink,
+    groupPrefix: config.runtime.groupPrefix,
+    retryDelaysMs: config.sinks.retryDelaysMs,
+    batch: { maxRecords: config.sinks.batchMaxRecords, maxBytes: config.sinks.batchMaxBytes, maxWaitMs: config.sinks.batchMaxWaitMs },
+    partitions: config.runtime.eventLog.partitions,
+  };
 }

@@ -1,7 +1,9 @@
-import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { EVENT_LOG, EventLog } from '@telemetry/event-log';
 import { AppConfig, MetricsService, RUNTIME_CONFIG } from '@telemetry/runtime';
-import { SinkRunnerService } from './sink-runner.service';
+import { sinkRunnerOptions, SinkRunnerService } from './sink-runner.service';
+import { createSinkConsumer } from './sink.consumer';
+import { sinkConsumerPlan } from './sink.runner';
 import { ElasticBulkExporter } from './elastic/elastic-bulk.exporter';
 import { SplunkHecExporter } from './splunk/splunk-hec.exporter';
 
@@ -13,6 +15,8 @@ const ELASTIC_SINK = Symbol('ELASTIC_SINK');
 export class SinkModule {
   static forConfig(config: AppConfig): DynamicModule {
     const providers: Provider[] = [];
+    const controllers: Type<unknown>[] = [];
+    const groupsOf = (sink: string) => sinkConsumerPlan(sinkRunnerOptions(sink, config));
     const splunk = config.sinks.splunk;
     if (splunk) {
       providers.push({
@@ -35,6 +39,7 @@ export class SinkModule {
             metrics,
           ),
       });
+      controllers.push(createSinkConsumer('splunk', SPLUNK_SINK, groupsOf('splunk')));
     }
     const elastic = config.sinks.elastic;
     if (elastic) {
@@ -44,7 +49,8 @@ export class SinkModule {
         useFactory: (log: EventLog, appConfig: AppConfig, metrics: MetricsService) =>
           new SinkRunnerService('elastic', log, new ElasticBulkExporter(elastic), appConfig, metrics),
       });
+      controllers.push(createSinkConsumer('elastic', ELASTIC_SINK, groupsOf('elastic')));
     }
-    return { module: SinkModule, providers };
+    return { module: SinkModule, providers, controllers };
   }
 }

@@ -4,6 +4,29 @@ import { Exporter, ItemOutcome, SinkConfigurationError, SinkItem } from './expor
 import { BatchLimits, splitIntoBatches } from './sink-batches';
 import { routeOutcomes } from './sink-routing';
 
+export interface SinkConsumerPlan {
+  /** The group's name without the deployment prefix. */
+  readonly group: string;
+  readonly topic: string;
+  readonly maxBatchRecords: number;
+}
+
+export interface SinkConsumerGroup extends SinkConsumerPlan {
+  readonly handle: (batch: RecordBatch) => Promise<void | BatchResult>;
+}
+
+/**
+ * The consumer groups of a sink: the main topic, and one group per retry topic (a retry partition
+ * pauses until its next record is due without holding up the others).
+ */
+export function sinkConsumerPlan(options: Pick<SinkRunnerOptions, 'sink' | 'retryDelaysMs' | 'batch' | 'sourceTopic'>): SinkConsumerPlan[] {
+  const { sink, retryDelaysMs, batch } = options;
+  return [
+    { group: `sink-${sink}`, topic: options.sourceTopic ?? TOPICS.enriched, maxBatchRecords: batch.maxRecords * 4 },
+    ...retryDelaysMs.map((_, index) => ({ group: `sink-${sink}-retry-${index + 1}`, topic: sinkRetryTopic(sink, index + 1), maxBatchRecords: batch.maxRecords })),
+  ];
+}
+
 export interface SinkRunnerOptions {
   readonly sink: string;
   readonly groupPrefix: string;
@@ -54,26 +77,30 @@ export class SinkRunner {
     ];
   }
 
-  async start(): Promise<void> {
-    const { sink, groupPrefix, retryDelaysMs } = this.options;
+  /** The apps run these as event-log transport handlers (createSinkConsumer); `start` subscribes them directly. */
+  consumerGroups(): SinkConsumerGroup[] {
+    return sinkConsumerPlan(this.options).map((plan, index) => ({
+      ...plan,
+      handle: index === 0 ? (batch: RecordBatch) => this.handleMain(batch) : (batch: RecordBatch) => this.handleRetry(batch),
+    }));
+  }
+
+  /** Creates the topics this sink writes; call before its consumers start. */
+  async prepare(): Promise<void> {
     await this.log.ensureTopics(this.topicSpecs());
-    this.subscriptions.push(
-      await this.log.subscribe({
-        groupId: `${groupPrefix}-sink-${sink}`,
-        topics: [this.options.sourceTopic ?? TOPICS.enriched],
-        fromBeginning: true,
-        maxBatchRecords: this.options.batch.maxRecords * 4,
-        handler: (batch) => this.handleMain(batch),
-      }),
-    );
-    for (let attempt = 1; attempt <= retryDelaysMs.length; attempt += 1) {
+  }
+
+  /** Runs the consumer groups on the event log directly (the library use: tests, the bench). */
+  async start(): Promise<void> {
+    await this.prepare();
+    for (const consumer of this.consumerGroups()) {
       this.subscriptions.push(
         await this.log.subscribe({
-          groupId: `${groupPrefix}-sink-${sink}-retry-${attempt}`,
-          topics: [sinkRetryTopic(sink, attempt)],
+          groupId: `${this.options.groupPrefix}-${consumer.group}`,
+          topics: [consumer.topic],
           fromBeginning: true,
-          maxBatchRecords: this.options.batch.maxRecords,
-          handler: (batch) => this.handleRetry(batch),
+          maxBatchRecords: consumer.maxBatchRecords,
+          handler: consumer.handle,
         }),
       );
     }
@@ -99,7 +126,7 @@ export class SinkRunner {
   /** Records of the source topic this sink has not committed yet (consumer lag). */
   async lag(): Promise<number> {
     const topic = this.options.sourceTopic ?? TOPICS.enriched;
-    const [end, committed] = await Promise.all([this.log.endOffsets(topic), this.log.committedOffsets(`${this.options.groupPrefix}-sink-${this.options.sink}`, topic)]);
+    const [end, committed] = await Promise.all([this.log.endOffsets(topic), this.log.committedOffsets(`${this.options.groupPrefix}-${this.consumerGroups()[0].group}`, topic)]);
     let lag = 0n;
     for (const [partition, offset] of end) lag += BigInt(offset) - BigInt(committed.get(partition) ?? '0');
     return Number(lag);

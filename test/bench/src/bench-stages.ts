@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { EnrichedFlow, HEADERS, INGRESS_TOPICS, IngressFormat, TOPICS } from '@telemetry/contracts';
-import { ENRICHER_GROUP, IngressConsumer, processIngressBatch } from '@telemetry/enricher';
+import { ENRICHER_GROUP, processIngressBatch } from '@telemetry/enricher';
+import type { INestMicroservice } from '@nestjs/common';
 import { EnrichDependencies, enrich, eventIdFor, normalize } from '@telemetry/enrichment';
 import { EmbeddedEventLog, EventLog, LogRecord, OutgoingRecord, RecordBatch } from '@telemetry/event-log';
 import { INGRESS_TOPIC_BY_FORMAT } from '@telemetry/ingest';
@@ -12,6 +13,7 @@ import { MetricsService, readAppConfig, SQL_STORE } from '@telemetry/runtime';
 import { ConfigReader } from '@telemetry/config';
 import { defaultTopicSpecs } from '@telemetry/contracts';
 import { Dataset, recordsOf } from './bench-dataset';
+import { EnricherProgress, startBenchEnricher } from './bench-enricher.app';
 import { assertAllAccepted, getText, postBatches } from './bench-http';
 import { deleteIsolated, isolatedRenames, openRenamedKafkaLog, openRenamedKafkaLogDirect } from './bench-kafka';
 import { Measurement, Meter, percentile, settle, until } from './bench-meter';
@@ -377,29 +379,20 @@ export async function runEnrichOnLog(mode: Mode, source: IngestRun['source'], de
     log = new TopicRemappingEventLog(embedded, { topics: {}, groups: { [ENRICHER_GROUP]: group } });
     await log.ensureTopics(defaultTopicSpecs(settings.partitions, 7));
   }
-  const consumer = new IngressConsumer(log, deps, () => new Date(), readAppConfig(new ConfigReader({ DATA_DIR: os.tmpdir() }), 'bench', ['enricher']), new MetricsService());
+  const progress: EnricherProgress = { handled: 0, batches: 0 };
+  let consumer: INestMicroservice | undefined;
   try {
     let ingressEnd = 0;
     for (const topic of INGRESS_TOPICS) ingressEnd += await sumOffsets(log.endOffsets(topic));
     if (ingressEnd !== dataset.recordCount) throw new Error(`enrich-log: ingress topics hold ${ingressEnd} records, expected ${dataset.recordCount}`);
-    let firstBatchAt: number | undefined;
-    let handled = 0;
-    let batches = 0;
-    const handle = consumer.handle.bind(consumer);
-    consumer.handle = async (batch: RecordBatch) => {
-      firstBatchAt ??= performance.now();
-      await handle(batch);
-      handled += batch.records.length;
-      batches += 1;
-    };
     const meter = new Meter();
-    await consumer.onApplicationBootstrap();
+    consumer = await startBenchEnricher(log, deps, progress);
     const joinedAt = performance.now();
     const interval = mode === 'kafka' ? 25 : 10;
-    await until(() => (handled >= dataset.recordCount ? true : undefined), {
+    await until(() => (progress.handled >= dataset.recordCount ? true : undefined), {
       deadlineMs: settings.deadlineMs,
       intervalMs: interval,
-      what: () => `enriched ${handled} of ${dataset.recordCount}`,
+      what: () => `enriched ${progress.handled} of ${dataset.recordCount}`,
     });
     await until(
       async () => {
@@ -415,25 +408,25 @@ export async function runEnrichOnLog(mode: Mode, source: IngestRun['source'], de
     if (enrichedCount !== dataset.recordCount || deadLetters !== 0) {
       throw new Error(`enrich-log: ${enrichedCount} enriched and ${deadLetters} dead letters for ${dataset.recordCount} records`);
     }
-    const steadyMs = m.wallMs - ((firstBatchAt ?? joinedAt) - meter.startedAt);
+    const steadyMs = m.wallMs - ((progress.firstBatchAt ?? joinedAt) - meter.startedAt);
     return withMeasurement(
       {
         stage: 'enrich-log',
         mode,
-        variant: `consume → enrich → produce → commit (${mode === 'kafka' ? 'Kafka' : 'embedded'}), geo=${settings.geo}`,
+        variant: `consume → enrich → produce → commit (${mode === 'kafka' ? 'Kafka' : 'embedded'}, event-log transport handler), geo=${settings.geo}`,
         records: dataset.recordCount,
-        batchRecords: Math.round(dataset.recordCount / batches),
+        batchRecords: Math.round(dataset.recordCount / progress.batches),
         details: {
-          polledBatches: batches,
+          polledBatches: progress.batches,
           subscribeMs: joinedAt - meter.startedAt,
-          firstBatchAfterMs: (firstBatchAt ?? joinedAt) - meter.startedAt,
+          firstBatchAfterMs: (progress.firstBatchAt ?? joinedAt) - meter.startedAt,
           steadyStateRecordsPerSec: rate(dataset.recordCount, steadyMs),
         },
       },
       m,
     );
   } finally {
-    await consumer.onModuleDestroy();
+    await consumer?.close();
     await log.close();
   }
 }

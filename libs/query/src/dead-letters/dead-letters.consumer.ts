@@ -1,11 +1,14 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { EventPattern } from '@nestjs/microservices';
 import { defaultTopicSpecs, SINK_NAMES, sinkDeadLetterTopic, TOPICS } from '@telemetry/contracts';
 import { EVENT_LOG, EventLog, RecordBatch, TopicSpec } from '@telemetry/event-log';
 import { DEAD_LETTER_TOPICS, DEAD_LETTERS_PROJECTION, DeadLettersProjection, SqlStore } from '@telemetry/persistence';
-import { AppConfig, MetricsService, RUNTIME_CONFIG, SQL_STORE } from '@telemetry/runtime';
-import { ProjectionSubscription } from '../projection.subscription';
+import { ConsumerOptions, EventLogConsumer } from '@telemetry/platform';
+import { MetricsService, SQL_STORE } from '@telemetry/runtime';
+import { ProjectionWorker } from '../projection.worker';
 
-export const deadLettersGroupId = (prefix: string): string => `${prefix}-query-dead-letters`;
+export const DEAD_LETTERS_CONSUMER: ConsumerOptions = { group: 'query-dead-letters', maxBatchRecords: 1_000, spanName: `project ${DEAD_LETTERS_PROJECTION}` };
+export const deadLettersGroupId = (prefix: string): string => `${prefix}-${DEAD_LETTERS_CONSUMER.group}`;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** The DLQ topics keep records 30 days; their entries are kept as long. */
@@ -25,22 +28,14 @@ export function deadLetterTopicSpecs(): TopicSpec[] {
  * Feeds the sink DLQ topics and the ingest DLQ into the `sink_dead_letters` read model. One
  * transaction per polled batch (rows and offset together); the event-log offset is committed after.
  */
-@Injectable()
+@EventLogConsumer()
 export class DeadLettersConsumer implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly subscription: ProjectionSubscription;
+  private readonly worker: ProjectionWorker;
 
-  constructor(
-    @Inject(EVENT_LOG) private readonly log: EventLog,
-    @Inject(SQL_STORE) store: SqlStore,
-    @Inject(RUNTIME_CONFIG) config: AppConfig,
-    metrics: MetricsService,
-  ) {
+  constructor(@Inject(EVENT_LOG) private readonly log: EventLog, @Inject(SQL_STORE) store: SqlStore, metrics: MetricsService) {
     const projection = new DeadLettersProjection(store);
-    this.subscription = new ProjectionSubscription(log, metrics, new Logger('dead-letters'), {
+    this.worker = new ProjectionWorker(metrics, new Logger('dead-letters'), {
       name: DEAD_LETTERS_PROJECTION,
-      groupId: deadLettersGroupId(config.runtime.groupPrefix),
-      topics: [...DEAD_LETTER_TOPICS.keys()],
-      maxBatchRecords: 1_000,
       apply: (topic, partition, records) => projection.apply(topic, partition, records),
       enforceRetention: () => projection.enforceRetention(RETENTION_MS),
       retentionIntervalMs: RETENTION_INTERVAL_MS,
@@ -49,16 +44,17 @@ export class DeadLettersConsumer implements OnApplicationBootstrap, OnModuleDest
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    // The query role may start before any sink has created its DLQ topic.
+    // The query role may start before any sink has created its DLQ topic; the transport subscribes after this.
     await this.log.ensureTopics(deadLetterTopicSpecs());
-    await this.subscription.start();
+    this.worker.startRetention();
   }
 
+  @EventPattern([...DEAD_LETTER_TOPICS.keys()], DEAD_LETTERS_CONSUMER)
   handle(batch: RecordBatch): Promise<void> {
-    return this.subscription.handle(batch);
+    return this.worker.handle(batch);
   }
 
-  onModuleDestroy(): Promise<void> {
-    return this.subscription.stop();
+  onModuleDestroy(): void {
+    this.worker.stopRetention();
   }
 }

@@ -8,7 +8,7 @@ import { SinkRetryProducer } from './sink-retry.producer';
 
 /** DLQ inspection and replay, and the export endpoints that queue flows for the sinks (query role). */
 @Module({
-  controllers: [DeadLettersHttpController, SinkExportHttpController],
-  providers: [DeadLettersConsumer, DeadLetterReplayService, SinkExportService, SinkRetryProducer],
+  controllers: [DeadLettersHttpController, SinkExportHttpController, DeadLettersConsumer],
+  providers: [DeadLetterReplayService, SinkExportService, SinkRetryProducer],
 })
 export class DeadLettersModule {}

@@ -1,0 +1,53 @@
+import { DynamicModule, INestMicroservice, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EventPattern } from '@nestjs/microservices';
+import { INGRESS_TOPICS } from '@telemetry/contracts';
+import { ENRICH_DEPENDENCIES, ENRICHER_CONSUMER, IngressConsumer } from '@telemetry/enricher';
+import { EnrichDependencies } from '@telemetry/enrichment';
+import { EVENT_LOG, EventLog, RecordBatch } from '@telemetry/event-log';
+import { ConsumerMetrics, EventLogTransport, METRICS_REGISTRY } from '@telemetry/platform';
+import { CLOCK, MetricsService } from '@telemetry/runtime';
+
+/** Counts what the product's IngressConsumer handled, as the bench needs (same pattern, same group). */
+export interface EnricherProgress {
+  firstBatchAt?: number;
+  handled: number;
+  batches: number;
+}
+
+/**
+ * The product's IngressConsumer as the enricher app runs it: an @EventPattern handler of the
+ * event-log transport (interceptor, filter, commit after the handler), in a Nest microservice of
+ * its own on the given log.
+ */
+export async function startBenchEnricher(log: EventLog, deps: EnrichDependencies, progress: EnricherProgress): Promise<INestMicroservice> {
+  class CountingIngressConsumer extends IngressConsumer {
+    @EventPattern(INGRESS_TOPICS, ENRICHER_CONSUMER)
+    override async handle(batch: RecordBatch): Promise<void> {
+      progress.firstBatchAt ??= performance.now();
+      await super.handle(batch);
+      progress.handled += batch.records.length;
+      progress.batches += 1;
+    }
+  }
+  @Module({})
+  class BenchEnricherModule {
+    static build(): DynamicModule {
+      return {
+        module: BenchEnricherModule,
+        controllers: [CountingIngressConsumer],
+        providers: [
+          { provide: EVENT_LOG, useValue: log },
+          { provide: ENRICH_DEPENDENCIES, useValue: deps },
+          { provide: CLOCK, useValue: () => new Date() },
+          MetricsService,
+          { provide: METRICS_REGISTRY, inject: [MetricsService], useFactory: (metrics: MetricsService) => metrics.registry },
+          ConsumerMetrics,
+        ],
+      };
+    }
+  }
+  const app = await NestFactory.createMicroservice(BenchEnricherModule.build(), { strategy: new EventLogTransport(log, { groupPrefix: 'telemetry' }), logger: ['error', 'warn'] });
+  await app.listen();
+  return app;
+}
