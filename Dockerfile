@@ -22,10 +22,9 @@ RUN --mount=type=cache,target=/root/.npm npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY apps ./apps
 COPY libs ./libs
-COPY test ./test
+# The product only: tsconfig.build.json leaves out specs, libs/testing and every */testing/ folder.
 RUN npm run build \
- && npm prune --omit=dev \
- && rm -rf dist/test
+ && npm prune --omit=dev
 
 # ---- runtime --------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
