@@ -21,6 +21,9 @@ export interface TopicDefaults {
   readonly cleanupPolicy?: 'delete' | 'compact';
 }
 
+/** The ingest dead-letter topic: one partition (ordered inspection), 30 days. */
+export const INGEST_DEAD_LETTER_TOPIC_SPEC: TopicDefaults = { name: TOPICS.ingestDeadLetter, partitions: 1, retentionMs: 30 * DAY_MS };
+
 /** Partition counts and retention the apps create topics with when they are missing. */
 export function defaultTopicSpecs(partitions = 6, retentionDays = 7): TopicDefaults[] {
   const retentionMs = retentionDays * DAY_MS;
@@ -28,7 +31,7 @@ export function defaultTopicSpecs(partitions = 6, retentionDays = 7): TopicDefau
     { name: TOPICS.ingestZeekConn, partitions, retentionMs },
     { name: TOPICS.ingestFlows, partitions, retentionMs },
     { name: TOPICS.ingestNetflow, partitions, retentionMs },
-    { name: TOPICS.ingestDeadLetter, partitions: 1, retentionMs: 30 * DAY_MS },
+    INGEST_DEAD_LETTER_TOPIC_SPEC,
     { name: TOPICS.enriched, partitions, retentionMs },
     // The control topic is the event store of the admin plane: it is never deleted.
     { name: TOPICS.control, partitions: 1, retentionMs: -1 },

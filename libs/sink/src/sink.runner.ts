@@ -1,4 +1,4 @@
-import { HEADERS, SINK_HEADERS, sinkDeadLetterTopic, sinkRetryTopic, TOPICS } from '@telemetry/contracts';
+import { HEADERS, SINK_HEADERS, sinkDeadLetterTopic, sinkRetryTopic, sinkTopicSpecs, TOPICS } from '@telemetry/contracts';
 import type { BatchResult, EventLog, LogRecord, OutgoingRecord, RecordBatch, Subscription, TopicSpec } from '@telemetry/event-log';
 import { Exporter, ItemOutcome, SinkConfigurationError, SinkItem } from './exporter.port';
 import { BatchLimits, splitIntoBatches } from './sink-batches';
@@ -46,8 +46,6 @@ export interface SinkObserver {
   paused(reason: string | null): void;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 /**
  * One sink, as a checklist: read a polled batch (the main topic or a retry topic once due) → the
  * exporter, per destination request → route each item it did not take to the next retry topic or
@@ -70,11 +68,7 @@ export class SinkRunner {
 
   /** Topics this sink writes, created when missing. */
   topicSpecs(): TopicSpec[] {
-    const { sink, retryDelaysMs, partitions } = this.options;
-    return [
-      ...retryDelaysMs.map((delay, index) => ({ name: sinkRetryTopic(sink, index + 1), partitions, retentionMs: Math.max(7 * DAY_MS, delay * 10) })),
-      { name: sinkDeadLetterTopic(sink), partitions: 1, retentionMs: 30 * DAY_MS },
-    ];
+    return sinkTopicSpecs(this.options.sink, this.options.retryDelaysMs, this.options.partitions);
   }
 
   /** The apps run these as event-log transport handlers (createSinkConsumer); `start` subscribes them directly. */

@@ -1,6 +1,6 @@
 import { HEADERS, SINK_HEADERS } from '@telemetry/contracts';
 import { DeadLetterEntity, deadLetterRowOf } from '@telemetry/persistence';
-import { exportRecordOf, firstRetryTopicSpec, INGEST_REPLAYED_FROM_HEADER, replayTargetOf, SINK_REPLAYED_FROM_HEADER } from './dead-letter-replay.records';
+import { exportRecordOf, INGEST_REPLAYED_FROM_HEADER, replayTargetOf, SINK_REPLAYED_FROM_HEADER } from './dead-letter-replay.records';
 
 const NOW = 1_767_000_500_000;
 const flow = JSON.stringify({ event_id: 'ev-1', tenant_id: 'acme', src_ip: '10.0.0.1' });
@@ -97,12 +97,5 @@ describe('exportRecordOf', () => {
       value: flow,
       headers: { [HEADERS.tenantId]: 'acme', [SINK_HEADERS.attempt]: '0', [SINK_HEADERS.notBefore]: String(NOW) },
     });
-  });
-});
-
-describe('firstRetryTopicSpec', () => {
-  it('matches what SinkRunner.topicSpecs creates', () => {
-    expect(firstRetryTopicSpec('elastic', 6, [10_000, 60_000])).toEqual({ name: 'telemetry.sink.elastic.retry.1.v1', partitions: 6, retentionMs: 7 * 24 * 3_600_000 });
-    expect(firstRetryTopicSpec('splunk', 3, [30 * 24 * 3_600_000])).toMatchObject({ retentionMs: 300 * 24 * 3_600_000 });
   });
 });

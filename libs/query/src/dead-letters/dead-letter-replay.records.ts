@@ -72,14 +72,6 @@ export function exportRecordOf(payload: string, tenantId: string, now: number): 
   return { key, value: payload, headers: { [HEADERS.tenantId]: tenantId, [SINK_HEADERS.attempt]: '0', [SINK_HEADERS.notBefore]: String(now) } };
 }
 
-/**
- * The first retry topic of a sink, with the partitions and retention `SinkRunner.topicSpecs` gives
- * it: whichever process creates it first, it is the same topic.
- */
-export function firstRetryTopicSpec(sink: string, partitions: number, retryDelaysMs: readonly number[]): TopicSpec {
-  return { name: sinkRetryTopic(sink, 1), partitions, retentionMs: Math.max(7 * DAY_MS, (retryDelaysMs[0] ?? 0) * 10) };
-}
-
 function parseHeaders(text: string): Record<string, string> {
   try {
     const value: unknown = JSON.parse(text);

@@ -1,6 +1,6 @@
 import { Inject, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
-import { defaultTopicSpecs, SINK_NAMES, sinkDeadLetterTopic, TOPICS } from '@telemetry/contracts';
+import { INGEST_DEAD_LETTER_TOPIC_SPEC, SINK_NAMES, sinkDeadLetterTopicSpec } from '@telemetry/contracts';
 import { EVENT_LOG, EventLog, RecordBatch, TopicSpec } from '@telemetry/event-log';
 import { DEAD_LETTER_TOPICS, DEAD_LETTERS_PROJECTION, DeadLettersProjection, SqlStore } from '@telemetry/persistence';
 import { ConsumerOptions, EventLogConsumer } from '@telemetry/platform';
@@ -15,13 +15,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const RETENTION_MS = 30 * DAY_MS;
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 
-/**
- * The DLQ topics, as their writers create them: the sinks' with 1 partition and 30 days (as
- * `SinkRunner.topicSpecs`), the ingest DLQ from the contracts' defaults.
- */
+/** The DLQ topics, as their writers create them (the sinks' and the enricher's). */
 export function deadLetterTopicSpecs(): TopicSpec[] {
-  const ingest = defaultTopicSpecs().find((spec) => spec.name === TOPICS.ingestDeadLetter);
-  return [...SINK_NAMES.map((sink) => ({ name: sinkDeadLetterTopic(sink), partitions: 1, retentionMs: 30 * DAY_MS })), ...(ingest ? [ingest] : [])];
+  return [...SINK_NAMES.map((sink) => sinkDeadLetterTopicSpec(sink)), INGEST_DEAD_LETTER_TOPIC_SPEC];
 }
 
 /**

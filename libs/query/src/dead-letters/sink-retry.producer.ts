@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sinkRetryTopic } from '@telemetry/contracts';
+import { sinkRetryTopic, sinkRetryTopicSpec } from '@telemetry/contracts';
 import { EVENT_LOG, EventLog, OutgoingRecord } from '@telemetry/event-log';
 import { AppConfig, RUNTIME_CONFIG } from '@telemetry/runtime';
-import { firstRetryTopicSpec } from './dead-letter-replay.records';
 
 /** Records per send: one call never turns into one huge produce request. */
 const RECORDS_PER_SEND = 500;
@@ -28,7 +27,7 @@ export class SinkRetryProducer {
   private ensureTopic(sink: string): Promise<void> {
     let ensured = this.ensured.get(sink);
     if (!ensured) {
-      const spec = firstRetryTopicSpec(sink, this.config.runtime.eventLog.partitions, this.config.sinks.retryDelaysMs);
+      const spec = sinkRetryTopicSpec(sink, 1, this.config.runtime.eventLog.partitions, this.config.sinks.retryDelaysMs[0] ?? 0);
       ensured = this.log.ensureTopics([spec]);
       // A failure is not remembered: the next call tries again.
       ensured.catch(() => this.ensured.delete(sink));
