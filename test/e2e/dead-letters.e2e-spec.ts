@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { API_KEY_STORE, ApiKeyStore, hashApiKey, Scope } from '@telemetry/auth';
-import { HEADERS, sinkDeadLetterTopic, TOPICS } from '@telemetry/contracts';
+import { DEAD_LETTER_HEADERS, HEADERS, sinkDeadLetterTopic, TOPICS } from '@telemetry/contracts';
 import { EVENT_LOG, type EventLog } from '@telemetry/event-log';
 import { routeOutcomes } from '@telemetry/sink';
 import { FAKE_HEC_TOKEN, FakeHec, startFakeHec, uniqueName, waitFor } from '@telemetry/testing';
@@ -121,7 +121,7 @@ describe('the DLQ API (embedded mode)', () => {
       replayed_at: null,
       payload_encoding: 'json',
       payload: expect.objectContaining({ tenant_id: product.tenant, event_id: expect.any(String) }),
-      headers: expect.objectContaining({ 'sink-error-class': 'hec_code_6', [HEADERS.tenantId]: product.tenant }),
+      headers: expect.objectContaining({ 'dlq-code': 'hec_code_6', [HEADERS.tenantId]: product.tenant }),
     });
     expect(hecUids(hec)).not.toContain(uid);
     // The id may also be sent as is, slashes and all.
@@ -239,7 +239,7 @@ describe('the DLQ API (embedded mode)', () => {
       original: { topic: TOPICS.ingestZeekConn, partition: expect.any(Number), offset: expect.any(String) },
       payload: `{"uid": "${marker}", oops`,
       payload_encoding: 'utf8',
-      headers: expect.objectContaining({ [HEADERS.dlqCode]: 'invalid_json', [HEADERS.collectorId]: 'edge-1' }),
+      headers: expect.objectContaining({ [DEAD_LETTER_HEADERS.code]: 'invalid_json', [HEADERS.collectorId]: 'edge-1' }),
     });
     expect((await request(product.server).post('/v1/dlq/ingest/replay').set(admin).send({ ids: [entry.id] }).expect(202)).body).toEqual({ replayed: 1, remaining: 0 });
     // Still not JSON: the enricher dead-letters it again, and the new entry says where it was replayed from.

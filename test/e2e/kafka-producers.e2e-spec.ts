@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import request from 'supertest';
-import { canonicalFormat, HEADERS, TOPICS, type EnrichedFlow, type IngressFormat } from '@telemetry/contracts';
+import { canonicalFormat, DEAD_LETTER_HEADERS, HEADERS, TOPICS, type EnrichedFlow, type IngressFormat } from '@telemetry/contracts';
 import { normalize } from '@telemetry/enrichment';
 import { EVENT_LOG, type EventLog, type LogRecord } from '@telemetry/event-log';
 import { kafkaBrokers, uniqueName, waitFor } from '@telemetry/testing';
@@ -274,7 +274,7 @@ describe('direct Kafka producers: kcat → ingress topics → enriched for the h
     });
     // At least once here too: keep one dead letter per original message.
     const origin = (letter: LogRecord) =>
-      `${letter.headers[HEADERS.dlqOriginalTopic]}/${letter.headers[HEADERS.dlqOriginalPartition]}/${letter.headers[HEADERS.dlqOriginalOffset]}`;
+      `${letter.headers[DEAD_LETTER_HEADERS.originalTopic]}/${letter.headers[DEAD_LETTER_HEADERS.originalPartition]}/${letter.headers[DEAD_LETTER_HEADERS.originalOffset]}`;
     const uniqueLetters = () => [...new Map(letters.map((letter) => [origin(letter), letter])).values()];
     try {
       await waitFor(() => uniqueLetters().length >= 2, { timeoutMs: 60_000, description: 'both invalid kcat messages in the dead-letter topic' });
@@ -284,34 +284,34 @@ describe('direct Kafka producers: kcat → ingress topics → enriched for the h
     const deadLetters = uniqueLetters();
     expect(deadLetters).toHaveLength(2);
 
-    const undecodable = deadLetters.find((letter) => letter.headers[HEADERS.dlqOriginalTopic] === TOPICS.ingestZeekConn)!;
+    const undecodable = deadLetters.find((letter) => letter.headers[DEAD_LETTER_HEADERS.originalTopic] === TOPICS.ingestZeekConn)!;
     expect(undecodable.value.toString('utf8')).toBe(notJson);
     expect(undecodable.key?.toString('utf8')).toBe('bad-sensor');
     expect(undecodable.headers).toMatchObject({
-      [HEADERS.dlqCode]: 'invalid_json',
-      [HEADERS.dlqStage]: 'enricher',
+      [DEAD_LETTER_HEADERS.code]: 'invalid_json',
+      [DEAD_LETTER_HEADERS.stage]: 'enricher',
       [HEADERS.tenantId]: tenant,
     });
-    expect(undecodable.headers[HEADERS.dlqReason]).toMatch(/not JSON/);
+    expect(undecodable.headers[DEAD_LETTER_HEADERS.reason]).toMatch(/not JSON/);
 
-    const incomplete = deadLetters.find((letter) => letter.headers[HEADERS.dlqOriginalTopic] === TOPICS.ingestFlows)!;
+    const incomplete = deadLetters.find((letter) => letter.headers[DEAD_LETTER_HEADERS.originalTopic] === TOPICS.ingestFlows)!;
     expect(incomplete.value.toString('utf8')).toBe(noDestination);
     expect(incomplete.key?.toString('utf8')).toBe('bad-exporter');
-    expect(incomplete.headers).toMatchObject({ [HEADERS.dlqCode]: 'invalid_record', [HEADERS.tenantId]: tenant });
+    expect(incomplete.headers).toMatchObject({ [DEAD_LETTER_HEADERS.code]: 'invalid_record', [HEADERS.tenantId]: tenant });
     // The reason names the missing field, canonically and as goflow2 spells it.
-    expect(incomplete.headers[HEADERS.dlqReason]).toMatch(/^missing_field at dst_ip: /);
-    expect(incomplete.headers[HEADERS.dlqReason]).toContain('DstAddr');
+    expect(incomplete.headers[DEAD_LETTER_HEADERS.reason]).toMatch(/^missing_field at dst_ip: /);
+    expect(incomplete.headers[DEAD_LETTER_HEADERS.reason]).toContain('DstAddr');
 
     for (const letter of deadLetters) {
-      expect(letter.headers[HEADERS.dlqOriginalPartition]).toMatch(/^\d+$/);
-      expect(letter.headers[HEADERS.dlqOriginalOffset]).toMatch(/^\d+$/);
-      expect(Number.isNaN(Date.parse(letter.headers[HEADERS.dlqFailedAt]))).toBe(false);
+      expect(letter.headers[DEAD_LETTER_HEADERS.originalPartition]).toMatch(/^\d+$/);
+      expect(letter.headers[DEAD_LETTER_HEADERS.originalOffset]).toMatch(/^\d+$/);
+      expect(Number.isNaN(Date.parse(letter.headers[DEAD_LETTER_HEADERS.failedAt]))).toBe(false);
     }
     // The coordinates point at the original message: kcat reads it back there, byte for byte.
     for (const letter of deadLetters) {
       const original = await kcat([
-        '-C', '-b', kafkaBrokers().join(','), '-t', letter.headers[HEADERS.dlqOriginalTopic],
-        '-p', letter.headers[HEADERS.dlqOriginalPartition], '-o', letter.headers[HEADERS.dlqOriginalOffset], '-c', '1', '-e', '-q', '-J',
+        '-C', '-b', kafkaBrokers().join(','), '-t', letter.headers[DEAD_LETTER_HEADERS.originalTopic],
+        '-p', letter.headers[DEAD_LETTER_HEADERS.originalPartition], '-o', letter.headers[DEAD_LETTER_HEADERS.originalOffset], '-c', '1', '-e', '-q', '-J',
       ]);
       expect(original.exitCode).toBe(0);
       const message = JSON.parse(original.stdout.trim()) as KcatMessage;

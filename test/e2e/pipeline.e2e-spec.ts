@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import request from 'supertest';
-import { HEADERS, TOPICS, type EnrichedFlow } from '@telemetry/contracts';
+import { DEAD_LETTER_HEADERS, HEADERS, TOPICS, type EnrichedFlow } from '@telemetry/contracts';
 import { EVENT_LOG, type EventLog, type LogRecord } from '@telemetry/event-log';
 import { uniqueName, waitFor } from '@telemetry/testing';
 import { RunningProduct, SAMPLES, startProduct, TEST_KEY } from './all-in-one.harness';
@@ -162,12 +162,12 @@ describe.each(['embedded', 'kafka'] as const)('direct producers on the ingress t
     try {
       const letter = await waitFor(() => letters[0], { timeoutMs: 60_000, description: 'the undecodable record in the dead-letter topic' });
       expect(letter.headers).toMatchObject({
-        [HEADERS.dlqCode]: 'invalid_json',
-        [HEADERS.dlqOriginalTopic]: TOPICS.ingestZeekConn,
+        [DEAD_LETTER_HEADERS.code]: 'invalid_json',
+        [DEAD_LETTER_HEADERS.originalTopic]: TOPICS.ingestZeekConn,
         [HEADERS.tenantId]: product.tenant,
       });
-      expect(letter.headers[HEADERS.dlqReason]).toMatch(/not JSON/);
-      expect(letter.headers[HEADERS.dlqOriginalOffset]).toMatch(/^\d+$/);
+      expect(letter.headers[DEAD_LETTER_HEADERS.reason]).toMatch(/not JSON/);
+      expect(letter.headers[DEAD_LETTER_HEADERS.originalOffset]).toMatch(/^\d+$/);
     } finally {
       await subscription.close();
     }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { HEADERS, SINK_HEADERS, sinkDeadLetterTopic } from '@telemetry/contracts';
+import { DEAD_LETTER_HEADERS, HEADERS, sinkDeadLetterTopic } from '@telemetry/contracts';
 import { KafkaEventLog, LogRecord, Subscription } from '@telemetry/event-log';
 import {
   FAKE_HEC_TOKEN,
@@ -218,9 +218,9 @@ describe('sinks under faults (distributed mode on real Kafka)', () => {
     const duplicates = delivered.length - new Set(delivered).size;
     console.log(`sink faults: ${total} flows, HEC events ${delivered.length} (duplicates ${duplicates}), OpenSearch docs ${openSearch.length}, dead letters ${deadLetters.length}`);
     for (const letter of deadLetters) {
-      expect(letter.headers[SINK_HEADERS.errorClass]).toEqual(expect.any(String));
-      expect(letter.headers[SINK_HEADERS.errorMessage]).toEqual(expect.any(String));
-      expect(letter.headers[SINK_HEADERS.originalTopic]).toBe('telemetry.enriched.v1');
+      expect(letter.headers[DEAD_LETTER_HEADERS.code]).toEqual(expect.any(String));
+      expect(letter.headers[DEAD_LETTER_HEADERS.reason]).toEqual(expect.any(String));
+      expect(letter.headers[DEAD_LETTER_HEADERS.originalTopic]).toBe('telemetry.enriched.v1');
     }
   });
 });

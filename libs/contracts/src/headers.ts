@@ -1,4 +1,4 @@
-/** Kafka header names shared by producers, the enricher and the dead-letter path. */
+/** Kafka header names shared by producers, the enricher and the sinks; the dead-letter story is DEAD_LETTER_HEADERS. */
 export const HEADERS = {
   tenantId: 'tenant-id',
   traceparent: 'traceparent',
@@ -7,13 +7,6 @@ export const HEADERS = {
   format: 'format',
   receivedAt: 'received-at',
   schemaVersion: 'schema-version',
-  dlqReason: 'dlq-reason',
-  dlqCode: 'dlq-code',
-  dlqStage: 'dlq-stage',
-  dlqOriginalTopic: 'dlq-original-topic',
-  dlqOriginalPartition: 'dlq-original-partition',
-  dlqOriginalOffset: 'dlq-original-offset',
-  dlqFailedAt: 'dlq-failed-at',
 } as const;
 
 export const DEFAULT_TENANT = 'default';

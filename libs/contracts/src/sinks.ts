@@ -3,7 +3,7 @@ import type { TopicDefaults } from './topics';
 /**
  * Sinks deliver telemetry.enriched.v1 to outside destinations. Items a destination refuses for now
  * go through delayed retry topics; items it refuses for good, or that exhausted their retries, go to
- * the sink's dead-letter topic. Every retry/DLQ record carries its story in headers.
+ * the sink's dead-letter topic. Every retry/DLQ record carries its story in DEAD_LETTER_HEADERS.
  */
 export const SINK_NAMES = ['splunk', 'elastic'] as const;
 export type SinkName = (typeof SINK_NAMES)[number];
@@ -34,16 +34,3 @@ export function sinkTopicSpecs(sink: string, retryDelaysMs: readonly number[], p
 /** Delays before the 1st, 2nd, 3rd retry; after the last one an item goes to the dead-letter topic. */
 export const DEFAULT_SINK_RETRY_DELAYS_MS: readonly number[] = [10_000, 60_000, 600_000];
 
-export const SINK_HEADERS = {
-  originalTopic: 'sink-original-topic',
-  originalPartition: 'sink-original-partition',
-  originalOffset: 'sink-original-offset',
-  sink: 'sink-name',
-  errorClass: 'sink-error-class',
-  errorMessage: 'sink-error-message',
-  /** How many deliveries failed so far (1 on the first retry topic). */
-  attempt: 'sink-attempt',
-  firstFailureAt: 'sink-first-failure-at',
-  /** Epoch ms before which a retry consumer does not offer the record to the destination. */
-  notBefore: 'sink-not-before',
-} as const;

@@ -1,4 +1,4 @@
-import { HEADERS, TOPICS, type EnrichedFlow } from '@telemetry/contracts';
+import { DEAD_LETTER_HEADERS, HEADERS, TOPICS, type EnrichedFlow } from '@telemetry/contracts';
 import { InMemoryGeoLookup, ORIGINAL_LIVE_POLICY, ThreatIntelIndex } from '@telemetry/enrichment';
 import { aFlowRecord, aZeekConn, anIndicator } from '../../enrichment/src/testing/flow-builders';
 import type { LogRecord, RecordBatch } from '@telemetry/event-log';
@@ -62,19 +62,19 @@ describe('processIngressBatch', () => {
     expect(letter.value.toString()).toBe(value);
     expect(letter.headers).toMatchObject({
       [HEADERS.tenantId]: 'tenant-x',
-      [HEADERS.dlqCode]: code,
-      [HEADERS.dlqStage]: 'enricher',
-      [HEADERS.dlqOriginalTopic]: TOPICS.ingestFlows,
-      [HEADERS.dlqOriginalPartition]: '2',
-      [HEADERS.dlqOriginalOffset]: '101',
-      [HEADERS.dlqFailedAt]: now.toISOString(),
+      [DEAD_LETTER_HEADERS.code]: code,
+      [DEAD_LETTER_HEADERS.stage]: 'enricher',
+      [DEAD_LETTER_HEADERS.originalTopic]: TOPICS.ingestFlows,
+      [DEAD_LETTER_HEADERS.originalPartition]: '2',
+      [DEAD_LETTER_HEADERS.originalOffset]: '101',
+      [DEAD_LETTER_HEADERS.failedAt]: now.toISOString(),
     });
-    expect(letter.headers?.[HEADERS.dlqReason]).toEqual(expect.any(String));
+    expect(letter.headers?.[DEAD_LETTER_HEADERS.reason]).toEqual(expect.any(String));
   });
 
   it('names the field that failed normalization in the dead-letter reason', () => {
     const result = processIngressBatch(aBatch(TOPICS.ingestFlows, [JSON.stringify({ ts: 1700000000, src_ip: '10.0.0.1', dst_ip: 'nope' })]), deps, now);
-    expect(result.deadLetters[0].headers?.[HEADERS.dlqReason]).toContain('dst_ip');
+    expect(result.deadLetters[0].headers?.[DEAD_LETTER_HEADERS.reason]).toContain('dst_ip');
   });
 
   it('uses the default tenant when a direct producer sends no tenant-id header', () => {

@@ -1,13 +1,4 @@
-import {
-  DEAD_LETTER_CODES,
-  DEFAULT_COLLECTOR,
-  DEFAULT_TENANT,
-  ENRICHED_FLOW_SCHEMA_VERSION,
-  EnrichedFlow,
-  HEADERS,
-  IngressFormat,
-  TOPICS,
-} from '@telemetry/contracts';
+import { DEAD_LETTER_CODES, DEAD_LETTER_HEADERS, DEFAULT_COLLECTOR, DEFAULT_TENANT, EnrichedFlow, ENRICHED_FLOW_SCHEMA_VERSION, HEADERS, IngressFormat, TOPICS } from '@telemetry/contracts';
 import { EnrichDependencies, enrich, normalize } from '@telemetry/enrichment';
 import type { LogRecord, OutgoingRecord, RecordBatch } from '@telemetry/event-log';
 
@@ -90,13 +81,14 @@ function deadLetter(record: LogRecord, code: string, reason: string, failedAt: s
     value: record.value,
     headers: {
       ...record.headers,
-      [HEADERS.dlqCode]: code,
-      [HEADERS.dlqReason]: reason.slice(0, 1_000),
-      [HEADERS.dlqStage]: 'enricher',
-      [HEADERS.dlqOriginalTopic]: record.topic,
-      [HEADERS.dlqOriginalPartition]: String(record.partition),
-      [HEADERS.dlqOriginalOffset]: record.offset,
-      [HEADERS.dlqFailedAt]: failedAt,
+      [DEAD_LETTER_HEADERS.code]: code,
+      [DEAD_LETTER_HEADERS.reason]: reason.slice(0, 1_000),
+      [DEAD_LETTER_HEADERS.stage]: 'enricher',
+      [DEAD_LETTER_HEADERS.originalTopic]: record.topic,
+      [DEAD_LETTER_HEADERS.originalPartition]: String(record.partition),
+      [DEAD_LETTER_HEADERS.originalOffset]: record.offset,
+      [DEAD_LETTER_HEADERS.failedAt]: failedAt,
+      [DEAD_LETTER_HEADERS.attempt]: '1',
     },
   };
 }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { HEADERS, SINK_HEADERS } from '@telemetry/contracts';
+import { DEAD_LETTER_HEADERS, HEADERS } from '@telemetry/contracts';
 import type { DatabaseConfig } from '@telemetry/config';
 import type { LogRecord } from '@telemetry/event-log';
 import { freshDatabase } from '@telemetry/testing';
@@ -26,13 +26,13 @@ function aSinkDeadLetter(offset: number, overrides: { tenant?: string; errorClas
     timestamp: overrides.timestamp ?? BASE_MS + Math.floor(offset / 2),
     headers: {
       [HEADERS.tenantId]: overrides.tenant ?? 'tenant-a',
-      [SINK_HEADERS.originalTopic]: 'telemetry.enriched.v1',
-      [SINK_HEADERS.originalPartition]: '1',
-      [SINK_HEADERS.originalOffset]: String(1000 + offset),
-      [SINK_HEADERS.attempt]: '1',
-      [SINK_HEADERS.firstFailureAt]: new Date(BASE_MS).toISOString(),
-      [SINK_HEADERS.errorClass]: overrides.errorClass ?? 'hec_code_6',
-      [SINK_HEADERS.errorMessage]: 'Invalid data format (event 0 of the request)',
+      [DEAD_LETTER_HEADERS.originalTopic]: 'telemetry.enriched.v1',
+      [DEAD_LETTER_HEADERS.originalPartition]: '1',
+      [DEAD_LETTER_HEADERS.originalOffset]: String(1000 + offset),
+      [DEAD_LETTER_HEADERS.attempt]: '1',
+      [DEAD_LETTER_HEADERS.failedAt]: new Date(BASE_MS).toISOString(),
+      [DEAD_LETTER_HEADERS.code]: overrides.errorClass ?? 'hec_code_6',
+      [DEAD_LETTER_HEADERS.reason]: 'Invalid data format (event 0 of the request)',
     },
   };
 }
@@ -103,7 +103,7 @@ describe.each(['postgres', 'embedded'] as const)('DeadLettersProjection on %s', 
       aSinkDeadLetter(2, { errorClass: 'http_400' }),
     ]);
     await projection.apply(INGEST_DLQ, 0, [
-      { topic: INGEST_DLQ, partition: 0, offset: '0', key: null, value: Buffer.from('nope'), timestamp: BASE_MS, headers: { [HEADERS.tenantId]: 'tenant-a', [HEADERS.dlqCode]: 'invalid_json' } },
+      { topic: INGEST_DLQ, partition: 0, offset: '0', key: null, value: Buffer.from('nope'), timestamp: BASE_MS, headers: { [HEADERS.tenantId]: 'tenant-a', [DEAD_LETTER_HEADERS.code]: 'invalid_json' } },
     ]);
     const entries = new DeadLettersStore(store);
     expect((await entries.list({ sink: 'splunk', tenantId: 'tenant-a' }, 50)).rows.map((row) => row.id)).toEqual([`${SPLUNK_DLQ}/0/2`, `${SPLUNK_DLQ}/0/0`]);
@@ -138,7 +138,7 @@ describe.each(['postgres', 'embedded'] as const)('DeadLettersProjection on %s', 
     const datagram = Buffer.from([0x00, 0x09, 0xff, 0xfe, 0x80, 0x01]);
     const message = 'é'.repeat(1_000);
     await new DeadLettersProjection(store, () => now).apply(INGEST_DLQ, 0, [
-      { topic: INGEST_DLQ, partition: 0, offset: '4', key: null, value: datagram, timestamp: BASE_MS, headers: { [HEADERS.dlqReason]: message } },
+      { topic: INGEST_DLQ, partition: 0, offset: '4', key: null, value: datagram, timestamp: BASE_MS, headers: { [DEAD_LETTER_HEADERS.reason]: message } },
     ]);
     const row = await new DeadLettersStore(store).get('ingest', `${INGEST_DLQ}/0/4`);
     expect(Buffer.from(row!.payload, 'base64')).toEqual(datagram);

@@ -1,4 +1,4 @@
-import { HEADERS, SINK_HEADERS } from '@telemetry/contracts';
+import { DEAD_LETTER_HEADERS, HEADERS } from '@telemetry/contracts';
 import type { LogRecord } from '@telemetry/event-log';
 import { deadLetterRowOf } from './dead-letters.projection';
 
@@ -15,14 +15,14 @@ function aSinkDeadLetter(overrides: Partial<LogRecord> = {}, headers: Record<str
     headers: {
       [HEADERS.tenantId]: 'acme',
       [HEADERS.traceparent]: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
-      [SINK_HEADERS.sink]: 'splunk',
-      [SINK_HEADERS.originalTopic]: 'telemetry.enriched.v1',
-      [SINK_HEADERS.originalPartition]: '2',
-      [SINK_HEADERS.originalOffset]: '18734',
-      [SINK_HEADERS.firstFailureAt]: '2026-01-01T10:00:00.000Z',
-      [SINK_HEADERS.attempt]: '4',
-      [SINK_HEADERS.errorClass]: 'http_503',
-      [SINK_HEADERS.errorMessage]: 'Server is busy (HTTP 503, code 9) (gave up after 4 attempts)',
+      [DEAD_LETTER_HEADERS.stage]: 'sink-splunk',
+      [DEAD_LETTER_HEADERS.originalTopic]: 'telemetry.enriched.v1',
+      [DEAD_LETTER_HEADERS.originalPartition]: '2',
+      [DEAD_LETTER_HEADERS.originalOffset]: '18734',
+      [DEAD_LETTER_HEADERS.failedAt]: '2026-01-01T10:00:00.000Z',
+      [DEAD_LETTER_HEADERS.attempt]: '4',
+      [DEAD_LETTER_HEADERS.code]: 'http_503',
+      [DEAD_LETTER_HEADERS.reason]: 'Server is busy (HTTP 503, code 9) (gave up after 4 attempts)',
       ...headers,
     },
     ...overrides,
@@ -40,20 +40,20 @@ function anIngestDeadLetter(value: Buffer, headers: Record<string, string> = {})
     headers: {
       [HEADERS.tenantId]: 'acme',
       [HEADERS.collectorId]: 'edge-1',
-      [HEADERS.dlqCode]: 'invalid_json',
-      [HEADERS.dlqReason]: 'value is not JSON: Unexpected token',
-      [HEADERS.dlqStage]: 'enricher',
-      [HEADERS.dlqOriginalTopic]: 'telemetry.ingest.zeek-conn.v1',
-      [HEADERS.dlqOriginalPartition]: '1',
-      [HEADERS.dlqOriginalOffset]: '99',
-      [HEADERS.dlqFailedAt]: '2026-01-01T11:00:00.000Z',
+      [DEAD_LETTER_HEADERS.code]: 'invalid_json',
+      [DEAD_LETTER_HEADERS.reason]: 'value is not JSON: Unexpected token',
+      [DEAD_LETTER_HEADERS.stage]: 'enricher',
+      [DEAD_LETTER_HEADERS.originalTopic]: 'telemetry.ingest.zeek-conn.v1',
+      [DEAD_LETTER_HEADERS.originalPartition]: '1',
+      [DEAD_LETTER_HEADERS.originalOffset]: '99',
+      [DEAD_LETTER_HEADERS.failedAt]: '2026-01-01T11:00:00.000Z',
       ...headers,
     },
   };
 }
 
 describe('deadLetterRowOf', () => {
-  it('reads a sink DLQ record\'s story from its sink-* headers', () => {
+  it('reads a sink DLQ record\'s story from its dead-letter headers', () => {
     const row = deadLetterRowOf(aSinkDeadLetter());
     expect(row).toMatchObject({
       id: 'telemetry.sink.splunk.dlq.v1/0/41',
@@ -74,6 +74,24 @@ describe('deadLetterRowOf', () => {
       replayedAt: null,
     });
     expect(JSON.parse(row!.headers)).toMatchObject({ [HEADERS.traceparent]: expect.stringMatching(/^00-/) });
+  });
+
+  it('reads a record a sink wrote before the one vocabulary (sink-* headers) into the same row', () => {
+    const legacyHeaders = {
+      [HEADERS.tenantId]: 'acme',
+      'sink-name': 'splunk',
+      'sink-original-topic': 'telemetry.enriched.v1',
+      'sink-original-partition': '2',
+      'sink-original-offset': '18734',
+      'sink-first-failure-at': '2026-01-01T10:00:00.000Z',
+      'sink-attempt': '4',
+      'sink-error-class': 'http_503',
+      'sink-error-message': 'Server is busy (HTTP 503, code 9) (gave up after 4 attempts)',
+    };
+    const current = deadLetterRowOf(aSinkDeadLetter())!;
+    const legacy = deadLetterRowOf({ ...aSinkDeadLetter(), headers: legacyHeaders })!;
+    const story = (row: typeof current) => [row.errorClass, row.errorMessage, row.attempt, row.originalTopic, row.originalPartition, row.originalOffset, row.firstFailureAt];
+    expect(story(legacy)).toEqual(story(current));
   });
 
   it('names the DLQ after its topic (elastic)', () => {
@@ -112,7 +130,7 @@ describe('deadLetterRowOf', () => {
 
   it('falls back to the default tenant, attempt 1 and unknown class when headers are missing, and drops malformed coordinates', () => {
     const record = aSinkDeadLetter();
-    const row = deadLetterRowOf({ ...record, headers: { [SINK_HEADERS.originalPartition]: 'x', [SINK_HEADERS.originalOffset]: '-1', [SINK_HEADERS.firstFailureAt]: 'yesterday' } });
+    const row = deadLetterRowOf({ ...record, headers: { [DEAD_LETTER_HEADERS.originalPartition]: 'x', [DEAD_LETTER_HEADERS.originalOffset]: '-1', [DEAD_LETTER_HEADERS.failedAt]: 'yesterday' } });
     expect(row).toMatchObject({
       tenantId: 'default',
       attempt: 1,
@@ -126,7 +144,7 @@ describe('deadLetterRowOf', () => {
   });
 
   it('cuts oversized header values to the column sizes instead of failing the batch', () => {
-    const row = deadLetterRowOf(aSinkDeadLetter({}, { [HEADERS.tenantId]: 't'.repeat(500), [SINK_HEADERS.errorClass]: 'c'.repeat(500), [SINK_HEADERS.errorMessage]: 'm'.repeat(10_000) }));
+    const row = deadLetterRowOf(aSinkDeadLetter({}, { [HEADERS.tenantId]: 't'.repeat(500), [DEAD_LETTER_HEADERS.code]: 'c'.repeat(500), [DEAD_LETTER_HEADERS.reason]: 'm'.repeat(10_000) }));
     expect(row!.tenantId).toHaveLength(128);
     expect(row!.errorClass).toHaveLength(128);
     expect(row!.errorMessage).toHaveLength(4_000);

@@ -1,4 +1,4 @@
-import { DEFAULT_TENANT, HEADERS, SINK_HEADERS, SINK_NAMES, sinkDeadLetterTopic, TOPICS } from '@telemetry/contracts';
+import { deadLetterHeader, DEAD_LETTER_HEADERS, DEFAULT_TENANT, HEADERS, sinkDeadLetterTopic, SINK_NAMES, TOPICS } from '@telemetry/contracts';
 import type { LogRecord } from '@telemetry/event-log';
 import { DeadLetterEntity, DeadLetterSink } from './dead-letter.entity';
 import { ProjectionOffsetEntity } from './projection-offset.entity';
@@ -18,29 +18,29 @@ export const deadLetterId = (topic: string, partition: number, offset: string): 
 
 /**
  * Builds the row of one dead-letter record, or undefined for a topic that is not a DLQ. Pure.
- * Sink DLQ records tell their story in `sink-*` headers, ingest DLQ records in `dlq-*` headers;
- * both land in the same columns. Values are cut to the column sizes so one odd header can never
+ * Every stage tells a record's story in the same DEAD_LETTER_HEADERS (records written before the
+ * one vocabulary are read through their former names). Values are cut to the column sizes so one odd header can never
  * make the batch (and so the projection) fail forever.
  */
 export function deadLetterRowOf(record: LogRecord): DeadLetterEntity | undefined {
   const sink = DEAD_LETTER_TOPICS.get(record.topic);
   if (!sink) return undefined;
   const headers = record.headers;
-  const ingest = sink === 'ingest';
+  const story = (field: keyof typeof DEAD_LETTER_HEADERS) => deadLetterHeader(headers, field);
   const row = new DeadLetterEntity();
   row.id = deadLetterId(record.topic, record.partition, record.offset);
   row.sink = sink;
   row.tenantId = cut(headers[HEADERS.tenantId] || DEFAULT_TENANT, 128);
-  row.errorClass = cut((ingest ? headers[HEADERS.dlqCode] : headers[SINK_HEADERS.errorClass]) || 'unknown', 128);
-  row.errorMessage = cut(withoutNul((ingest ? headers[HEADERS.dlqReason] : headers[SINK_HEADERS.errorMessage]) ?? ''), 4_000);
-  row.attempt = ingest ? 1 : positiveInteger(headers[SINK_HEADERS.attempt]) ?? 1;
-  const originalTopic = ingest ? headers[HEADERS.dlqOriginalTopic] : headers[SINK_HEADERS.originalTopic];
+  row.errorClass = cut(story('code') || 'unknown', 128);
+  row.errorMessage = cut(withoutNul(story('reason') ?? ''), 4_000);
+  row.attempt = positiveInteger(story('attempt')) ?? 1;
+  const originalTopic = story('originalTopic');
   row.originalTopic = originalTopic ? cut(originalTopic, 255) : null;
-  const partition = Number(ingest ? headers[HEADERS.dlqOriginalPartition] : headers[SINK_HEADERS.originalPartition]);
+  const partition = Number(story('originalPartition'));
   row.originalPartition = Number.isInteger(partition) && partition >= 0 && partition < 2 ** 31 ? partition : null;
-  const offset = ingest ? headers[HEADERS.dlqOriginalOffset] : headers[SINK_HEADERS.originalOffset];
+  const offset = story('originalOffset');
   row.originalOffset = offset && /^\d{1,32}$/.test(offset) ? offset : null;
-  const firstFailure = Date.parse((ingest ? headers[HEADERS.dlqFailedAt] : headers[SINK_HEADERS.firstFailureAt]) ?? '');
+  const firstFailure = Date.parse(story('failedAt') ?? '');
   row.firstFailureAt = Number.isFinite(firstFailure) ? String(firstFailure) : null;
   row.failedAt = String(Math.trunc(record.timestamp));
   row.recordKey = record.key ? record.key.toString('base64') : null;

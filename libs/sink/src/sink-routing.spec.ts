@@ -1,4 +1,4 @@
-import { HEADERS, SINK_HEADERS } from '@telemetry/contracts';
+import { DEAD_LETTER_HEADERS, HEADERS } from '@telemetry/contracts';
 import type { LogRecord } from '@telemetry/event-log';
 import type { ItemOutcome, SinkItem } from './exporter.port';
 import { splitIntoBatches } from './sink-batches';
@@ -9,7 +9,7 @@ const policy = { sink: 'splunk', retryDelaysMs: [10_000, 60_000, 600_000] };
 
 function anItem(offset: number, headers: Record<string, string> = {}, payload = `{"event_id":"e${offset}"}`): SinkItem {
   const source: LogRecord = {
-    topic: headers[SINK_HEADERS.attempt] ? `telemetry.sink.splunk.retry.${headers[SINK_HEADERS.attempt]}.v1` : 'telemetry.enriched.v1',
+    topic: headers[DEAD_LETTER_HEADERS.attempt] ? `telemetry.sink.splunk.retry.${headers[DEAD_LETTER_HEADERS.attempt]}.v1` : 'telemetry.enriched.v1',
     partition: 2,
     offset: String(offset),
     key: Buffer.from('acme:10.0.0.1'),
@@ -40,57 +40,57 @@ describe('routeOutcomes', () => {
     expect(record.headers).toMatchObject({
       [HEADERS.tenantId]: 'acme',
       [HEADERS.traceparent]: '00-abc-def-01',
-      [SINK_HEADERS.sink]: 'splunk',
-      [SINK_HEADERS.originalTopic]: 'telemetry.enriched.v1',
-      [SINK_HEADERS.originalPartition]: '2',
-      [SINK_HEADERS.originalOffset]: '7',
-      [SINK_HEADERS.attempt]: '1',
-      [SINK_HEADERS.errorClass]: 'http_503',
-      [SINK_HEADERS.errorMessage]: 'Server is busy',
-      [SINK_HEADERS.firstFailureAt]: '2026-11-22T12:00:00.000Z',
-      [SINK_HEADERS.notBefore]: String(now + 10_000),
+      [DEAD_LETTER_HEADERS.stage]: 'sink-splunk',
+      [DEAD_LETTER_HEADERS.originalTopic]: 'telemetry.enriched.v1',
+      [DEAD_LETTER_HEADERS.originalPartition]: '2',
+      [DEAD_LETTER_HEADERS.originalOffset]: '7',
+      [DEAD_LETTER_HEADERS.attempt]: '1',
+      [DEAD_LETTER_HEADERS.code]: 'http_503',
+      [DEAD_LETTER_HEADERS.reason]: 'Server is busy',
+      [DEAD_LETTER_HEADERS.failedAt]: '2026-11-22T12:00:00.000Z',
+      [DEAD_LETTER_HEADERS.notBefore]: String(now + 10_000),
     });
     expect(routed.retriedByClass.get('http_503')).toBe(1);
   });
 
   it('moves an item along the retry topics, keeping its original coordinates and first failure', () => {
     const fromRetry1 = anItem(3, {
-      [SINK_HEADERS.attempt]: '1',
-      [SINK_HEADERS.originalTopic]: 'telemetry.enriched.v1',
-      [SINK_HEADERS.originalPartition]: '5',
-      [SINK_HEADERS.originalOffset]: '900',
-      [SINK_HEADERS.firstFailureAt]: '2026-11-22T11:00:00.000Z',
-      [SINK_HEADERS.notBefore]: String(now - 1),
+      [DEAD_LETTER_HEADERS.attempt]: '1',
+      [DEAD_LETTER_HEADERS.originalTopic]: 'telemetry.enriched.v1',
+      [DEAD_LETTER_HEADERS.originalPartition]: '5',
+      [DEAD_LETTER_HEADERS.originalOffset]: '900',
+      [DEAD_LETTER_HEADERS.failedAt]: '2026-11-22T11:00:00.000Z',
+      [DEAD_LETTER_HEADERS.notBefore]: String(now - 1),
     });
     const [record] = routeOutcomes([fromRetry1], [busy], policy, now).retries.get('telemetry.sink.splunk.retry.2.v1')!;
     expect(record.headers).toMatchObject({
-      [SINK_HEADERS.attempt]: '2',
-      [SINK_HEADERS.originalPartition]: '5',
-      [SINK_HEADERS.originalOffset]: '900',
-      [SINK_HEADERS.firstFailureAt]: '2026-11-22T11:00:00.000Z',
-      [SINK_HEADERS.notBefore]: String(now + 60_000),
+      [DEAD_LETTER_HEADERS.attempt]: '2',
+      [DEAD_LETTER_HEADERS.originalPartition]: '5',
+      [DEAD_LETTER_HEADERS.originalOffset]: '900',
+      [DEAD_LETTER_HEADERS.failedAt]: '2026-11-22T11:00:00.000Z',
+      [DEAD_LETTER_HEADERS.notBefore]: String(now + 60_000),
     });
   });
 
   it('honours a longer Retry-After than the topic delay', () => {
     const routed = routeOutcomes([anItem(1)], [{ kind: 'retriable', errorClass: 'http_429', message: 'slow down', retryAfterMs: 30_000 }], policy, now);
-    expect(routed.retries.get('telemetry.sink.splunk.retry.1.v1')![0].headers![SINK_HEADERS.notBefore]).toBe(String(now + 30_000));
+    expect(routed.retries.get('telemetry.sink.splunk.retry.1.v1')![0].headers![DEAD_LETTER_HEADERS.notBefore]).toBe(String(now + 30_000));
   });
 
   it('sends permanent failures straight to the dead-letter list with the reason', () => {
     const routed = routeOutcomes([anItem(1), anItem(2)], [delivered, rejected], policy, now);
     expect(routed.deadLetters).toHaveLength(1);
-    expect(routed.deadLetters[0].headers).toMatchObject({ [SINK_HEADERS.errorClass]: 'invalid_event', [SINK_HEADERS.attempt]: '1', [SINK_HEADERS.originalOffset]: '2' });
+    expect(routed.deadLetters[0].headers).toMatchObject({ [DEAD_LETTER_HEADERS.code]: 'invalid_event', [DEAD_LETTER_HEADERS.attempt]: '1', [DEAD_LETTER_HEADERS.originalOffset]: '2' });
     expect(routed.deadLetteredByClass.get('invalid_event')).toBe(1);
   });
 
   it('dead-letters a retriable failure once the retries are exhausted, saying so', () => {
-    const last = anItem(4, { [SINK_HEADERS.attempt]: '3' });
+    const last = anItem(4, { [DEAD_LETTER_HEADERS.attempt]: '3' });
     const routed = routeOutcomes([last], [busy], policy, now);
     expect(routed.retries.size).toBe(0);
-    expect(routed.deadLetters[0].headers).toMatchObject({ [SINK_HEADERS.attempt]: '4', [SINK_HEADERS.errorClass]: 'http_503' });
-    expect(routed.deadLetters[0].headers![SINK_HEADERS.errorMessage]).toContain('gave up after 4 attempts');
-    expect(routed.deadLetters[0].headers).not.toHaveProperty(SINK_HEADERS.notBefore);
+    expect(routed.deadLetters[0].headers).toMatchObject({ [DEAD_LETTER_HEADERS.attempt]: '4', [DEAD_LETTER_HEADERS.code]: 'http_503' });
+    expect(routed.deadLetters[0].headers![DEAD_LETTER_HEADERS.reason]).toContain('gave up after 4 attempts');
+    expect(routed.deadLetters[0].headers).not.toHaveProperty(DEAD_LETTER_HEADERS.notBefore);
   });
 
   it('refuses a mismatch between items and outcomes', () => {

@@ -1,4 +1,4 @@
-import { HEADERS, SINK_HEADERS, sinkDeadLetterTopic, sinkRetryTopic } from '@telemetry/contracts';
+import { deadLetterHeader, deadLetterStageOfSink, DEAD_LETTER_HEADERS, HEADERS, sinkDeadLetterTopic, sinkRetryTopic, withoutDeadLetterHeaders } from '@telemetry/contracts';
 import type { OutgoingRecord } from '@telemetry/event-log';
 import type { ItemOutcome, SinkItem } from './exporter.port';
 
@@ -37,33 +37,37 @@ export function routeOutcomes(items: readonly SinkItem[], outcomes: readonly Ite
       return;
     }
     const source = item.source;
-    const attempt = Number(source.headers[SINK_HEADERS.attempt] ?? 0) + 1;
+    const story = (field: keyof typeof DEAD_LETTER_HEADERS) => deadLetterHeader(source.headers, field);
+    const attempt = Number(story('attempt') ?? 0) + 1;
+    const replayedFrom = story('replayedFrom');
+    // The story so far is rewritten in the current vocabulary (a record written by an older version
+    // may carry the former sink-* names), with this failure added.
     const headers: Record<string, string> = {
-      ...source.headers,
+      ...withoutDeadLetterHeaders(source.headers),
       [HEADERS.tenantId]: item.tenantId,
-      [SINK_HEADERS.sink]: policy.sink,
-      [SINK_HEADERS.originalTopic]: source.headers[SINK_HEADERS.originalTopic] ?? source.topic,
-      [SINK_HEADERS.originalPartition]: source.headers[SINK_HEADERS.originalPartition] ?? String(source.partition),
-      [SINK_HEADERS.originalOffset]: source.headers[SINK_HEADERS.originalOffset] ?? source.offset,
-      [SINK_HEADERS.firstFailureAt]: source.headers[SINK_HEADERS.firstFailureAt] ?? new Date(now).toISOString(),
-      [SINK_HEADERS.attempt]: String(attempt),
-      [SINK_HEADERS.errorClass]: outcome.errorClass,
-      [SINK_HEADERS.errorMessage]: outcome.message.slice(0, 1_000),
+      [DEAD_LETTER_HEADERS.stage]: deadLetterStageOfSink(policy.sink),
+      [DEAD_LETTER_HEADERS.originalTopic]: story('originalTopic') ?? source.topic,
+      [DEAD_LETTER_HEADERS.originalPartition]: story('originalPartition') ?? String(source.partition),
+      [DEAD_LETTER_HEADERS.originalOffset]: story('originalOffset') ?? source.offset,
+      [DEAD_LETTER_HEADERS.failedAt]: story('failedAt') ?? new Date(now).toISOString(),
+      [DEAD_LETTER_HEADERS.attempt]: String(attempt),
+      [DEAD_LETTER_HEADERS.code]: outcome.errorClass,
+      [DEAD_LETTER_HEADERS.reason]: outcome.message.slice(0, 1_000),
+      ...(replayedFrom ? { [DEAD_LETTER_HEADERS.replayedFrom]: replayedFrom } : {}),
     };
-    delete headers[SINK_HEADERS.notBefore];
     const record = (extra: Record<string, string> = {}): OutgoingRecord => ({ key: source.key, value: item.payload, headers: { ...headers, ...extra } });
     if (outcome.kind === 'retriable' && attempt <= policy.retryDelaysMs.length) {
       const delay = Math.max(policy.retryDelaysMs[attempt - 1], outcome.retryAfterMs ?? 0);
       const topic = sinkRetryTopic(policy.sink, attempt);
       const list = retries.get(topic) ?? [];
-      list.push(record({ [SINK_HEADERS.notBefore]: String(now + delay) }));
+      list.push(record({ [DEAD_LETTER_HEADERS.notBefore]: String(now + delay) }));
       retries.set(topic, list);
       retriedByClass.set(outcome.errorClass, (retriedByClass.get(outcome.errorClass) ?? 0) + 1);
       return;
     }
     const exhausted = outcome.kind === 'retriable';
     const message = exhausted ? `${outcome.message} (gave up after ${attempt} attempts)` : outcome.message;
-    deadLetters.push(record({ [SINK_HEADERS.errorMessage]: message.slice(0, 1_000) }));
+    deadLetters.push(record({ [DEAD_LETTER_HEADERS.reason]: message.slice(0, 1_000) }));
     deadLetteredByClass.set(outcome.errorClass, (deadLetteredByClass.get(outcome.errorClass) ?? 0) + 1);
   });
   return { delivered, retries, deadLetters, retriedByClass, deadLetteredByClass };

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SINK_HEADERS, sinkDeadLetterTopic, sinkRetryTopic } from '@telemetry/contracts';
+import { DEAD_LETTER_HEADERS, sinkDeadLetterTopic, sinkRetryTopic } from '@telemetry/contracts';
 import { EmbeddedEventLog, EventLog, KafkaEventLog, LogRecord, Subscription } from '@telemetry/event-log';
 import { kafkaBrokers, uniqueName, waitFor } from '@telemetry/testing';
 import { Exporter, ItemOutcome, SinkConfigurationError, SinkItem } from './exporter.port';
@@ -21,7 +21,7 @@ class ScriptedDestination implements Exporter {
     return items.map((item) => {
       const queue = this.answers.get(item.eventId);
       const outcome = queue && queue.length > 0 ? queue.shift()! : ({ kind: 'delivered' } as const);
-      if (outcome.kind === 'delivered') this.deliveries.push({ eventId: item.eventId, at: Date.now(), attempt: item.source.headers[SINK_HEADERS.attempt] });
+      if (outcome.kind === 'delivered') this.deliveries.push({ eventId: item.eventId, at: Date.now(), attempt: item.source.headers[DEAD_LETTER_HEADERS.attempt] });
       return outcome;
     });
   }
@@ -114,7 +114,7 @@ describe.each(['embedded', 'kafka'] as const)('SinkRunner on the %s log', (mode)
     expect(observed.retried.get('http_503')).toBe(2);
     const retried = await readAll(sinkRetryTopic(sink, 2));
     await waitFor(() => retried.length >= 1, { description: 'the record on retry topic 2' });
-    expect(retried[0].headers).toMatchObject({ [SINK_HEADERS.originalTopic]: source, [SINK_HEADERS.attempt]: '2', [SINK_HEADERS.errorClass]: 'http_503', 'tenant-id': 'acme' });
+    expect(retried[0].headers).toMatchObject({ [DEAD_LETTER_HEADERS.originalTopic]: source, [DEAD_LETTER_HEADERS.attempt]: '2', [DEAD_LETTER_HEADERS.code]: 'http_503', 'tenant-id': 'acme' });
   });
 
   it('dead-letters permanent failures, exhausted retries and undecodable records, with the reason', async () => {
@@ -124,9 +124,9 @@ describe.each(['embedded', 'kafka'] as const)('SinkRunner on the %s log', (mode)
     await log.publish(source, [{ value: 'not json' }]);
     const letters = await readAll(sinkDeadLetterTopic(sink));
     await waitFor(() => letters.length >= 3, { timeoutMs: 30_000, description: 'three dead letters' });
-    const byClass = new Map(letters.map((letter) => [letter.headers[SINK_HEADERS.errorClass], letter]));
-    expect(byClass.get('mapping')!.headers).toMatchObject({ [SINK_HEADERS.attempt]: '1', [SINK_HEADERS.errorMessage]: 'mapper_parsing_exception' });
-    expect(byClass.get('http_503')!.headers[SINK_HEADERS.errorMessage]).toContain('gave up after 3 attempts');
+    const byClass = new Map(letters.map((letter) => [letter.headers[DEAD_LETTER_HEADERS.code], letter]));
+    expect(byClass.get('mapping')!.headers).toMatchObject({ [DEAD_LETTER_HEADERS.attempt]: '1', [DEAD_LETTER_HEADERS.reason]: 'mapper_parsing_exception' });
+    expect(byClass.get('http_503')!.headers[DEAD_LETTER_HEADERS.reason]).toContain('gave up after 3 attempts');
     expect(byClass.get('invalid_enriched_record')!.value.toString()).toBe('not json');
     expect(destination.deliveries.map((d) => d.eventId)).toContain('good');
   });

@@ -1,4 +1,4 @@
-import { HEADERS, SINK_HEADERS, sinkDeadLetterTopic, sinkRetryTopic, sinkTopicSpecs, TOPICS } from '@telemetry/contracts';
+import { deadLetterHeader, HEADERS, sinkDeadLetterTopic, sinkRetryTopic, sinkTopicSpecs, TOPICS } from '@telemetry/contracts';
 import type { BatchResult, EventLog, LogRecord, OutgoingRecord, RecordBatch, Subscription, TopicSpec } from '@telemetry/event-log';
 import { Exporter, ItemOutcome, SinkConfigurationError, SinkItem } from './exporter.port';
 import { BatchLimits, splitIntoBatches } from './sink-batches';
@@ -129,13 +129,13 @@ export class SinkRunner {
   /** Delivers the records that are due; the rest waits (the partition pauses) until the next one is. */
   async handleRetry(batch: RecordBatch): Promise<void | BatchResult> {
     const now = this.now();
-    const due = batch.records.findIndex((record) => Number(record.headers[SINK_HEADERS.notBefore] ?? 0) > now);
+    const due = batch.records.findIndex((record) => Number(deadLetterHeader(record.headers, 'notBefore') ?? 0) > now);
     if (due === -1) {
       await this.deliver(batch.records);
       return undefined;
     }
     if (due > 0) await this.deliver(batch.records.slice(0, due));
-    return { consumed: due, retryAtMs: Number(batch.records[due].headers[SINK_HEADERS.notBefore]) };
+    return { consumed: due, retryAtMs: Number(deadLetterHeader(batch.records[due].headers, 'notBefore')) };
   }
 
   private async deliver(records: readonly LogRecord[]): Promise<void> {

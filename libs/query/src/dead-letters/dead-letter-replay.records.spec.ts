@@ -1,6 +1,6 @@
-import { HEADERS, SINK_HEADERS } from '@telemetry/contracts';
+import { DEAD_LETTER_HEADERS, HEADERS } from '@telemetry/contracts';
 import { DeadLetterEntity, deadLetterRowOf } from '@telemetry/persistence';
-import { exportRecordOf, INGEST_REPLAYED_FROM_HEADER, replayTargetOf, SINK_REPLAYED_FROM_HEADER } from './dead-letter-replay.records';
+import { exportRecordOf, replayTargetOf } from './dead-letter-replay.records';
 
 const NOW = 1_767_000_500_000;
 const flow = JSON.stringify({ event_id: 'ev-1', tenant_id: 'acme', src_ip: '10.0.0.1' });
@@ -17,14 +17,14 @@ function aSinkEntry(): DeadLetterEntity {
       [HEADERS.tenantId]: 'acme',
       [HEADERS.traceparent]: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
       [HEADERS.schemaVersion]: '1',
-      [SINK_HEADERS.sink]: 'splunk',
-      [SINK_HEADERS.originalTopic]: 'telemetry.enriched.v1',
-      [SINK_HEADERS.originalPartition]: '2',
-      [SINK_HEADERS.originalOffset]: '18734',
-      [SINK_HEADERS.firstFailureAt]: '2026-01-01T10:00:00.000Z',
-      [SINK_HEADERS.attempt]: '1',
-      [SINK_HEADERS.errorClass]: 'hec_code_6',
-      [SINK_HEADERS.errorMessage]: 'Invalid data format',
+      [DEAD_LETTER_HEADERS.stage]: 'sink-splunk',
+      [DEAD_LETTER_HEADERS.originalTopic]: 'telemetry.enriched.v1',
+      [DEAD_LETTER_HEADERS.originalPartition]: '2',
+      [DEAD_LETTER_HEADERS.originalOffset]: '18734',
+      [DEAD_LETTER_HEADERS.failedAt]: '2026-01-01T10:00:00.000Z',
+      [DEAD_LETTER_HEADERS.attempt]: '1',
+      [DEAD_LETTER_HEADERS.code]: 'hec_code_6',
+      [DEAD_LETTER_HEADERS.reason]: 'Invalid data format',
     },
   })!;
 }
@@ -39,12 +39,12 @@ describe('replayTargetOf', () => {
     expect(target.record.headers).toEqual({
       [HEADERS.tenantId]: 'acme',
       [HEADERS.traceparent]: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
-      [SINK_HEADERS.originalTopic]: 'telemetry.enriched.v1',
-      [SINK_HEADERS.originalPartition]: '2',
-      [SINK_HEADERS.originalOffset]: '18734',
-      [SINK_HEADERS.attempt]: '0',
-      [SINK_HEADERS.notBefore]: String(NOW),
-      [SINK_REPLAYED_FROM_HEADER]: 'telemetry.sink.splunk.dlq.v1/0/41',
+      [DEAD_LETTER_HEADERS.originalTopic]: 'telemetry.enriched.v1',
+      [DEAD_LETTER_HEADERS.originalPartition]: '2',
+      [DEAD_LETTER_HEADERS.originalOffset]: '18734',
+      [DEAD_LETTER_HEADERS.attempt]: '0',
+      [DEAD_LETTER_HEADERS.notBefore]: String(NOW),
+      [DEAD_LETTER_HEADERS.replayedFrom]: 'telemetry.sink.splunk.dlq.v1/0/41',
     });
   });
 
@@ -61,13 +61,13 @@ describe('replayTargetOf', () => {
         [HEADERS.tenantId]: 'acme',
         [HEADERS.collectorId]: 'edge-1',
         [HEADERS.receivedAt]: '2026-01-01T11:00:00.000Z',
-        [HEADERS.dlqCode]: 'enrichment_failed',
-        [HEADERS.dlqReason]: 'boom',
-        [HEADERS.dlqStage]: 'enricher',
-        [HEADERS.dlqOriginalTopic]: 'telemetry.ingest.netflow.v1',
-        [HEADERS.dlqOriginalPartition]: '0',
-        [HEADERS.dlqOriginalOffset]: '5',
-        [HEADERS.dlqFailedAt]: '2026-01-01T11:00:01.000Z',
+        [DEAD_LETTER_HEADERS.code]: 'enrichment_failed',
+        [DEAD_LETTER_HEADERS.reason]: 'boom',
+        [DEAD_LETTER_HEADERS.stage]: 'enricher',
+        [DEAD_LETTER_HEADERS.originalTopic]: 'telemetry.ingest.netflow.v1',
+        [DEAD_LETTER_HEADERS.originalPartition]: '0',
+        [DEAD_LETTER_HEADERS.originalOffset]: '5',
+        [DEAD_LETTER_HEADERS.failedAt]: '2026-01-01T11:00:01.000Z',
       },
     })!;
     const target = replayTargetOf(entry, NOW)!;
@@ -78,15 +78,15 @@ describe('replayTargetOf', () => {
       [HEADERS.tenantId]: 'acme',
       [HEADERS.collectorId]: 'edge-1',
       [HEADERS.receivedAt]: '2026-01-01T11:00:00.000Z',
-      [INGEST_REPLAYED_FROM_HEADER]: 'telemetry.ingest.dlq.v1/0/7',
+      [DEAD_LETTER_HEADERS.replayedFrom]: 'telemetry.ingest.dlq.v1/0/7',
     });
   });
 
   it('replays an ingest entry only to an ingress topic, whatever its headers say', () => {
     const from = (headers: Record<string, string>) => deadLetterRowOf({ topic: 'telemetry.ingest.dlq.v1', partition: 0, offset: '8', key: null, value: Buffer.from('x'), timestamp: NOW, headers })!;
     expect(replayTargetOf(from({}), NOW)).toBeUndefined();
-    expect(replayTargetOf(from({ [HEADERS.dlqOriginalTopic]: 'telemetry.control.v1' }), NOW)).toBeUndefined();
-    expect(replayTargetOf(from({ [HEADERS.dlqOriginalTopic]: 'telemetry.ingest.flows.v1' }), NOW)?.topic).toBe('telemetry.ingest.flows.v1');
+    expect(replayTargetOf(from({ [DEAD_LETTER_HEADERS.originalTopic]: 'telemetry.control.v1' }), NOW)).toBeUndefined();
+    expect(replayTargetOf(from({ [DEAD_LETTER_HEADERS.originalTopic]: 'telemetry.ingest.flows.v1' }), NOW)?.topic).toBe('telemetry.ingest.flows.v1');
   });
 });
 
@@ -95,7 +95,7 @@ describe('exportRecordOf', () => {
     expect(exportRecordOf(flow, 'acme', NOW)).toEqual({
       key: 'acme:10.0.0.1',
       value: flow,
-      headers: { [HEADERS.tenantId]: 'acme', [SINK_HEADERS.attempt]: '0', [SINK_HEADERS.notBefore]: String(NOW) },
+      headers: { [HEADERS.tenantId]: 'acme', [DEAD_LETTER_HEADERS.attempt]: '0', [DEAD_LETTER_HEADERS.notBefore]: String(NOW) },
     });
   });
 });

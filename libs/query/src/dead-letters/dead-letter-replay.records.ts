@@ -1,16 +1,7 @@
-import { HEADERS, SINK_HEADERS, sinkRetryTopic, TOPICS } from '@telemetry/contracts';
+import { DEAD_LETTER_HEADERS, HEADERS, sinkRetryTopic, TOPICS, withoutDeadLetterHeaders } from '@telemetry/contracts';
 import type { OutgoingRecord, TopicSpec } from '@telemetry/event-log';
 import type { DeadLetterEntity } from '@telemetry/persistence';
 
-/**
- * Header naming the DLQ entry a replayed record comes from. Kept here until the contracts carry it
- * (SINK_HEADERS / HEADERS): a record that fails again keeps it, so its new DLQ entry tells where it
- * was replayed from.
- */
-export const SINK_REPLAYED_FROM_HEADER = 'sink-replayed-from';
-export const INGEST_REPLAYED_FROM_HEADER = 'dlq-replayed-from';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Where an ingest entry may go back to. The target comes from a header of the DLQ record: without
@@ -29,7 +20,7 @@ export interface ReplayTarget {
  *   original coordinates, attempt 0, due now, and the entry it replays), so the running sink
  *   delivers it like any retry and, should it fail again, routes it on from attempt 1.
  * - An ingest entry goes back to the ingress topic it was read from, with its original headers
- *   (tenant, collector, format, received-at, exporter) and without the dlq-* story: the enricher
+ *   (tenant, collector, format, received-at, exporter) and without the dead-letter story: the enricher
  *   processes it again.
  * Answers undefined for an ingest entry that does not come from an ingress topic.
  */
@@ -39,20 +30,19 @@ export function replayTargetOf(entry: DeadLetterEntity, now: number): ReplayTarg
   const stored = parseHeaders(entry.headers);
   if (entry.sink === 'ingest') {
     if (!entry.originalTopic || !INGEST_REPLAY_TOPICS.has(entry.originalTopic)) return undefined;
-    const headers: Record<string, string> = {};
-    for (const [name, headerValue] of Object.entries(stored)) if (!name.startsWith('dlq-')) headers[name] = headerValue;
+    const headers = withoutDeadLetterHeaders(stored);
     headers[HEADERS.tenantId] = entry.tenantId;
-    headers[INGEST_REPLAYED_FROM_HEADER] = entry.id;
+    headers[DEAD_LETTER_HEADERS.replayedFrom] = entry.id;
     return { topic: entry.originalTopic, record: { key, value, headers } };
   }
   const headers: Record<string, string> = { [HEADERS.tenantId]: entry.tenantId };
   if (stored[HEADERS.traceparent]) headers[HEADERS.traceparent] = stored[HEADERS.traceparent];
-  if (entry.originalTopic) headers[SINK_HEADERS.originalTopic] = entry.originalTopic;
-  if (entry.originalPartition !== null) headers[SINK_HEADERS.originalPartition] = String(entry.originalPartition);
-  if (entry.originalOffset !== null) headers[SINK_HEADERS.originalOffset] = entry.originalOffset;
-  headers[SINK_HEADERS.attempt] = '0';
-  headers[SINK_HEADERS.notBefore] = String(now);
-  headers[SINK_REPLAYED_FROM_HEADER] = entry.id;
+  if (entry.originalTopic) headers[DEAD_LETTER_HEADERS.originalTopic] = entry.originalTopic;
+  if (entry.originalPartition !== null) headers[DEAD_LETTER_HEADERS.originalPartition] = String(entry.originalPartition);
+  if (entry.originalOffset !== null) headers[DEAD_LETTER_HEADERS.originalOffset] = entry.originalOffset;
+  headers[DEAD_LETTER_HEADERS.attempt] = '0';
+  headers[DEAD_LETTER_HEADERS.notBefore] = String(now);
+  headers[DEAD_LETTER_HEADERS.replayedFrom] = entry.id;
   return { topic: sinkRetryTopic(entry.sink, 1), record: { key, value, headers } };
 }
 
@@ -69,7 +59,7 @@ export function exportRecordOf(payload: string, tenantId: string, now: number): 
   } catch {
     // the tenant alone is a good enough key
   }
-  return { key, value: payload, headers: { [HEADERS.tenantId]: tenantId, [SINK_HEADERS.attempt]: '0', [SINK_HEADERS.notBefore]: String(now) } };
+  return { key, value: payload, headers: { [HEADERS.tenantId]: tenantId, [DEAD_LETTER_HEADERS.attempt]: '0', [DEAD_LETTER_HEADERS.notBefore]: String(now) } };
 }
 
 function parseHeaders(text: string): Record<string, string> {

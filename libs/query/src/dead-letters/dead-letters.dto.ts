@@ -69,7 +69,7 @@ export class DeadLetterDetailDto extends DeadLetterSummaryDto {
   @ApiProperty({ enum: ['json', 'utf8', 'base64'], example: 'json' })
   payload_encoding!: string;
 
-  @ApiProperty({ example: { 'tenant-id': 'acme', 'sink-error-class': 'hec_code_6', 'sink-attempt': '1' }, description: 'Headers of the DLQ record' })
+  @ApiProperty({ example: { 'tenant-id': 'acme', 'dlq-code': 'hec_code_6', 'dlq-attempt': '1' }, description: 'Headers of the DLQ record' })
   headers!: Record<string, string>;
 }
 
