@@ -2,3 +2,4 @@ export * from './enricher.module';
 export * from './ingress.consumer';
 export * from './ingress-batch.processor';
 export * from './enrichment.providers';
+export * from './enricher.metrics';

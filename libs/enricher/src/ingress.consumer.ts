@@ -4,7 +4,8 @@ import { INGRESS_TOPICS, TOPICS } from '@telemetry/contracts';
 import { EnrichDependencies } from '@telemetry/enrichment';
 import { EVENT_LOG, EventLog, RecordBatch } from '@telemetry/event-log';
 import { ConsumerOptions, EventLogConsumer } from '@telemetry/platform';
-import { CLOCK, MetricsService } from '@telemetry/runtime';
+import { CLOCK } from '@telemetry/runtime';
+import { EnricherMetrics } from './enricher.metrics';
 import { ENRICH_DEPENDENCIES } from './enrichment.providers';
 import { processIngressBatch } from './ingress-batch.processor';
 
@@ -28,17 +29,17 @@ export class IngressConsumer {
     @Inject(EVENT_LOG) private readonly log: EventLog,
     @Inject(ENRICH_DEPENDENCIES) private readonly deps: EnrichDependencies,
     @Inject(CLOCK) private readonly clock: () => Date,
-    private readonly metrics: MetricsService,
+    private readonly metrics: EnricherMetrics,
   ) {}
 
   @EventPattern(INGRESS_TOPICS, ENRICHER_CONSUMER)
   async handle(batch: RecordBatch): Promise<void> {
-    const stopTimer = this.metrics.enricherBatchSeconds.startTimer();
+    const stopTimer = this.metrics.batchSeconds.startTimer();
     const { enriched, deadLetters, flows } = processIngressBatch(batch, this.deps, this.clock());
     await Promise.all([this.log.publish(TOPICS.enriched, enriched), this.log.publish(TOPICS.ingestDeadLetter, deadLetters)]);
-    this.metrics.enrichedRecords.inc({ outcome: 'enriched' }, enriched.length);
+    this.metrics.records.inc({ outcome: 'enriched' }, enriched.length);
     if (deadLetters.length > 0) {
-      this.metrics.enrichedRecords.inc({ outcome: 'dead_lettered' }, deadLetters.length);
+      this.metrics.records.inc({ outcome: 'dead_lettered' }, deadLetters.length);
       this.logger.warn(`${deadLetters.length} record(s) of ${batch.topic}[${batch.partition}] sent to ${TOPICS.ingestDeadLetter}`);
     }
     for (const flow of flows) {

@@ -6,3 +6,4 @@ export * from './record-validator';
 export * from './ingest.service';
 export * from './ingest.module';
 export * from './ingest.tokens';
+export * from './ingest.metrics';

@@ -5,7 +5,6 @@ import type { Request, Response } from 'express';
 import { AuthenticatedRequest, RequireScope } from '@telemetry/auth';
 import { IngressFormat } from '@telemetry/contracts';
 import { extractContext, inSpan, SpanKind, traceparentOf } from '@telemetry/platform';
-import { MetricsService } from '@telemetry/runtime';
 import { readBody } from './body-reader';
 import { parseBatch } from './batch-parser';
 import { IngestError } from './ingest-error';
@@ -14,6 +13,7 @@ import { IngestOutcomePendingError, IngestResult, IngestService } from './ingest
 import { IngestEndpointDocs } from './ingest.openapi';
 import { IDEMPOTENCY_STORE, INGEST_LIMITS } from './ingest.tokens';
 import type { IdempotencyStore } from '@telemetry/persistence';
+import { IngestMetrics } from './ingest.metrics';
 
 
 @ApiTags('ingest')
@@ -23,7 +23,7 @@ import type { IdempotencyStore } from '@telemetry/persistence';
 export class IngestHttpController {
   constructor(
     private readonly ingestService: IngestService,
-    private readonly metrics: MetricsService,
+    private readonly metrics: IngestMetrics,
     @Inject(IDEMPOTENCY_STORE) private readonly idempotency: IdempotencyStore,
     @Inject(INGEST_LIMITS) private readonly limits: IngestLimits = DEFAULT_INGEST_LIMITS,
   ) {}
@@ -85,7 +85,7 @@ export class IngestHttpController {
       if (idempotencyKey !== undefined) {
         const outcome = await this.idempotency.begin(tenantId, idempotencyKey, requestHash(request.path, body));
         if (outcome.kind === 'replay') {
-          this.metrics.ingestRequests.inc({ endpoint, status: 'replayed' });
+          this.metrics.requests.inc({ endpoint, status: 'replayed' });
           response.status(outcome.statusCode).setHeader('Idempotent-Replayed', 'true').type('application/json').send(outcome.response);
           return;
         }
@@ -127,9 +127,9 @@ export class IngestHttpController {
         await this.idempotency.complete(tenantId, idempotencyKey, status, answer);
         claimed = false;
       }
-      this.metrics.ingestRecords.inc({ format: batch.format, outcome: 'accepted' }, result.accepted);
-      this.metrics.ingestRecords.inc({ format: batch.format, outcome: 'rejected' }, result.rejected);
-      this.metrics.ingestRequests.inc({ endpoint, status: String(status) });
+      this.metrics.records.inc({ format: batch.format, outcome: 'accepted' }, result.accepted);
+      this.metrics.records.inc({ format: batch.format, outcome: 'rejected' }, result.rejected);
+      this.metrics.requests.inc({ endpoint, status: String(status) });
       response.status(status).type('application/json').send(answer);
     } catch (error) {
       if (claimed && idempotencyKey !== undefined) {
@@ -146,7 +146,7 @@ export class IngestHttpController {
           await this.idempotency.abandon(tenantId, idempotencyKey).catch(() => undefined);
         }
       }
-      this.metrics.ingestRequests.inc({ endpoint, status: 'error' });
+      this.metrics.requests.inc({ endpoint, status: 'error' });
       throw error;
     }
   }

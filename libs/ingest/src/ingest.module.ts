@@ -5,6 +5,7 @@ import { AppConfig, RUNTIME_CONFIG } from '@telemetry/runtime';
 import { DEFAULT_INGEST_LIMITS } from './ingest-limits';
 import { IngestHttpController } from './ingest.http.controller';
 import { IngestService } from './ingest.service';
+import { IngestMetrics } from './ingest.metrics';
 import { IDEMPOTENCY_STORE, INGEST_LIMITS } from './ingest.tokens';
 
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
@@ -48,6 +49,7 @@ class IdempotencyMaintenance implements OnModuleInit, OnApplicationShutdown {
   controllers: [IngestHttpController],
   providers: [
     IngestService,
+    IngestMetrics,
     { provide: INGEST_LIMITS, useValue: DEFAULT_INGEST_LIMITS },
     { provide: INGEST_SQL_STORE, inject: [RUNTIME_CONFIG], useFactory: openIngestStore },
     {

@@ -4,7 +4,8 @@ import { TOPICS } from '@telemetry/contracts';
 import { RecordBatch } from '@telemetry/event-log';
 import { ENRICHED_EVENTS_PROJECTION, EnrichedEventsProjection, SqlStore } from '@telemetry/persistence';
 import { ConsumerOptions, EventLogConsumer } from '@telemetry/platform';
-import { AppConfig, MetricsService, RUNTIME_CONFIG, SQL_STORE } from '@telemetry/runtime';
+import { AppConfig, RUNTIME_CONFIG, SQL_STORE } from '@telemetry/runtime';
+import { ProjectionMetrics } from './projection.metrics';
 import { ProjectionWorker } from './projection.worker';
 
 export const PROJECTION_CONSUMER: ConsumerOptions = { group: 'query-projections', maxBatchRecords: 2_000, spanName: `project ${ENRICHED_EVENTS_PROJECTION}` };
@@ -21,7 +22,7 @@ const RETENTION_INTERVAL_MS = 10 * 60 * 1000;
 export class EnrichedEventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly worker: ProjectionWorker;
 
-  constructor(@Inject(SQL_STORE) store: SqlStore, @Inject(RUNTIME_CONFIG) config: AppConfig, metrics: MetricsService) {
+  constructor(@Inject(SQL_STORE) store: SqlStore, @Inject(RUNTIME_CONFIG) config: AppConfig, metrics: ProjectionMetrics) {
     const projection = new EnrichedEventsProjection(store);
     const retentionDays = config.runtime.retentionDays;
     this.worker = new ProjectionWorker(metrics, new Logger('projection'), {

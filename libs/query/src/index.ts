@@ -4,3 +4,4 @@ export * from './download.http.controller';
 export * from './dead-letters/dead-letters.module';
 export * from './dead-letters/dead-letters.consumer';
 export * from './dead-letters/dead-letter-replay.records';
+export * from './projection.metrics';

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { LogRecord, RecordBatch } from '@telemetry/event-log';
 import type { ProjectionResult } from '@telemetry/persistence';
-import { MetricsService } from '@telemetry/runtime';
+import type { ProjectionMetrics } from './projection.metrics';
 
 export interface ProjectionSpec {
   /** The projection's name (metrics label). */
@@ -23,15 +23,15 @@ export class ProjectionWorker {
   private retentionTimer?: NodeJS.Timeout;
 
   constructor(
-    private readonly metrics: MetricsService,
+    private readonly metrics: ProjectionMetrics,
     private readonly logger: Logger,
     private readonly spec: ProjectionSpec,
   ) {}
 
   async handle(batch: RecordBatch): Promise<void> {
     const result = await this.spec.apply(batch.topic, batch.partition, batch.records);
-    this.metrics.projectedRecords.inc({ projection: this.spec.name, outcome: 'applied' }, result.applied);
-    this.metrics.projectedRecords.inc({ projection: this.spec.name, outcome: 'skipped' }, result.skipped);
+    this.metrics.records.inc({ projection: this.spec.name, outcome: 'applied' }, result.applied);
+    this.metrics.records.inc({ projection: this.spec.name, outcome: 'skipped' }, result.skipped);
   }
 
   startRetention(): void {

@@ -1,7 +1,6 @@
 export * from './app.config';
 export * from './bootstrap';
 export * from './http-error.filter';
-export * from './metrics.service';
 export * from './runtime.module';
 export * from './runtime.tokens';
 export * from './system.http.controller';

@@ -4,10 +4,9 @@ import { API_KEY_STORE, ApiKeyGuard, ApiKeyStore, RATE_LIMITER, RateLimitGuard, 
 import { defaultTopicSpecs } from '@telemetry/contracts';
 import { EmbeddedEventLog, EVENT_LOG, EventLog, KafkaEventLog } from '@telemetry/event-log';
 import { SqlStore } from '@telemetry/persistence';
-import { ConsumerMetrics, EVENT_LOG_TRANSPORT, EventLogTransport, METRICS_REGISTRY } from '@telemetry/platform';
+import { ConsumerMetrics, createMetricsRegistry, EVENT_LOG_TRANSPORT, EventLogTransport, METRICS_REGISTRY } from '@telemetry/platform';
 import { AppConfig } from './app.config';
 import { HttpErrorFilter } from './http-error.filter';
-import { MetricsService } from './metrics.service';
 import { CLOCK, RUNTIME_CONFIG, SQL_STORE } from './runtime.tokens';
 import { SystemHttpController } from './system.http.controller';
 
@@ -56,8 +55,7 @@ export class RuntimeModule {
       { provide: CLOCK, useValue: () => new Date() },
       { provide: EVENT_LOG, useFactory: () => openEventLog(config) },
       { provide: API_KEY_STORE, useFactory: () => ApiKeyStore.seeded(config.apiKeys, config.defaultTenant) },
-      MetricsService,
-      { provide: METRICS_REGISTRY, inject: [MetricsService], useFactory: (metrics: MetricsService) => metrics.registry },
+      { provide: METRICS_REGISTRY, useFactory: createMetricsRegistry },
       ConsumerMetrics,
       // Every consumer of the process is an @EventPattern handler of this transport (connected in createHttpApp).
       { provide: EVENT_LOG_TRANSPORT, inject: [EVENT_LOG], useFactory: (log: EventLog) => new EventLogTransport(log, { groupPrefix: config.runtime.groupPrefix }) },
@@ -71,7 +69,7 @@ export class RuntimeModule {
       { provide: APP_GUARD, useClass: RateLimitGuard },
       { provide: APP_FILTER, useClass: HttpErrorFilter },
     ];
-    const exports: Array<string | symbol | typeof MetricsService | typeof ConsumerMetrics> = [RUNTIME_CONFIG, CLOCK, EVENT_LOG, API_KEY_STORE, MetricsService, METRICS_REGISTRY, ConsumerMetrics, EVENT_LOG_TRANSPORT];
+    const exports: Array<string | symbol | typeof ConsumerMetrics> = [RUNTIME_CONFIG, CLOCK, EVENT_LOG, API_KEY_STORE, METRICS_REGISTRY, ConsumerMetrics, EVENT_LOG_TRANSPORT];
     if (config.roles.includes('query')) {
       providers.push({ provide: SQL_STORE, useFactory: () => SqlStore.open(config.runtime.database) }, SqlStoreLifecycle);
       exports.push(SQL_STORE);

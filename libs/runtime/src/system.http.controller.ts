@@ -2,7 +2,8 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '@telemetry/auth';
 import { AppConfig } from './app.config';
-import { MetricsService } from './metrics.service';
+import { METRICS_REGISTRY } from '@telemetry/platform';
+import { Registry } from 'prom-client';
 import { RUNTIME_CONFIG } from './runtime.tokens';
 
 @ApiTags('system')
@@ -10,7 +11,10 @@ import { RUNTIME_CONFIG } from './runtime.tokens';
 export class SystemHttpController {
   private readonly startedAt = Date.now();
 
-  constructor(@Inject(RUNTIME_CONFIG) private readonly config: AppConfig, private readonly metrics: MetricsService) {}
+  constructor(
+    @Inject(RUNTIME_CONFIG) private readonly config: AppConfig,
+    @Inject(METRICS_REGISTRY) private readonly registry: Registry,
+  ) {}
 
   @Public()
   @Get('health')
@@ -41,6 +45,6 @@ export class SystemHttpController {
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiOperation({ summary: 'Prometheus metrics of this process' })
   prometheus(): Promise<string> {
-    return this.metrics.registry.metrics();
+    return this.registry.metrics();
   }
 }

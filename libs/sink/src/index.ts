@@ -7,3 +7,4 @@ export * from './sink-runner.service';
 export * from './sink.module';
 export * from './elastic/elastic-bulk.exporter';
 export * from './sink.consumer';
+export * from './sink.metrics';

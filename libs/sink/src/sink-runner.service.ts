@@ -1,6 +1,7 @@
 import { Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import type { BatchResult, EventLog, RecordBatch } from '@telemetry/event-log';
-import type { AppConfig, MetricsService } from '@telemetry/runtime';
+import type { AppConfig } from '@telemetry/runtime';
+import type { SinkMetrics } from './sink.metrics';
 import type { Exporter } from './exporter.port';
 import { SinkConsumerGroup, SinkRunner, SinkRunnerOptions } from './sink.runner';
 
@@ -21,7 +22,7 @@ export class SinkRunnerService implements OnApplicationBootstrap, OnModuleDestro
     log: EventLog,
     private readonly exporter: Exporter & { pendingAcks?(): number },
     config: AppConfig,
-    private readonly metrics: MetricsService,
+    private readonly metrics: SinkMetrics,
   ) {
     this.logger = new Logger(`sink-${sink}`);
     this.runner = new SinkRunner(
@@ -30,22 +31,22 @@ export class SinkRunnerService implements OnApplicationBootstrap, OnModuleDestro
       sinkRunnerOptions(sink, config),
       {
         delivered: (count, batchSize, seconds) => {
-          metrics.sinkItems.inc({ sink, outcome: 'delivered' }, count);
-          metrics.sinkBatchRecords.observe({ sink }, batchSize);
-          metrics.sinkDeliverySeconds.observe({ sink }, seconds);
-          if (exporter.pendingAcks) metrics.sinkPendingAcks.set({ sink }, exporter.pendingAcks());
+          metrics.items.inc({ sink, outcome: 'delivered' }, count);
+          metrics.batchRecords.observe({ sink }, batchSize);
+          metrics.deliverySeconds.observe({ sink }, seconds);
+          if (exporter.pendingAcks) metrics.pendingAcks.set({ sink }, exporter.pendingAcks());
         },
         retried: (errorClass, count) => {
-          metrics.sinkItems.inc({ sink, outcome: 'retried' }, count);
-          metrics.sinkFailures.inc({ sink, error_class: errorClass, route: 'retry' }, count);
+          metrics.items.inc({ sink, outcome: 'retried' }, count);
+          metrics.failures.inc({ sink, error_class: errorClass, route: 'retry' }, count);
         },
         deadLettered: (errorClass, count) => {
-          metrics.sinkItems.inc({ sink, outcome: 'dead_lettered' }, count);
-          metrics.sinkFailures.inc({ sink, error_class: errorClass, route: 'dead_letter' }, count);
+          metrics.items.inc({ sink, outcome: 'dead_lettered' }, count);
+          metrics.failures.inc({ sink, error_class: errorClass, route: 'dead_letter' }, count);
           this.logger.warn(`${count} item(s) sent to the ${sink} dead-letter topic: ${errorClass}`);
         },
         paused: (reason) => {
-          metrics.sinkPaused.set({ sink }, reason ? 1 : 0);
+          metrics.paused.set({ sink }, reason ? 1 : 0);
           if (reason && reason !== this.pausedReason) this.logger.error(`paused, nothing is dropped, retrying: ${reason}`);
           if (!reason && this.pausedReason) this.logger.log('resumed: the destination accepts the configuration again');
           this.pausedReason = reason;
@@ -71,7 +72,7 @@ export class SinkRunnerService implements OnApplicationBootstrap, OnModuleDestro
     this.lagTimer = setInterval(() => {
       this.runner
         .lag()
-        .then((lag) => this.metrics.sinkConsumerLag.set({ sink: this.sink }, lag))
+        .then((lag) => this.metrics.consumerLag.set({ sink: this.sink }, lag))
         .catch(() => undefined);
     }, 15_000);
     this.lagTimer.unref();

@@ -1,6 +1,7 @@
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { EVENT_LOG, EventLog } from '@telemetry/event-log';
-import { AppConfig, MetricsService, RUNTIME_CONFIG } from '@telemetry/runtime';
+import { AppConfig, RUNTIME_CONFIG } from '@telemetry/runtime';
+import { SinkMetrics } from './sink.metrics';
 import { sinkRunnerOptions, SinkRunnerService } from './sink-runner.service';
 import { createSinkConsumer } from './sink.consumer';
 import { sinkConsumerPlan } from './sink.runner';
@@ -14,15 +15,15 @@ const ELASTIC_SINK = Symbol('ELASTIC_SINK');
 @Module({})
 export class SinkModule {
   static forConfig(config: AppConfig): DynamicModule {
-    const providers: Provider[] = [];
+    const providers: Provider[] = [SinkMetrics];
     const controllers: Type<unknown>[] = [];
     const groupsOf = (sink: string) => sinkConsumerPlan(sinkRunnerOptions(sink, config));
     const splunk = config.sinks.splunk;
     if (splunk) {
       providers.push({
         provide: SPLUNK_SINK,
-        inject: [EVENT_LOG, RUNTIME_CONFIG, MetricsService],
-        useFactory: (log: EventLog, appConfig: AppConfig, metrics: MetricsService) =>
+        inject: [EVENT_LOG, RUNTIME_CONFIG, SinkMetrics],
+        useFactory: (log: EventLog, appConfig: AppConfig, metrics: SinkMetrics) =>
           new SinkRunnerService(
             'splunk',
             log,
@@ -45,8 +46,8 @@ export class SinkModule {
     if (elastic) {
       providers.push({
         provide: ELASTIC_SINK,
-        inject: [EVENT_LOG, RUNTIME_CONFIG, MetricsService],
-        useFactory: (log: EventLog, appConfig: AppConfig, metrics: MetricsService) =>
+        inject: [EVENT_LOG, RUNTIME_CONFIG, SinkMetrics],
+        useFactory: (log: EventLog, appConfig: AppConfig, metrics: SinkMetrics) =>
           new SinkRunnerService('elastic', log, new ElasticBulkExporter(elastic), appConfig, metrics),
       });
       controllers.push(createSinkConsumer('elastic', ELASTIC_SINK, groupsOf('elastic')));

@@ -2,11 +2,11 @@ import { DynamicModule, INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern } from '@nestjs/microservices';
 import { INGRESS_TOPICS } from '@telemetry/contracts';
-import { ENRICH_DEPENDENCIES, ENRICHER_CONSUMER, IngressConsumer } from '@telemetry/enricher';
+import { ENRICH_DEPENDENCIES, ENRICHER_CONSUMER, EnricherMetrics, IngressConsumer } from '@telemetry/enricher';
 import { EnrichDependencies } from '@telemetry/enrichment';
 import { EVENT_LOG, EventLog, RecordBatch } from '@telemetry/event-log';
-import { ConsumerMetrics, EventLogTransport, METRICS_REGISTRY } from '@telemetry/platform';
-import { CLOCK, MetricsService } from '@telemetry/runtime';
+import { ConsumerMetrics, createMetricsRegistry, EventLogTransport, METRICS_REGISTRY } from '@telemetry/platform';
+import { CLOCK } from '@telemetry/runtime';
 
 /** Counts what the product's IngressConsumer handled, as the bench needs (same pattern, same group). */
 export interface EnricherProgress {
@@ -40,8 +40,8 @@ export async function startBenchEnricher(log: EventLog, deps: EnrichDependencies
           { provide: EVENT_LOG, useValue: log },
           { provide: ENRICH_DEPENDENCIES, useValue: deps },
           { provide: CLOCK, useValue: () => new Date() },
-          MetricsService,
-          { provide: METRICS_REGISTRY, inject: [MetricsService], useFactory: (metrics: MetricsService) => metrics.registry },
+          { provide: METRICS_REGISTRY, useFactory: createMetricsRegistry },
+          EnricherMetrics,
           ConsumerMetrics,
         ],
       };

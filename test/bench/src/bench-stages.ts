@@ -3,13 +3,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { EnrichedFlow, HEADERS, INGRESS_TOPICS, IngressFormat, TOPICS } from '@telemetry/contracts';
-import { ENRICHER_GROUP, processIngressBatch } from '@telemetry/enricher';
+import { ENRICHER_GROUP, EnricherMetrics, processIngressBatch } from '@telemetry/enricher';
 import type { INestMicroservice } from '@nestjs/common';
 import { EnrichDependencies, enrich, eventIdFor, normalize } from '@telemetry/enrichment';
 import { EmbeddedEventLog, EventLog, LogRecord, OutgoingRecord, RecordBatch } from '@telemetry/event-log';
 import { INGRESS_TOPIC_BY_FORMAT } from '@telemetry/ingest';
 import { EnrichedEventsProjection, EnrichedEventsQueries, SqlStore } from '@telemetry/persistence';
-import { MetricsService, readAppConfig, SQL_STORE } from '@telemetry/runtime';
+import { SQL_STORE } from '@telemetry/runtime';
+import { ProjectionMetrics } from '@telemetry/query';
 import { ConfigReader } from '@telemetry/config';
 import { defaultTopicSpecs } from '@telemetry/contracts';
 import { Dataset, recordsOf } from './bench-dataset';
@@ -489,7 +490,7 @@ export async function runProjection(kind: 'sqljs' | 'postgres', batches: readonl
 
 // --- end to end ------------------------------------------------------------------------------------
 
-async function counterSum(counter: MetricsService['projectedRecords'] | MetricsService['enrichedRecords'], labels: Record<string, string>): Promise<number> {
+async function counterSum(counter: ProjectionMetrics['records'] | EnricherMetrics['records'], labels: Record<string, string>): Promise<number> {
   const { values } = await counter.get();
   return values
     .filter((value) => Object.entries(labels).every(([k, v]) => (value.labels as Record<string, unknown>)[k] === v))
@@ -508,7 +509,8 @@ export async function runEndToEnd(mode: Mode, dataset: Dataset, settings: BenchS
   try {
     app = await startAllInOne(options, renames ? (config) => openRenamedKafkaLog(config, renames) : undefined);
     const bootMs = performance.now() - startBoot;
-    const metrics = app.app.get(MetricsService, { strict: false });
+    const projectionMetrics = app.app.get(ProjectionMetrics, { strict: false });
+    const enricherMetrics = app.app.get(EnricherMetrics, { strict: false });
     const store = app.app.get<symbol, SqlStore>(SQL_STORE, { strict: false });
     const queries = new EnrichedEventsQueries(store);
     const meter = new Meter();
@@ -520,7 +522,7 @@ export async function runEndToEnd(mode: Mode, dataset: Dataset, settings: BenchS
     await until(
       async () => {
         // The projection's counter is cheap to poll; SQL confirms once it says everything is in.
-        projected = await counterSum(metrics.projectedRecords, { outcome: 'applied' });
+        projected = await counterSum(projectionMetrics.records, { outcome: 'applied' });
         if (projected < dataset.recordCount) return undefined;
         rows = await queries.count(app!.tenant);
         return rows >= dataset.recordCount ? true : undefined;
@@ -533,7 +535,7 @@ export async function runEndToEnd(mode: Mode, dataset: Dataset, settings: BenchS
       },
     );
     const m = await finish(meter);
-    const deadLetters = await counterSum(metrics.enrichedRecords, { outcome: 'dead_lettered' });
+    const deadLetters = await counterSum(enricherMetrics.records, { outcome: 'dead_lettered' });
     if (rows !== dataset.recordCount || deadLetters !== 0) {
       throw new Error(`e2e: ${rows} rows and ${deadLetters} dead letters for ${dataset.recordCount} records`);
     }

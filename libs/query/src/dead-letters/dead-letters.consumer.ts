@@ -4,7 +4,8 @@ import { INGEST_DEAD_LETTER_TOPIC_SPEC, SINK_NAMES, sinkDeadLetterTopicSpec } fr
 import { EVENT_LOG, EventLog, RecordBatch, TopicSpec } from '@telemetry/event-log';
 import { DEAD_LETTER_TOPICS, DEAD_LETTERS_PROJECTION, DeadLettersProjection, SqlStore } from '@telemetry/persistence';
 import { ConsumerOptions, EventLogConsumer } from '@telemetry/platform';
-import { MetricsService, SQL_STORE } from '@telemetry/runtime';
+import { SQL_STORE } from '@telemetry/runtime';
+import { ProjectionMetrics } from '../projection.metrics';
 import { ProjectionWorker } from '../projection.worker';
 
 export const DEAD_LETTERS_CONSUMER: ConsumerOptions = { group: 'query-dead-letters', maxBatchRecords: 1_000, spanName: `project ${DEAD_LETTERS_PROJECTION}` };
@@ -28,7 +29,7 @@ export function deadLetterTopicSpecs(): TopicSpec[] {
 export class DeadLettersConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly worker: ProjectionWorker;
 
-  constructor(@Inject(EVENT_LOG) private readonly log: EventLog, @Inject(SQL_STORE) store: SqlStore, metrics: MetricsService) {
+  constructor(@Inject(EVENT_LOG) private readonly log: EventLog, @Inject(SQL_STORE) store: SqlStore, metrics: ProjectionMetrics) {
     const projection = new DeadLettersProjection(store);
     this.worker = new ProjectionWorker(metrics, new Logger('dead-letters'), {
       name: DEAD_LETTERS_PROJECTION,

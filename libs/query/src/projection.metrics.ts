@@ -1,0 +1,22 @@
+import { Inject, Injectable, Module } from '@nestjs/common';
+import { METRICS_REGISTRY } from '@telemetry/platform';
+import { Counter, Registry } from 'prom-client';
+
+/** The projections' instruments. */
+@Injectable()
+export class ProjectionMetrics {
+  readonly records: Counter<'projection' | 'outcome'>;
+
+  constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
+    this.records = new Counter({
+      name: 'telemetry_projection_records_total',
+      help: 'Records applied to read models, by projection and outcome (applied, skipped).',
+      labelNames: ['projection', 'outcome'],
+      registers: [registry],
+    });
+  }
+}
+
+/** One ProjectionMetrics per process, for every module with a projection consumer. */
+@Module({ providers: [ProjectionMetrics], exports: [ProjectionMetrics] })
+export class ProjectionMetricsModule {}
