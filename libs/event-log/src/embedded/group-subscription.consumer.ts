@@ -29,7 +29,11 @@ export interface GroupSubscriptionParams {
  */
 export class GroupSubscriptionConsumer implements Subscription {
   private readonly positions: number[];
-  /** Per partition: not offered again before this time (a handler asked to be offered the rest later). */
+  /**
+   * Per partition: not offered again before this time (a handler asked to be offered the rest
+   * later); 0 when the partition is not paused. Cleared when the partition is offered again, so a
+   * non-zero entry always means "records are waiting for this time".
+   */
   private readonly notBefore: number[];
   private closing = false;
   private running?: Promise<void>;
@@ -61,6 +65,7 @@ export class GroupSubscriptionConsumer implements Subscription {
       for (let k = 0; k < partitions.length && !this.closing; k++) {
         const i = (next + k) % partitions.length;
         if (this.notBefore[i] > now) continue;
+        this.notBefore[i] = 0;
         const outcome = await this.deliverNextBatch(i);
         if (outcome === 'closed') return;
         if (outcome === 'delivered') {
@@ -74,10 +79,16 @@ export class GroupSubscriptionConsumer implements Subscription {
     }
   }
 
-  /** Sleeps until an append, or until the earliest paused partition is due again. */
+  /**
+   * Sleeps until an append, or until the earliest paused partition is due again. Every paused
+   * partition counts, including one that came due after the scan captured its `now` (while other
+   * partitions were handled): it makes the timer fire at once instead of being left to the next
+   * append, which on a quiet topic may never come.
+   */
   private async idle(): Promise<void> {
-    const due = Math.min(...this.notBefore.filter((at) => at > Date.now()));
+    const due = Math.min(...this.notBefore.filter((at) => at > 0));
     if (!Number.isFinite(due)) return this.params.signal.wait();
+    if (due <= Date.now()) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       this.params.signal.wait(),
