@@ -13,7 +13,7 @@ import { syncDirectory } from './atomic-file.writer';
 import { DataDirLock } from './data-dir.lock';
 import { EmbeddedEventLogError } from './embedded-event-log.errors';
 import { GroupOffsetsStore } from './group-offsets.store';
-import type { EmbeddedEventLogLogger } from './embedded-event-log.types';
+import { logError, type EmbeddedEventLogLogger } from './embedded-event-log.types';
 import { GroupSubscriptionConsumer } from './group-subscription.consumer';
 import { partitionForKey } from './murmur2.partitioner';
 import { PartitionLog } from './partition-log.store';
@@ -41,6 +41,14 @@ export interface EmbeddedEventLogOptions {
   readonly logger?: EmbeddedEventLogLogger;
 }
 
+/** Counters of the embedded log for metrics and health checks. */
+export interface EmbeddedEventLogStats {
+  /** Damaged frames found inside segments (at open or by a read) and skipped; never delivered. */
+  readonly corruptFramesSkipped: number;
+  /** Committed group offsets found past their partition's end at open and reset to it. */
+  readonly committedOffsetsReset: number;
+}
+
 interface OpenTopic {
   readonly spec: StoredTopic;
   readonly partitions: readonly PartitionLog[];
@@ -66,6 +74,7 @@ export class EmbeddedEventLog implements EventLog {
   private retentionTimer?: NodeJS.Timeout;
   private retentionRun?: Promise<unknown>;
   private closed?: Promise<void>;
+  private committedOffsetsReset = 0;
 
   private constructor(
     private readonly dataDir: string,
@@ -75,7 +84,12 @@ export class EmbeddedEventLog implements EventLog {
     private readonly settings: Required<Omit<EmbeddedEventLogOptions, 'dataDir'>>,
   ) {}
 
-  /** Opens (creating if needed) the log in `dataDir`: rebuilds indexes and truncates torn tails. */
+  /**
+   * Opens (creating if needed) the log in `dataDir`: rebuilds indexes, truncates torn tails (an
+   * incomplete or damaged final write of a partition) and skips damaged frames inside segments,
+   * keeping every frame after them (reported through `logger.error` and `stats()`). A group offsets
+   * file that cannot be read stops the open with an error naming it (see GroupOffsetsStore).
+   */
   static async open(options: EmbeddedEventLogOptions): Promise<EmbeddedEventLog> {
     const settings = resolveSettings(options);
     await mkdir(join(options.dataDir, 'logs'), { recursive: true });
@@ -87,6 +101,7 @@ export class EmbeddedEventLog implements EventLog {
       await syncDirectory(options.dataDir);
       log = new EmbeddedEventLog(options.dataDir, lock, catalog, offsets, settings);
       for (const spec of catalog.list()) log.topics.set(spec.name, await log.openTopic(spec));
+      await log.resetOffsetsPastTheEnd();
       log.startRetention();
       return log;
     } catch (error) {
@@ -164,6 +179,15 @@ export class EmbeddedEventLog implements EventLog {
     return subscription;
   }
 
+  /** Corruption counters since open (see EmbeddedEventLogStats). */
+  stats(): EmbeddedEventLogStats {
+    let corruptFramesSkipped = 0;
+    for (const topic of this.topics.values()) {
+      for (const partition of topic.partitions) corruptFramesSkipped += partition.corruptFramesSkipped;
+    }
+    return { corruptFramesSkipped, committedOffsetsReset: this.committedOffsetsReset };
+  }
+
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
     const committed = this.offsets.committed(groupId, topic);
     return new Map([...committed].map(([partition, offset]) => [partition, String(offset)]));
@@ -206,6 +230,26 @@ export class EmbeddedEventLog implements EventLog {
       }
     }
     return deleted;
+  }
+
+  /**
+   * A committed offset past its partition's end means the log lost its tail after the group
+   * committed (a truncated torn tail, a restored backup). Left alone, the group would skip every
+   * record appended after the restart until the end caught up again; it continues at the end
+   * instead, loudly. Runs at open, before anything can be appended.
+   */
+  private async resetOffsetsPastTheEnd(): Promise<void> {
+    for (const { groupId, topic, partition, offset } of [...this.offsets.entries()]) {
+      const log = this.topics.get(topic)?.partitions[partition];
+      if (!log || offset <= log.endOffset) continue;
+      logError(
+        this.settings.logger,
+        `event log group ${groupId}: committed offset ${offset} of ${topic}-${partition} is past the ` +
+          `partition's end ${log.endOffset}; resetting it to ${log.endOffset}`,
+      );
+      await this.offsets.commit(groupId, topic, partition, log.endOffset);
+      this.committedOffsetsReset++;
+    }
   }
 
   private async createMissingTopics(specs: readonly TopicSpec[]): Promise<void> {
@@ -306,7 +350,7 @@ function resolveSettings(options: EmbeddedEventLogOptions): Required<Omit<Embedd
     fsync: options.fsync ?? 'batch',
     segmentBytes: options.segmentBytes ?? DEFAULT_SEGMENT_BYTES,
     retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 60_000,
-    logger: options.logger ?? { warn: (message: string) => console.warn(message) },
+    logger: options.logger ?? { warn: (message: string) => console.warn(message), error: (message: string) => console.error(message) },
   };
   if (!Number.isInteger(settings.defaultPartitions) || settings.defaultPartitions < 1) {
     throw new RangeError('defaultPartitions must be a positive integer');

@@ -1,8 +1,8 @@
-import type { BatchHandler, LogRecord, Subscription } from '../event-log.port';
+import type { BatchHandler, Subscription } from '../event-log.port';
 import type { WakeSignal } from './append.notifier';
 import type { EmbeddedEventLogLogger } from './embedded-event-log.types';
 import type { GroupOffsetsStore } from './group-offsets.store';
-import type { PartitionLog } from './partition-log.store';
+import type { PartitionLog, PartitionRead } from './partition-log.store';
 
 const INITIAL_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
@@ -106,15 +106,24 @@ export class GroupSubscriptionConsumer implements Subscription {
     const position = Math.max(this.positions[i], partition.startOffset);
     if (position >= partition.endOffset) return 'empty';
     // Read once: a retry redelivers exactly the same batch, not whatever is there by then.
-    let records: readonly LogRecord[] | undefined;
+    let read: PartitionRead | undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        records ??= await partition.read(position, maxBatchRecords, MAX_BATCH_BYTES);
-        if (records.length === 0) return 'empty';
+        read ??= await partition.read(position, maxBatchRecords, MAX_BATCH_BYTES);
+        const { records } = read;
+        if (records.length === 0) {
+          if (read.nextOffset <= position) return 'empty';
+          // Only damaged frames (already reported): move past them.
+          await offsets.commit(groupId, partition.topic, partition.partition, read.nextOffset);
+          this.positions[i] = read.nextOffset;
+          return 'delivered';
+        }
         const result = await handler({ topic: partition.topic, partition: partition.partition, records });
         const consumed = result ? Math.max(0, Math.min(result.consumed, records.length)) : records.length;
         if (consumed > 0) {
-          const nextOffset = position + consumed;
+          // Offsets may have gaps where damaged frames were left out: the next offset is that of the
+          // first record not consumed, or the end of what was read.
+          const nextOffset = consumed < records.length ? Number(records[consumed].offset) : read.nextOffset;
           await offsets.commit(groupId, partition.topic, partition.partition, nextOffset);
           this.positions[i] = nextOffset;
         }
