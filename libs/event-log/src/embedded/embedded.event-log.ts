@@ -6,8 +6,11 @@ import {
   type OutgoingRecord,
   type SubscribeOptions,
   type Subscription,
+  type Tail,
+  type TailOptions,
   type TopicSpec,
 } from '../event-log.port';
+import { TailProgress } from '../tail-progress';
 import { AppendNotifier, WakeSignal } from './append.notifier';
 import { syncDirectory } from './atomic-file.writer';
 import { DataDirLock } from './data-dir.lock';
@@ -68,6 +71,7 @@ const DEFAULT_MAX_BATCH_RECORDS = 1000;
 export class EmbeddedEventLog implements EventLog {
   private readonly topics = new Map<string, OpenTopic>();
   private readonly subscriptions = new Map<string, GroupSubscriptionConsumer>();
+  private readonly tails = new Set<GroupSubscriptionConsumer>();
   private readonly notifier = new AppendNotifier();
   private state: 'open' | 'closing' | 'closed' = 'open';
   private topicChanges: Promise<void> = Promise.resolve();
@@ -160,12 +164,12 @@ export class EmbeddedEventLog implements EventLog {
     );
     const signal = new WakeSignal();
     const subscription = new GroupSubscriptionConsumer({
-      groupId: options.groupId,
+      name: `group ${options.groupId}`,
       partitions,
       positions,
       maxBatchRecords,
       handler: options.handler,
-      offsets: this.offsets,
+      commit: (topic, partition, nextOffset) => this.offsets.commit(options.groupId, topic, partition, nextOffset),
       signal,
       logger: this.settings.logger,
       onClosed: () => {
@@ -177,6 +181,56 @@ export class EmbeddedEventLog implements EventLog {
     this.subscriptions.set(options.groupId, subscription);
     subscription.start();
     return subscription;
+  }
+
+  /**
+   * A groupless reader: from each partition's first retained offset, following appends, with
+   * progress kept in memory only. Any number of tails may read the same topics.
+   */
+  async tail(options: TailOptions): Promise<Tail> {
+    if (this.state !== 'open') throw new EventLogUnavailableError('embedded event log is closed');
+    const topics = [...new Set(options.topics)];
+    const maxBatchRecords = options.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS;
+    if (topics.length === 0 || !Number.isInteger(maxBatchRecords) || maxBatchRecords < 1) {
+      throw new EmbeddedEventLogError('invalid_subscription', 'tail needs topics and a positive integer maxBatchRecords');
+    }
+    const partitions = topics.flatMap((topic) => this.topicOrThrow(topic).partitions);
+    const progress = new TailProgress();
+    const signal = new WakeSignal();
+    const consumer = new GroupSubscriptionConsumer({
+      name: `tail of ${topics.join(', ')}`,
+      partitions,
+      positions: partitions.map((partition) => partition.startOffset),
+      maxBatchRecords,
+      handler: options.handler,
+      commit: async (topic, partition, nextOffset) => progress.advanced(topic, partition, BigInt(nextOffset)),
+      signal,
+      logger: this.settings.logger,
+      onClosed: () => {
+        this.notifier.unregister(topics, signal);
+        this.tails.delete(consumer);
+      },
+    });
+    this.notifier.register(topics, signal);
+    this.tails.add(consumer);
+    consumer.start();
+    return {
+      // endOffset only covers durable records, so it includes everything whose publish resolved.
+      caughtUp: (caughtUpOptions) =>
+        progress.caughtUp(
+          partitions.map((partition) => ({
+            topic: partition.topic,
+            partition: partition.partition,
+            startOffset: BigInt(partition.startOffset),
+            endOffset: BigInt(partition.endOffset),
+          })),
+          caughtUpOptions,
+        ),
+      close: async () => {
+        progress.close();
+        await consumer.close();
+      },
+    };
   }
 
   /** Corruption counters since open (see EmbeddedEventLogStats). */
@@ -205,7 +259,7 @@ export class EmbeddedEventLog implements EventLog {
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.state = 'closing';
-      await Promise.all([...this.subscriptions.values()].map((subscription) => subscription.close()));
+      await Promise.all([...this.subscriptions.values(), ...this.tails].map((consumer) => consumer.close()));
       this.state = 'closed';
       clearInterval(this.retentionTimer);
       await this.retentionRun;

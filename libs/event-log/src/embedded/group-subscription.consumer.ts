@@ -1,7 +1,6 @@
 import type { BatchHandler, Subscription } from '../event-log.port';
 import type { WakeSignal } from './append.notifier';
 import type { EmbeddedEventLogLogger } from './embedded-event-log.types';
-import type { GroupOffsetsStore } from './group-offsets.store';
 import type { PartitionLog, PartitionRead } from './partition-log.store';
 
 const INITIAL_BACKOFF_MS = 100;
@@ -10,13 +9,18 @@ const MAX_BACKOFF_MS = 5_000;
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
 export interface GroupSubscriptionParams {
-  readonly groupId: string;
+  /** Names the consumer in log lines: `group <id>` or `tail`. */
+  readonly name: string;
   readonly partitions: readonly PartitionLog[];
   /** Next offset to read per partition, in the order of `partitions`. */
   readonly positions: readonly number[];
   readonly maxBatchRecords: number;
   readonly handler: BatchHandler;
-  readonly offsets: GroupOffsetsStore;
+  /**
+   * Records that the handler is done with everything below `nextOffset` (a group persists it; a
+   * tail only notes its progress). Resolves before the next batch of the partition is read.
+   */
+  readonly commit: (topic: string, partition: number, nextOffset: number) => Promise<void>;
   readonly signal: WakeSignal;
   readonly logger: EmbeddedEventLogLogger;
   readonly onClosed: () => void;
@@ -26,6 +30,7 @@ export interface GroupSubscriptionParams {
  * The delivery loop of one consumer group: batches from its partitions in turn, one handler call
  * at a time, committing the offset after each batch only once the handler resolved. A failed batch
  * is redelivered after a backoff of 100 ms doubling up to 5 s. Sleeps on the signal when idle.
+ * A groupless tail runs the same loop with a `commit` that only records its progress.
  */
 export class GroupSubscriptionConsumer implements Subscription {
   private readonly positions: number[];
@@ -100,7 +105,7 @@ export class GroupSubscriptionConsumer implements Subscription {
   }
 
   private async deliverNextBatch(i: number): Promise<'empty' | 'delivered' | 'closed'> {
-    const { groupId, handler, offsets, logger, maxBatchRecords } = this.params;
+    const { name, handler, commit, logger, maxBatchRecords } = this.params;
     const partition = this.params.partitions[i];
     // Retention may have deleted records the group never read; continue at the oldest kept one.
     const position = Math.max(this.positions[i], partition.startOffset);
@@ -114,7 +119,7 @@ export class GroupSubscriptionConsumer implements Subscription {
         if (records.length === 0) {
           if (read.nextOffset <= position) return 'empty';
           // Only damaged frames (already reported): move past them.
-          await offsets.commit(groupId, partition.topic, partition.partition, read.nextOffset);
+          await commit(partition.topic, partition.partition, read.nextOffset);
           this.positions[i] = read.nextOffset;
           return 'delivered';
         }
@@ -124,7 +129,7 @@ export class GroupSubscriptionConsumer implements Subscription {
           // Offsets may have gaps where damaged frames were left out: the next offset is that of the
           // first record not consumed, or the end of what was read.
           const nextOffset = consumed < records.length ? Number(records[consumed].offset) : read.nextOffset;
-          await offsets.commit(groupId, partition.topic, partition.partition, nextOffset);
+          await commit(partition.topic, partition.partition, nextOffset);
           this.positions[i] = nextOffset;
         }
         if (consumed < records.length) {
@@ -136,7 +141,7 @@ export class GroupSubscriptionConsumer implements Subscription {
       } catch (error) {
         const delay = Math.min(INITIAL_BACKOFF_MS * 2 ** attempt, MAX_BACKOFF_MS);
         logger.warn(
-          `event log group ${groupId}: batch ${partition.topic}-${partition.partition}@${position} failed ` +
+          `event log ${name}: batch ${partition.topic}-${partition.partition}@${position} failed ` +
             `(attempt ${attempt + 1}), redelivering in ${delay} ms: ${errorMessage(error)}`,
         );
         if (this.closing) return 'closed';
