@@ -8,10 +8,13 @@ const MAX_BACKOFF_MS = 5_000;
 /** Bytes read for one batch at most (a single larger record is still delivered alone). */
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
+/** What the delivery loop needs of a partition (the embedded PartitionLog, or an in-memory one). */
+export type ConsumablePartition = Pick<PartitionLog, 'topic' | 'partition' | 'startOffset' | 'endOffset' | 'read'>;
+
 export interface GroupSubscriptionParams {
   /** Names the consumer in log lines: `group <id>` or `tail`. */
   readonly name: string;
-  readonly partitions: readonly PartitionLog[];
+  readonly partitions: readonly ConsumablePartition[];
   /** Next offset to read per partition, in the order of `partitions`. */
   readonly positions: readonly number[];
   readonly maxBatchRecords: number;
