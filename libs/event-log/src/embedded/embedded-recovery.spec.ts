@@ -165,6 +165,27 @@ describe('EmbeddedEventLog recovery', () => {
     expect(values(records)[inFirst - 1]).toBe(`value-${String(inFirst).padStart(2, '0')}`);
   });
 
+  it('gives a damaged stretch of a sealed segment as many offsets as the next segment proves it held', async () => {
+    let log = await open({ segmentBytes: 400 });
+    await log.ensureTopics([{ name: 'sealed-stretch', partitions: 1, retentionMs: -1 }]);
+    for (let i = 0; i < 30; i++) await log.publish('sealed-stretch', [{ key: 'k', value: `value-${String(i).padStart(2, '0')}` }]);
+    const segments = (await readdir(join(dataDir, 'logs', 'sealed-stretch', '0'))).sort();
+    const first = segmentPath('sealed-stretch');
+    const inFirst = Number(segments[1].slice(0, 20));
+    const frameBytes = (await stat(first)).size / inFirst;
+    // Two frames in a row lose their length fields: the scan cannot tell how many frames it skipped.
+    await flipBit(first, 1 * frameBytes + 3, 0x80);
+    await flipBit(first, 2 * frameBytes + 3, 0x80);
+
+    log = await reopen(log, { segmentBytes: 400 });
+
+    expect(log.stats().corruptFramesSkipped).toBe(2);
+    expect(errors[0]).toContain('offsets 1..2');
+    const records = await consume(log, 'sealed-stretch', 28);
+    expect(offsets(records)).toEqual(range(0, 30).filter((i) => i !== 1 && i !== 2).map(String));
+    expect(records.every((r) => r.value.toString() === `value-${r.offset.padStart(2, '0')}`)).toBe(true);
+  });
+
   it('truncates only an incomplete final frame and keeps the damaged frame before it as skipped', async () => {
     let log = await open();
     const frameBytes = await writeTen(log, 'both');

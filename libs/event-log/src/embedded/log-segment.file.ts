@@ -233,16 +233,17 @@ export class LogSegment {
     if (corrupt.length === 1 && expectedCount > this.frames) {
       const [region] = corrupt;
       const missing = expectedCount - this.frames;
+      const after = region.index + region.slots;
       const positions = new Uint32Array(Math.max(this.positions.length, expectedCount));
-      positions.set(this.positions.subarray(0, region.index + 1));
-      for (let k = 1; k <= missing; k++) {
-        positions[region.index + k] = region.position;
-        this.holes.add(region.index + k);
+      positions.set(this.positions.subarray(0, after));
+      for (let k = 0; k < missing; k++) {
+        positions[after + k] = region.position;
+        this.holes.add(after + k);
       }
-      positions.set(this.positions.subarray(region.index + 1, this.frames), region.index + 1 + missing);
+      positions.set(this.positions.subarray(after, this.frames), after + missing);
       this.positions = positions;
       this.frames = expectedCount;
-      return [{ ...region, slots: 1 + missing }];
+      return [{ ...region, slots: region.slots + missing }];
     }
     throw new EmbeddedEventLogError(
       'log_corrupted',
