@@ -11,6 +11,8 @@
  *   If the handler throws, nothing is committed and the batch is redelivered.
  * - A new consumer group starts at the beginning (`fromBeginning`) or at the end of each partition.
  * - A handler may consume a prefix of a batch and name when to be offered the rest (BatchResult).
+ * - A tail (`tail`) has no group: each one reads its topics from the first retained offset and
+ *   follows them, committing nothing; every replica or process that opens one sees every record.
  */
 export interface TopicSpec {
   readonly name: string;
@@ -76,6 +78,19 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+export interface TailOptions {
+  readonly topics: readonly string[];
+  /** Batches in offset order per partition; a throw redelivers that batch after a backoff (nothing is committed: a tail has no group). */
+  readonly handler: (batch: RecordBatch) => Promise<void>;
+  readonly maxBatchRecords?: number;
+}
+
+export interface Tail {
+  /** Resolves once the handler has applied every record written to the tail's topics before this call (read-your-writes); rejects with TailNotCaughtUpError (code 'tail_not_caught_up', retriable) after timeoutMs (default 10_000). */
+  caughtUp(options?: { timeoutMs?: number }): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface EventLog {
   /** Creates the topics that do not exist yet; existing topics are left as they are. */
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
@@ -85,6 +100,8 @@ export interface EventLog {
   committedOffsets(groupId: string, topic: string): Promise<Map<number, string>>;
   /** The next offset to be written (the high watermark) per partition. */
   endOffsets(topic: string): Promise<Map<number, string>>;
+  /** Follows the topics from their first retained offset without a group (see TailOptions, Tail). */
+  tail(options: TailOptions): Promise<Tail>;
   close(): Promise<void>;
 }
 
@@ -102,6 +119,16 @@ export class EventLogUnavailableError extends Error {
     super(message, { cause });
     this.name = 'EventLogUnavailableError';
     if (outcome) this.outcome = outcome;
+  }
+}
+
+/** Rejects `Tail.caughtUp` when the handler did not apply everything written before the call in time. */
+export class TailNotCaughtUpError extends Error {
+  readonly code = 'tail_not_caught_up';
+  readonly retriable = true;
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'TailNotCaughtUpError';
   }
 }
 

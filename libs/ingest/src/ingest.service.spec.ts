@@ -1,18 +1,16 @@
 import { HEADERS, TOPICS } from '@telemetry/contracts';
-import { EventLog, EventLogUnavailableError, OutgoingRecord } from '@telemetry/event-log';
+import { EventLogUnavailableError, InMemoryEventLog } from '@telemetry/event-log';
 import type { AppConfig } from '@telemetry/runtime';
-import { IngestOutcomePendingError, IngestService } from './ingest.service';
+import { INGRESS_TOPIC_BY_FORMAT, IngestOutcomePendingError, IngestService } from './ingest.service';
 
-/** An event log whose publish the test resolves, rejects or leaves pending, recording what it got. */
-class ScriptedLog {
-  readonly published: Array<{ topic: string; records: readonly OutgoingRecord[] }> = [];
-  next: () => Promise<void> = async () => undefined;
-
-  publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
-    this.published.push({ topic, records });
-    return this.next();
-  }
+/** The in-memory event log with the ingress topics; its fault hooks stand in for a slow or failing broker. */
+async function ingressLog(): Promise<InMemoryEventLog> {
+  const log = new InMemoryEventLog();
+  await log.ensureTopics(Object.values(INGRESS_TOPIC_BY_FORMAT).map((name) => ({ name, partitions: 3, retentionMs: -1 })));
+  return log;
 }
+
+const allRecords = (log: InMemoryEventLog) => Object.values(INGRESS_TOPIC_BY_FORMAT).flatMap((topic) => log.records(topic));
 
 const config = { ingest: { maxInflightRecords: 10_000, rateLimitPerMin: 600, idempotencyTtlSeconds: 86_400 } } as unknown as AppConfig;
 const flow = (i: number) => ({ ts: 1732288800 + i, src_ip: '10.0.0.1', dst_ip: '8.8.8.8', dst_port: 53 });
@@ -27,15 +25,16 @@ const command = (count: number) => ({
 
 describe('IngestService', () => {
   it('publishes each valid record as one message keyed by tenant and collector, with the headers', async () => {
-    const log = new ScriptedLog();
-    const service = new IngestService(log as unknown as EventLog, config);
+    const log = await ingressLog();
+    const service = new IngestService(log, config);
     const result = await service.ingest({ ...command(2), records: [flow(0), { ts: 1 }, flow(1)] });
     expect(result).toMatchObject({ status: 'partial', accepted: 2, rejected: 1, total: 3 });
-    expect(log.published).toHaveLength(1);
-    expect(log.published[0].topic).toBe(TOPICS.ingestFlows);
-    expect(log.published[0].records.map((record) => JSON.parse(String(record.value)).ts)).toEqual([1732288800, 1732288801]);
-    expect(log.published[0].records[0]).toMatchObject({
-      key: 'acme:edge-1',
+    // Exactly the two valid records, on the flows topic only, in order (one key: one partition).
+    expect(allRecords(log)).toHaveLength(2);
+    const published = log.records(TOPICS.ingestFlows);
+    expect(published.map((record) => JSON.parse(String(record.value)).ts)).toEqual([1732288800, 1732288801]);
+    expect(published.map((record) => record.key?.toString())).toEqual(['acme:edge-1', 'acme:edge-1']);
+    expect(published[0]).toMatchObject({
       headers: {
         [HEADERS.tenantId]: 'acme',
         [HEADERS.collectorId]: 'edge-1',
@@ -47,36 +46,36 @@ describe('IngestService', () => {
   });
 
   it('publishes nothing when no record is valid', async () => {
-    const log = new ScriptedLog();
-    const result = await new IngestService(log as unknown as EventLog, config).ingest({ ...command(0), records: [{ ts: 1 }] });
+    const log = await ingressLog();
+    const result = await new IngestService(log, config).ingest({ ...command(0), records: [{ ts: 1 }] });
     expect(result).toMatchObject({ status: 'rejected', accepted: 0, rejected: 1 });
-    expect(log.published).toEqual([]);
+    expect(allRecords(log)).toEqual([]);
   });
 
   it('refuses a batch that would pass the in-flight limit while earlier ones wait for the log', async () => {
-    const log = new ScriptedLog();
-    let acknowledge!: () => void;
-    log.next = () => new Promise<void>((resolve) => (acknowledge = resolve));
-    const service = new IngestService(log as unknown as EventLog, config);
+    const log = await ingressLog();
+    const held = log.holdNextPublish();
+    const service = new IngestService(log, config);
     const first = service.ingest(command(8_000));
+    await held.reached;
     await expect(service.ingest(command(3_000))).rejects.toBeInstanceOf(EventLogUnavailableError);
-    acknowledge();
+    held.release();
     await first;
-    log.next = async () => undefined;
     await expect(service.ingest(command(3_000))).resolves.toMatchObject({ accepted: 3_000 });
+    expect(log.records(TOPICS.ingestFlows)).toHaveLength(11_000);
   });
 
   it('when the log gives up but the write may still land, says so and keeps the records counted until it knows', async () => {
-    const log = new ScriptedLog();
+    const log = await ingressLog();
     let settle!: (written: boolean) => void;
     const outcome = new Promise<boolean>((resolve) => (settle = resolve));
-    log.next = () => Promise.reject(new EventLogUnavailableError('timed out', undefined, outcome));
-    const service = new IngestService(log as unknown as EventLog, config);
+    log.failNextPublish(new EventLogUnavailableError('timed out', undefined, outcome));
+    const service = new IngestService(log, config);
     const failure = await service.ingest(command(8_000)).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(IngestOutcomePendingError);
     expect((failure as IngestOutcomePendingError).result).toMatchObject({ status: 'accepted', accepted: 8_000 });
 
-    log.next = async () => undefined;
+    // The log takes records again, but the 8 000 whose outcome is open still count against the limit.
     await expect(service.ingest(command(3_000))).rejects.toBeInstanceOf(EventLogUnavailableError);
     settle(true);
     await outcome;

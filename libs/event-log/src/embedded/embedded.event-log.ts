@@ -6,14 +6,17 @@ import {
   type OutgoingRecord,
   type SubscribeOptions,
   type Subscription,
+  type Tail,
+  type TailOptions,
   type TopicSpec,
 } from '../event-log.port';
+import { TailProgress } from '../tail-progress';
 import { AppendNotifier, WakeSignal } from './append.notifier';
 import { syncDirectory } from './atomic-file.writer';
 import { DataDirLock } from './data-dir.lock';
 import { EmbeddedEventLogError } from './embedded-event-log.errors';
 import { GroupOffsetsStore } from './group-offsets.store';
-import type { EmbeddedEventLogLogger } from './embedded-event-log.types';
+import { logError, type EmbeddedEventLogLogger } from './embedded-event-log.types';
 import { GroupSubscriptionConsumer } from './group-subscription.consumer';
 import { partitionForKey } from './murmur2.partitioner';
 import { PartitionLog } from './partition-log.store';
@@ -41,6 +44,14 @@ export interface EmbeddedEventLogOptions {
   readonly logger?: EmbeddedEventLogLogger;
 }
 
+/** Counters of the embedded log for metrics and health checks. */
+export interface EmbeddedEventLogStats {
+  /** Damaged frames found inside segments (at open or by a read) and skipped; never delivered. */
+  readonly corruptFramesSkipped: number;
+  /** Committed group offsets found past their partition's end at open and reset to it. */
+  readonly committedOffsetsReset: number;
+}
+
 interface OpenTopic {
   readonly spec: StoredTopic;
   readonly partitions: readonly PartitionLog[];
@@ -60,12 +71,14 @@ const DEFAULT_MAX_BATCH_RECORDS = 1000;
 export class EmbeddedEventLog implements EventLog {
   private readonly topics = new Map<string, OpenTopic>();
   private readonly subscriptions = new Map<string, GroupSubscriptionConsumer>();
+  private readonly tails = new Set<GroupSubscriptionConsumer>();
   private readonly notifier = new AppendNotifier();
   private state: 'open' | 'closing' | 'closed' = 'open';
   private topicChanges: Promise<void> = Promise.resolve();
   private retentionTimer?: NodeJS.Timeout;
   private retentionRun?: Promise<unknown>;
   private closed?: Promise<void>;
+  private committedOffsetsReset = 0;
 
   private constructor(
     private readonly dataDir: string,
@@ -75,7 +88,12 @@ export class EmbeddedEventLog implements EventLog {
     private readonly settings: Required<Omit<EmbeddedEventLogOptions, 'dataDir'>>,
   ) {}
 
-  /** Opens (creating if needed) the log in `dataDir`: rebuilds indexes and truncates torn tails. */
+  /**
+   * Opens (creating if needed) the log in `dataDir`: rebuilds indexes, truncates torn tails (an
+   * incomplete or damaged final write of a partition) and skips damaged frames inside segments,
+   * keeping every frame after them (reported through `logger.error` and `stats()`). A group offsets
+   * file that cannot be read stops the open with an error naming it (see GroupOffsetsStore).
+   */
   static async open(options: EmbeddedEventLogOptions): Promise<EmbeddedEventLog> {
     const settings = resolveSettings(options);
     await mkdir(join(options.dataDir, 'logs'), { recursive: true });
@@ -87,6 +105,7 @@ export class EmbeddedEventLog implements EventLog {
       await syncDirectory(options.dataDir);
       log = new EmbeddedEventLog(options.dataDir, lock, catalog, offsets, settings);
       for (const spec of catalog.list()) log.topics.set(spec.name, await log.openTopic(spec));
+      await log.resetOffsetsPastTheEnd();
       log.startRetention();
       return log;
     } catch (error) {
@@ -145,12 +164,12 @@ export class EmbeddedEventLog implements EventLog {
     );
     const signal = new WakeSignal();
     const subscription = new GroupSubscriptionConsumer({
-      groupId: options.groupId,
+      name: `group ${options.groupId}`,
       partitions,
       positions,
       maxBatchRecords,
       handler: options.handler,
-      offsets: this.offsets,
+      commit: (topic, partition, nextOffset) => this.offsets.commit(options.groupId, topic, partition, nextOffset),
       signal,
       logger: this.settings.logger,
       onClosed: () => {
@@ -162,6 +181,65 @@ export class EmbeddedEventLog implements EventLog {
     this.subscriptions.set(options.groupId, subscription);
     subscription.start();
     return subscription;
+  }
+
+  /**
+   * A groupless reader: from each partition's first retained offset, following appends, with
+   * progress kept in memory only. Any number of tails may read the same topics.
+   */
+  async tail(options: TailOptions): Promise<Tail> {
+    if (this.state !== 'open') throw new EventLogUnavailableError('embedded event log is closed');
+    const topics = [...new Set(options.topics)];
+    const maxBatchRecords = options.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS;
+    if (topics.length === 0 || !Number.isInteger(maxBatchRecords) || maxBatchRecords < 1) {
+      throw new EmbeddedEventLogError('invalid_subscription', 'tail needs topics and a positive integer maxBatchRecords');
+    }
+    const partitions = topics.flatMap((topic) => this.topicOrThrow(topic).partitions);
+    const progress = new TailProgress();
+    const signal = new WakeSignal();
+    const consumer = new GroupSubscriptionConsumer({
+      name: `tail of ${topics.join(', ')}`,
+      partitions,
+      positions: partitions.map((partition) => partition.startOffset),
+      maxBatchRecords,
+      handler: options.handler,
+      commit: async (topic, partition, nextOffset) => progress.advanced(topic, partition, BigInt(nextOffset)),
+      signal,
+      logger: this.settings.logger,
+      onClosed: () => {
+        this.notifier.unregister(topics, signal);
+        this.tails.delete(consumer);
+      },
+    });
+    this.notifier.register(topics, signal);
+    this.tails.add(consumer);
+    consumer.start();
+    return {
+      // endOffset only covers durable records, so it includes everything whose publish resolved.
+      caughtUp: (caughtUpOptions) =>
+        progress.caughtUp(
+          partitions.map((partition) => ({
+            topic: partition.topic,
+            partition: partition.partition,
+            startOffset: BigInt(partition.startOffset),
+            endOffset: BigInt(partition.endOffset),
+          })),
+          caughtUpOptions,
+        ),
+      close: async () => {
+        progress.close();
+        await consumer.close();
+      },
+    };
+  }
+
+  /** Corruption counters since open (see EmbeddedEventLogStats). */
+  stats(): EmbeddedEventLogStats {
+    let corruptFramesSkipped = 0;
+    for (const topic of this.topics.values()) {
+      for (const partition of topic.partitions) corruptFramesSkipped += partition.corruptFramesSkipped;
+    }
+    return { corruptFramesSkipped, committedOffsetsReset: this.committedOffsetsReset };
   }
 
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
@@ -181,7 +259,7 @@ export class EmbeddedEventLog implements EventLog {
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.state = 'closing';
-      await Promise.all([...this.subscriptions.values()].map((subscription) => subscription.close()));
+      await Promise.all([...this.subscriptions.values(), ...this.tails].map((consumer) => consumer.close()));
       this.state = 'closed';
       clearInterval(this.retentionTimer);
       await this.retentionRun;
@@ -206,6 +284,26 @@ export class EmbeddedEventLog implements EventLog {
       }
     }
     return deleted;
+  }
+
+  /**
+   * A committed offset past its partition's end means the log lost its tail after the group
+   * committed (a truncated torn tail, a restored backup). Left alone, the group would skip every
+   * record appended after the restart until the end caught up again; it continues at the end
+   * instead, loudly. Runs at open, before anything can be appended.
+   */
+  private async resetOffsetsPastTheEnd(): Promise<void> {
+    for (const { groupId, topic, partition, offset } of [...this.offsets.entries()]) {
+      const log = this.topics.get(topic)?.partitions[partition];
+      if (!log || offset <= log.endOffset) continue;
+      logError(
+        this.settings.logger,
+        `event log group ${groupId}: committed offset ${offset} of ${topic}-${partition} is past the ` +
+          `partition's end ${log.endOffset}; resetting it to ${log.endOffset}`,
+      );
+      await this.offsets.commit(groupId, topic, partition, log.endOffset);
+      this.committedOffsetsReset++;
+    }
   }
 
   private async createMissingTopics(specs: readonly TopicSpec[]): Promise<void> {
@@ -306,7 +404,7 @@ function resolveSettings(options: EmbeddedEventLogOptions): Required<Omit<Embedd
     fsync: options.fsync ?? 'batch',
     segmentBytes: options.segmentBytes ?? DEFAULT_SEGMENT_BYTES,
     retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 60_000,
-    logger: options.logger ?? { warn: (message: string) => console.warn(message) },
+    logger: options.logger ?? { warn: (message: string) => console.warn(message), error: (message: string) => console.error(message) },
   };
   if (!Number.isInteger(settings.defaultPartitions) || settings.defaultPartitions < 1) {
     throw new RangeError('defaultPartitions must be a positive integer');

@@ -17,6 +17,12 @@ interface GroupOffsetsFile {
 /**
  * Committed offsets of every consumer group, one JSON file per group under `groups/`, each commit
  * replacing the group's file atomically.
+ *
+ * A file that is truncated or unparseable (atomic replacement means a crash cannot cause that, so
+ * it is outside damage: a disk fault, a hand edit, a partial restore) stops the open with an error
+ * naming it. It is not rebuilt: the store cannot know where the group was, and either guess is
+ * wrong for someone (from the beginning redelivers everything; from the end loses what was
+ * unread), so the operator chooses: restore the file, or delete it to let the group start afresh.
  */
 export class GroupOffsetsStore {
   private readonly writes = new Map<string, Promise<void>>();
@@ -40,6 +46,15 @@ export class GroupOffsetsStore {
       }
     }
     return new GroupOffsetsStore(directory, groups);
+  }
+
+  /** Every committed offset of every group. */
+  *entries(): Generator<{ groupId: string; topic: string; partition: number; offset: number }> {
+    for (const [groupId, topics] of this.groups) {
+      for (const [topic, partitions] of topics) {
+        for (const [partition, offset] of partitions) yield { groupId, topic, partition, offset };
+      }
+    }
   }
 
   committed(groupId: string, topic: string): TopicOffsets {
@@ -94,12 +109,16 @@ function toFile(groupId: string, offsets: GroupOffsets): GroupOffsetsFile {
   return { version: 1, groupId, offsets: topics };
 }
 
+const REMEDY =
+  "The log was not opened. Restore this file from a backup, or delete it: the group then starts " +
+  'again like a new one (at the beginning or the end of each partition, as its subscription asks).';
+
 function parseGroupFile(text: string, path: string): GroupOffsetsFile {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new EmbeddedEventLogError('log_corrupted', `${path} is not valid JSON`, error);
+    throw new EmbeddedEventLogError('log_corrupted', `${path} is not valid JSON (truncated or damaged). ${REMEDY}`, error);
   }
   const file = parsed as Partial<GroupOffsetsFile> | null;
   const valid =
@@ -113,6 +132,8 @@ function parseGroupFile(text: string, path: string): GroupOffsetsFile {
         partitions !== null &&
         Object.entries(partitions).every(([partition, offset]) => /^\d+$/.test(partition) && /^\d+$/.test(String(offset))),
     );
-  if (!valid) throw new EmbeddedEventLogError('log_corrupted', `${path} does not describe committed offsets (version 1)`);
+  if (!valid) {
+    throw new EmbeddedEventLogError('log_corrupted', `${path} does not describe committed offsets (version 1). ${REMEDY}`);
+  }
   return file as GroupOffsetsFile;
 }

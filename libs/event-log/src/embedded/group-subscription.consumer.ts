@@ -1,22 +1,29 @@
-import type { BatchHandler, LogRecord, Subscription } from '../event-log.port';
+import type { BatchHandler, Subscription } from '../event-log.port';
 import type { WakeSignal } from './append.notifier';
 import type { EmbeddedEventLogLogger } from './embedded-event-log.types';
-import type { GroupOffsetsStore } from './group-offsets.store';
-import type { PartitionLog } from './partition-log.store';
+import type { PartitionLog, PartitionRead } from './partition-log.store';
 
 const INITIAL_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
 /** Bytes read for one batch at most (a single larger record is still delivered alone). */
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
+/** What the delivery loop needs of a partition (the embedded PartitionLog, or an in-memory one). */
+export type ConsumablePartition = Pick<PartitionLog, 'topic' | 'partition' | 'startOffset' | 'endOffset' | 'read'>;
+
 export interface GroupSubscriptionParams {
-  readonly groupId: string;
-  readonly partitions: readonly PartitionLog[];
+  /** Names the consumer in log lines: `group <id>` or `tail`. */
+  readonly name: string;
+  readonly partitions: readonly ConsumablePartition[];
   /** Next offset to read per partition, in the order of `partitions`. */
   readonly positions: readonly number[];
   readonly maxBatchRecords: number;
   readonly handler: BatchHandler;
-  readonly offsets: GroupOffsetsStore;
+  /**
+   * Records that the handler is done with everything below `nextOffset` (a group persists it; a
+   * tail only notes its progress). Resolves before the next batch of the partition is read.
+   */
+  readonly commit: (topic: string, partition: number, nextOffset: number) => Promise<void>;
   readonly signal: WakeSignal;
   readonly logger: EmbeddedEventLogLogger;
   readonly onClosed: () => void;
@@ -26,10 +33,15 @@ export interface GroupSubscriptionParams {
  * The delivery loop of one consumer group: batches from its partitions in turn, one handler call
  * at a time, committing the offset after each batch only once the handler resolved. A failed batch
  * is redelivered after a backoff of 100 ms doubling up to 5 s. Sleeps on the signal when idle.
+ * A groupless tail runs the same loop with a `commit` that only records its progress.
  */
 export class GroupSubscriptionConsumer implements Subscription {
   private readonly positions: number[];
-  /** Per partition: not offered again before this time (a handler asked to be offered the rest later). */
+  /**
+   * Per partition: not offered again before this time (a handler asked to be offered the rest
+   * later); 0 when the partition is not paused. Cleared when the partition is offered again, so a
+   * non-zero entry always means "records are waiting for this time".
+   */
   private readonly notBefore: number[];
   private closing = false;
   private running?: Promise<void>;
@@ -61,6 +73,7 @@ export class GroupSubscriptionConsumer implements Subscription {
       for (let k = 0; k < partitions.length && !this.closing; k++) {
         const i = (next + k) % partitions.length;
         if (this.notBefore[i] > now) continue;
+        this.notBefore[i] = 0;
         const outcome = await this.deliverNextBatch(i);
         if (outcome === 'closed') return;
         if (outcome === 'delivered') {
@@ -74,10 +87,16 @@ export class GroupSubscriptionConsumer implements Subscription {
     }
   }
 
-  /** Sleeps until an append, or until the earliest paused partition is due again. */
+  /**
+   * Sleeps until an append, or until the earliest paused partition is due again. Every paused
+   * partition counts, including one that came due after the scan captured its `now` (while other
+   * partitions were handled): it makes the timer fire at once instead of being left to the next
+   * append, which on a quiet topic may never come.
+   */
   private async idle(): Promise<void> {
-    const due = Math.min(...this.notBefore.filter((at) => at > Date.now()));
+    const due = Math.min(...this.notBefore.filter((at) => at > 0));
     if (!Number.isFinite(due)) return this.params.signal.wait();
+    if (due <= Date.now()) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       this.params.signal.wait(),
@@ -89,22 +108,31 @@ export class GroupSubscriptionConsumer implements Subscription {
   }
 
   private async deliverNextBatch(i: number): Promise<'empty' | 'delivered' | 'closed'> {
-    const { groupId, handler, offsets, logger, maxBatchRecords } = this.params;
+    const { name, handler, commit, logger, maxBatchRecords } = this.params;
     const partition = this.params.partitions[i];
     // Retention may have deleted records the group never read; continue at the oldest kept one.
     const position = Math.max(this.positions[i], partition.startOffset);
     if (position >= partition.endOffset) return 'empty';
     // Read once: a retry redelivers exactly the same batch, not whatever is there by then.
-    let records: readonly LogRecord[] | undefined;
+    let read: PartitionRead | undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        records ??= await partition.read(position, maxBatchRecords, MAX_BATCH_BYTES);
-        if (records.length === 0) return 'empty';
+        read ??= await partition.read(position, maxBatchRecords, MAX_BATCH_BYTES);
+        const { records } = read;
+        if (records.length === 0) {
+          if (read.nextOffset <= position) return 'empty';
+          // Only damaged frames (already reported): move past them.
+          await commit(partition.topic, partition.partition, read.nextOffset);
+          this.positions[i] = read.nextOffset;
+          return 'delivered';
+        }
         const result = await handler({ topic: partition.topic, partition: partition.partition, records });
         const consumed = result ? Math.max(0, Math.min(result.consumed, records.length)) : records.length;
         if (consumed > 0) {
-          const nextOffset = position + consumed;
-          await offsets.commit(groupId, partition.topic, partition.partition, nextOffset);
+          // Offsets may have gaps where damaged frames were left out: the next offset is that of the
+          // first record not consumed, or the end of what was read.
+          const nextOffset = consumed < records.length ? Number(records[consumed].offset) : read.nextOffset;
+          await commit(partition.topic, partition.partition, nextOffset);
           this.positions[i] = nextOffset;
         }
         if (consumed < records.length) {
@@ -116,7 +144,7 @@ export class GroupSubscriptionConsumer implements Subscription {
       } catch (error) {
         const delay = Math.min(INITIAL_BACKOFF_MS * 2 ** attempt, MAX_BACKOFF_MS);
         logger.warn(
-          `event log group ${groupId}: batch ${partition.topic}-${partition.partition}@${position} failed ` +
+          `event log ${name}: batch ${partition.topic}-${partition.partition}@${position} failed ` +
             `(attempt ${attempt + 1}), redelivering in ${delay} ms: ${errorMessage(error)}`,
         );
         if (this.closing) return 'closed';

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { EventLogUnavailableError, type LogRecord } from '../event-log.port';
 import { syncDirectory } from './atomic-file.writer';
 import { EmbeddedEventLogError } from './embedded-event-log.errors';
-import type { EmbeddedEventLogLogger } from './embedded-event-log.types';
+import { logError, type EmbeddedEventLogLogger } from './embedded-event-log.types';
 import { LogSegment, parseSegmentFileName, segmentFileName } from './log-segment.file';
-import { decodeFrames } from './record-frame.codec';
+import { decodeFrame } from './record-frame.codec';
 
 export interface PartitionLogOptions {
   /** 'batch': concurrent appends share one write and one fsync; 'always': one fsync per append. */
@@ -15,6 +15,12 @@ export interface PartitionLogOptions {
   /** Called after records became durable and readable. */
   readonly onAppended: () => void;
   readonly logger: EmbeddedEventLogLogger;
+}
+
+/** What one read found: the records, and the offset after the last slot it covered (damaged ones included). */
+export interface PartitionRead {
+  readonly records: LogRecord[];
+  readonly nextOffset: number;
 }
 
 interface PendingAppend {
@@ -31,6 +37,7 @@ export class PartitionLog {
   private queue: PendingAppend[] = [];
   private flushing?: Promise<void>;
   private failure?: unknown;
+  private corruptSkipped = 0;
 
   private constructor(
     readonly topic: string,
@@ -53,6 +60,7 @@ export class PartitionLog {
       .filter((base): base is number => base !== undefined)
       .sort((a, b) => a - b);
     const segments: LogSegment[] = [];
+    let corruptSkipped = 0;
     try {
       for (const [i, baseOffset] of baseOffsets.entries()) {
         const last = i === baseOffsets.length - 1;
@@ -63,22 +71,29 @@ export class PartitionLog {
             `${topic}-${partition}: segment ${baseOffset} does not start where ${previous.baseOffset} ends (${previous.nextOffset})`,
           );
         }
-        // Sealed segments were fsynced before the next one was created; only the active one can be torn.
+        // Sealed segments were fsynced before the next one was created; only the active one can be
+        // torn. Their frames' CRCs are checked when read (and at open only if the scan meets damage).
         const path = join(directory, segmentFileName(baseOffset));
-        const { segment, truncatedBytes } = await LogSegment.open(path, baseOffset, {
+        const { segment, truncatedBytes, corrupt } = await LogSegment.open(path, baseOffset, {
           verifyCrc: last,
           truncateTornTail: last,
+          expectedCount: last ? undefined : baseOffsets[i + 1] - baseOffset,
         });
         segments.push(segment);
-        if (truncatedBytes > 0 && last) {
+        for (const region of corrupt) {
+          corruptSkipped += region.slots;
+          const first = baseOffset + region.index;
+          const offsets = region.slots === 1 ? `offset ${first}` : `offsets ${first}..${first + region.slots - 1}`;
+          logError(
+            options.logger,
+            `event log ${topic}-${partition}: skipped a corrupt frame in ${path} at byte ${region.position} ` +
+              `(${region.bytes} bytes, ${offsets}); the frames after it are kept`,
+          );
+        }
+        if (truncatedBytes > 0) {
           options.logger.warn(
             `event log ${topic}-${partition}: truncated a torn tail of ${truncatedBytes} bytes ` +
               `after offset ${segment.nextOffset}`,
-          );
-        } else if (truncatedBytes > 0) {
-          throw new EmbeddedEventLogError(
-            'log_corrupted',
-            `${topic}-${partition}: sealed segment ${baseOffset} has ${truncatedBytes} unreadable bytes at its end`,
           );
         }
       }
@@ -90,7 +105,14 @@ export class PartitionLog {
       await Promise.all(segments.map((segment) => segment.close()));
       throw error;
     }
-    return new PartitionLog(topic, partition, directory, segments, options);
+    const log = new PartitionLog(topic, partition, directory, segments, options);
+    log.corruptSkipped = corruptSkipped;
+    return log;
+  }
+
+  /** Damaged frames skipped so far (found by the open-time scan or by reads); never delivered. */
+  get corruptFramesSkipped(): number {
+    return this.corruptSkipped;
   }
 
   /** The first offset still stored (0 until retention deletes a segment). */
@@ -117,12 +139,14 @@ export class PartitionLog {
   }
 
   /**
-   * Reads up to `maxRecords` records from `fromOffset` with one read syscall: the batch stops at the
-   * end of a segment, at the high watermark, and (except for a single record) at `maxBytes`.
+   * Reads up to `maxRecords` slots from `fromOffset` with one read syscall: the batch stops at the
+   * end of a segment, at the high watermark, and (except for a single record) at `maxBytes`. A
+   * damaged frame is left out (reported once, when first found), so the records may have gaps in
+   * their offsets and `nextOffset` is where the next read starts.
    */
-  async read(fromOffset: number, maxRecords: number, maxBytes: number): Promise<LogRecord[]> {
+  async read(fromOffset: number, maxRecords: number, maxBytes: number): Promise<PartitionRead> {
     const end = this.endOffset;
-    if (fromOffset >= end || fromOffset < this.startOffset) return [];
+    if (fromOffset >= end || fromOffset < this.startOffset) return { records: [], nextOffset: fromOffset };
     const segment = this.segmentOf(fromOffset);
     const first = fromOffset - segment.baseOffset;
     let count = Math.min(maxRecords, segment.count - first, end - fromOffset);
@@ -138,7 +162,25 @@ export class PartitionLog {
       count = low;
     }
     const buffer = await segment.read(start, segment.positionOf(first + count) - start);
-    return decodeFrames(buffer, this.topic, this.partition, fromOffset);
+    const records: LogRecord[] = [];
+    for (let k = 0; k < count; k++) {
+      const index = first + k;
+      if (segment.isCorrupt(index)) continue;
+      const at = segment.positionOf(index) - start;
+      const length = segment.positionOf(index + 1) - start - at;
+      const record = decodeFrame(buffer, at, length, this.topic, this.partition, fromOffset + k);
+      if (record) {
+        records.push(record);
+      } else if (segment.markCorrupt(index)) {
+        this.corruptSkipped++;
+        logError(
+          this.options.logger,
+          `event log ${this.topic}-${this.partition}: skipped a corrupt frame in ${segment.path} at byte ` +
+            `${segment.positionOf(index)} (${length} bytes, offset ${fromOffset + k}); the frames after it are kept`,
+        );
+      }
+    }
+    return { records, nextOffset: fromOffset + count };
   }
 
   /** Deletes whole segments whose newest record is older than `cutoff`; never the active segment. */

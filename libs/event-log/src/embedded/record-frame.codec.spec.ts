@@ -1,6 +1,6 @@
 import { crc32 } from './crc32.checksum';
 import { murmur2, partitionForKey } from './murmur2.partitioner';
-import { decodeFrames, encodeFrames } from './record-frame.codec';
+import { declaredFrameLength, decodeFrame, decodeFrames, encodeFrames, isFrameValid } from './record-frame.codec';
 
 describe('crc32', () => {
   it('matches the standard check values', () => {
@@ -66,5 +66,27 @@ describe('record frames', () => {
     const frames = encodeFrames([{ value: 'payload' }], 1);
     frames[frames.length - 1] ^= 1;
     expect(() => decodeFrames(frames, 't', 0, 0)).toThrow(expect.objectContaining({ code: 'log_corrupted' }));
+  });
+
+  it('decodes one frame in place, and answers undefined for a damaged one instead of throwing', () => {
+    const frames = encodeFrames([{ key: 'k', value: 'first', headers: { h: '1' } }, { value: 'second' }], 7);
+    const firstLength = declaredFrameLength(frames, 0);
+    expect(decodeFrame(frames, firstLength, frames.length - firstLength, 't', 0, 1)?.value.toString()).toBe('second');
+
+    frames[firstLength - 1] ^= 1;
+    expect(decodeFrame(frames, 0, firstLength, 't', 0, 0)).toBeUndefined();
+    // Without the CRC the structure still holds (a body bit flip keeps every length intact).
+    expect(isFrameValid(frames, 0, firstLength, false)).toBe(true);
+  });
+
+  it('rejects as a frame any stretch whose fields do not walk exactly to its declared length', () => {
+    const frames = encodeFrames([{ key: 'key', value: 'value', headers: { a: 'b' } }], 7);
+    expect(isFrameValid(frames, 0, frames.length, true)).toBe(true);
+    for (const length of [frames.length - 1, frames.length + 1, 28]) {
+      expect(isFrameValid(Buffer.concat([frames, Buffer.alloc(1)]), 0, length, false)).toBe(false);
+    }
+    const badVersion = Buffer.from(frames);
+    badVersion[8] = 2;
+    expect(isFrameValid(badVersion, 0, frames.length, false)).toBe(false);
   });
 });

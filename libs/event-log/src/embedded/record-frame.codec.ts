@@ -10,9 +10,17 @@ import { EmbeddedEventLogError } from './embedded-event-log.errors';
  *        | u32 headerCount | (u32 nameLength | name | u32 valueLength | value)* | u32 valueLength | value
  *
  * Offsets are not stored: a record's offset is its segment's base offset plus its index in the file.
+ *
+ * Resync after damage: a frame carries no sync marker, so a reader that meets a bad frame finds
+ * the next good one by its own checks. First where the bad frame's declared length points (a
+ * flipped bit in the body or the CRC leaves the length intact); failing that, byte by byte, a
+ * position whose header declares a length that fits, whose body has the known version and walks
+ * exactly to that length field by field (key, headers, value), and whose CRC matches. Random bytes
+ * pass all three with negligible probability (the CRC alone is 1 in 2^32).
  */
 export const FRAME_HEADER_BYTES = 8;
-const FORMAT_VERSION = 1;
+export const FRAME_FORMAT_VERSION = 1;
+const FORMAT_VERSION = FRAME_FORMAT_VERSION;
 const MIN_BODY_BYTES = 1 + 8 + 4 + 4 + 4;
 const TIMESTAMP_AT = FRAME_HEADER_BYTES + 1;
 
@@ -91,6 +99,35 @@ export function isFrameIntact(buffer: Buffer, position: number, length: number, 
   return crc32(buffer, position + FRAME_HEADER_BYTES, position + length) === buffer.readUInt32LE(position + 4);
 }
 
+/**
+ * Whether the `length` bytes at `position` form a frame whose body fields walk exactly to its end,
+ * with a known version and (when `verifyCrc`) a matching CRC. Cheap structural checks run first, so
+ * scanning for the next frame after damage rarely computes a CRC.
+ */
+export function isFrameValid(buffer: Buffer, position: number, length: number, verifyCrc: boolean): boolean {
+  if (length < FRAME_HEADER_BYTES + MIN_BODY_BYTES || position + length > buffer.length) return false;
+  if (buffer[position + FRAME_HEADER_BYTES] !== FORMAT_VERSION) return false;
+  const end = position + length;
+  let p = position + TIMESTAMP_AT + 8;
+  const keyLength = buffer.readInt32LE(p);
+  p += 4;
+  if (keyLength < -1 || (keyLength > 0 && p + keyLength > end - 8)) return false;
+  if (keyLength > 0) p += keyLength;
+  const headerCount = buffer.readUInt32LE(p);
+  p += 4;
+  for (let i = 0; i < headerCount; i++) {
+    for (let part = 0; part < 2; part++) {
+      if (p + 4 > end - 4) return false;
+      const partLength = buffer.readUInt32LE(p);
+      p += 4 + partLength;
+      if (p > end - 4) return false;
+    }
+  }
+  if (p + 4 > end) return false;
+  if (p + 4 + buffer.readUInt32LE(p) !== end) return false;
+  return !verifyCrc || crc32(buffer, position + FRAME_HEADER_BYTES, end) === buffer.readUInt32LE(position + 4);
+}
+
 export function frameTimestamp(buffer: Buffer, position: number): number {
   return buffer.readDoubleLE(position + TIMESTAMP_AT);
 }
@@ -111,6 +148,22 @@ export function decodeFrames(buffer: Buffer, topic: string, partition: number, f
     position += length;
   }
   return records;
+}
+
+/**
+ * Decodes the one frame of `length` bytes at `position`, or answers undefined when it is damaged
+ * (bad structure or CRC): the caller skips it and reports it.
+ */
+export function decodeFrame(
+  buffer: Buffer,
+  position: number,
+  length: number,
+  topic: string,
+  partition: number,
+  offset: number,
+): LogRecord | undefined {
+  if (!isFrameValid(buffer, position, length, true)) return undefined;
+  return decodeBody(buffer, position, length, topic, partition, offset);
 }
 
 function decodeBody(

@@ -41,3 +41,35 @@ describe('KafkaEventLog with large records', () => {
     }
   });
 });
+
+describe('KafkaEventLog tails', () => {
+  it('reads through a throwaway group that commits nothing and is deleted on close', async () => {
+    const { uniqueName } = await import('@telemetry/testing');
+    const { Kafka } = await import('kafkajs');
+    const clientId = uniqueName('tail-cleanup');
+    const log = await KafkaEventLog.connect({ brokers: kafkaBrokers(), clientId });
+    const admin = new Kafka({ clientId: `${clientId}-observer`, brokers: kafkaBrokers() }).admin();
+    await admin.connect();
+    try {
+      const topic = uniqueName('tail-cleanup');
+      await log.ensureTopics([{ name: topic, partitions: 2, retentionMs: 3_600_000 }]);
+      await log.publish(topic, [{ key: 'a', value: '1' }, { key: 'b', value: '2' }]);
+      const values: string[] = [];
+      const tail = await log.tail({ topics: [topic], handler: async (batch) => void values.push(...batch.records.map((r) => r.value.toString())) });
+      await tail.caughtUp({ timeoutMs: 30_000 });
+      expect(values.sort()).toEqual(['1', '2']);
+
+      const tailGroups = async () => (await admin.listGroups()).groups.map((g) => g.groupId).filter((id) => id.startsWith(`${clientId}-tail-`));
+      const [groupId] = await tailGroups();
+      expect(groupId).toMatch(new RegExp(`^${clientId}-tail-[0-9a-f-]{36}$`));
+      const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
+      expect(offsets.flatMap((entry) => entry.partitions.map((p) => p.offset))).toEqual(['-1', '-1']);
+
+      await tail.close();
+      expect(await tailGroups()).toEqual([]);
+    } finally {
+      await admin.disconnect();
+      await log.close();
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   Admin,
   CompressionTypes,
@@ -18,8 +19,11 @@ import {
   OutgoingRecord,
   SubscribeOptions,
   Subscription,
+  Tail,
+  TailOptions,
   TopicSpec,
 } from '../event-log.port';
+import { TailProgress } from '../tail-progress';
 
 export interface KafkaEventLogOptions {
   readonly brokers: readonly string[];
@@ -264,6 +268,91 @@ export class KafkaEventLog implements EventLog {
         stopping = true;
         this.consumers.delete(consumer);
         await consumer.disconnect();
+      },
+    };
+  }
+
+  /**
+   * kafkajs has no manual partition assignment, so a tail is a consumer of a throwaway group of its
+   * own (`<clientId>-tail-<random>`): it reads from the beginning, never commits (autoCommit off,
+   * no commitOffsets), and the group is deleted on close. The handler's progress is kept in memory
+   * for `caughtUp`, which snapshots the end offsets when called.
+   */
+  async tail(options: TailOptions): Promise<Tail> {
+    const groupId = `${this.options.clientId}-tail-${randomUUID()}`;
+    const consumer = this.kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 2_000,
+      maxWaitTimeInMs: 250,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      retry: { initialRetryTime: 200, retries: 10 },
+    });
+    const topics = [...new Set(options.topics)];
+    const progress = new TailProgress();
+    const maxBatch = options.maxBatchRecords ?? 1_000;
+    let stopping = false;
+    await consumer.connect();
+    try {
+      for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          const { topic, partition } = batch;
+          for (let start = 0; start < batch.messages.length; start += maxBatch) {
+            const chunk = batch.messages.slice(start, start + maxBatch);
+            for (let delay = RETRY_BACKOFF_START_MS; ; delay = Math.min(delay * 2, RETRY_BACKOFF_MAX_MS)) {
+              if (!isRunning() || isStale() || stopping) return;
+              try {
+                await options.handler({ topic, partition, records: chunk.map((message) => toLogRecord(topic, partition, message)) });
+                break;
+              } catch {
+                // Nothing to commit either way: the same records are handed over again.
+                await heartbeat();
+                await delayFor(delay);
+              }
+            }
+            const last = chunk[chunk.length - 1].offset;
+            // In-memory position only (the next fetch starts after it); autoCommit is off.
+            resolveOffset(last);
+            progress.advanced(topic, partition, BigInt(last) + 1n);
+            await heartbeat();
+          }
+        },
+      });
+    } catch (error) {
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
+    this.consumers.add(consumer);
+    let closed: Promise<void> | undefined;
+    return {
+      caughtUp: async (caughtUpOptions) => {
+        const targets = [];
+        for (const topic of topics) {
+          for (const entry of await this.admin.fetchTopicOffsets(topic)) {
+            targets.push({ topic, partition: entry.partition, startOffset: BigInt(entry.low), endOffset: BigInt(entry.high) });
+          }
+        }
+        await progress.caughtUp(targets, caughtUpOptions);
+      },
+      close: () => {
+        closed ??= (async () => {
+          stopping = true;
+          progress.close();
+          this.consumers.delete(consumer);
+          await consumer.disconnect();
+          try {
+            await this.admin.deleteGroups([groupId]);
+          } catch (error) {
+            // Only housekeeping: an empty group without offsets expires on the broker by itself.
+            (this.options.logger ?? console).warn(`event log tail: could not delete its group ${groupId}: ${describe(error)}`);
+          }
+        })();
+        return closed;
       },
     };
   }

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@telemetry/testing';
-import type { EventLog, LogRecord, OutgoingRecord, RecordBatch, SubscribeOptions, Subscription } from '../event-log.port';
+import {
+  TailNotCaughtUpError,
+  type EventLog,
+  type LogRecord,
+  type OutgoingRecord,
+  type RecordBatch,
+  type SubscribeOptions,
+  type Subscription,
+  type Tail,
+} from '../event-log.port';
 
 export interface EventLogContractFixture {
   readonly log: EventLog;
@@ -40,15 +49,20 @@ export function describeEventLogContract(
     let fixture: EventLogContractFixture;
     let log: EventLog;
     let subscriptions: Subscription[];
+    let tails: Tail[];
+    let releaseGates: Array<() => void>;
 
     beforeEach(async () => {
       fixture = await setup();
       log = fixture.log;
       subscriptions = [];
+      tails = [];
+      releaseGates = [];
     });
 
     afterEach(async () => {
-      await Promise.all(subscriptions.map((subscription) => subscription.close()));
+      for (const release of releaseGates) release();
+      await Promise.all([...subscriptions, ...tails].map((consumer) => consumer.close()));
       await fixture.teardown();
     });
 
@@ -75,6 +89,45 @@ export function describeEventLogContract(
       subscriptions.push(subscription);
       return { records, batches, subscription };
     }
+
+    interface TailReader {
+      readonly records: LogRecord[];
+      readonly batches: RecordBatch[];
+      readonly tail: Tail;
+    }
+
+    async function follow(
+      topics: readonly string[],
+      onBatch?: (batch: RecordBatch) => void | Promise<void>,
+      maxBatchRecords?: number,
+    ): Promise<TailReader> {
+      const records: LogRecord[] = [];
+      const batches: RecordBatch[] = [];
+      const tail = await log.tail({
+        topics,
+        maxBatchRecords,
+        handler: async (batch) => {
+          await onBatch?.(batch);
+          batches.push(batch);
+          records.push(...batch.records);
+        },
+      });
+      tails.push(tail);
+      return { records, batches, tail };
+    }
+
+    /** A promise the test opens with the returned function (also opened after the case). */
+    function gate(): [Promise<void>, () => void] {
+      let release: () => void = () => undefined;
+      const opened = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      releaseGates.push(release);
+      return [opened, release];
+    }
+
+    const perPartition = (records: readonly LogRecord[], partition: number) =>
+      records.filter((r) => r.partition === partition).map((r) => `${r.offset}:${text(r)}`);
 
     async function committedEquals(groupId: string, topic: string, expected: Map<number, string>): Promise<boolean> {
       const committed = await log.committedOffsets(groupId, topic);
@@ -419,6 +472,133 @@ export function describeEventLogContract(
       await waitFor(() => committedEquals(groupId, topic, new Map([[0, '5']])), {
         ...DEADLINE,
         description: 'offset 5 committed after reopen',
+      });
+    });
+    describe('tail', () => {
+      it('two tails on one topic both see every record, in order per partition', async () => {
+        const topic = await createTopic(2);
+        const first = await follow([topic], undefined, 3);
+        const second = await follow([topic]);
+        for (let call = 0; call < 4; call++) {
+          await log.publish(topic, Array.from({ length: 10 }, (_, i) => ({ value: `v${call * 10 + i}`, partition: i % 2 })));
+        }
+
+        await first.tail.caughtUp(DEADLINE);
+        await second.tail.caughtUp(DEADLINE);
+
+        const expected = (partition: number) =>
+          Array.from({ length: 40 }, (_, n) => n)
+            .filter((n) => n % 2 === partition)
+            .map((n, i) => `${i}:v${n}`);
+        for (const reader of [first, second]) {
+          expect(reader.records).toHaveLength(40);
+          expect(perPartition(reader.records, 0)).toEqual(expected(0));
+          expect(perPartition(reader.records, 1)).toEqual(expected(1));
+        }
+        expect(Math.max(...first.batches.map((b) => b.records.length))).toBeLessThanOrEqual(3);
+        // A tail has no group: nothing shows up as committed anywhere, and groups are unaffected.
+        const group = await consume({ groupId: unique('group'), topics: [topic] });
+        await waitFor(() => group.records.length >= 40, { ...DEADLINE, description: 'a group still reads all 40' });
+      });
+
+      it('a tail opened after the writes sees them from the start', async () => {
+        const topic = await createTopic(1);
+        await log.publish(topic, Array.from({ length: 5 }, (_, i) => ({ value: `early-${i}` })));
+        const reader = await follow([topic]);
+
+        await reader.tail.caughtUp(DEADLINE);
+
+        expect(reader.records.map(text)).toEqual(['early-0', 'early-1', 'early-2', 'early-3', 'early-4']);
+        expect(reader.records.map((r) => r.offset)).toEqual(['0', '1', '2', '3', '4']);
+        await log.publish(topic, [{ value: 'later' }]);
+        await reader.tail.caughtUp(DEADLINE);
+        expect(reader.records.map(text).at(-1)).toBe('later');
+      });
+
+      it('caughtUp after a publish resolves only once the handler has applied that record', async () => {
+        const topic = await createTopic(2);
+        const applied: string[] = [];
+        const [opened, release] = gate();
+        const entered: string[] = [];
+        const reader = await follow([topic], async (batch) => {
+          entered.push(...batch.records.map(text));
+          if (batch.records.some((r) => text(r) === 'slow')) await opened;
+          applied.push(...batch.records.map(text));
+        });
+        await log.publish(topic, [{ value: 'fast', partition: 0 }]);
+        await reader.tail.caughtUp(DEADLINE);
+        expect(applied).toEqual(['fast']);
+
+        await log.publish(topic, [{ value: 'slow', partition: 1 }]);
+        let resolved = false;
+        const caughtUp = reader.tail.caughtUp(DEADLINE).then(() => {
+          resolved = true;
+          return [...applied];
+        });
+        await waitFor(() => entered.includes('slow'), { ...DEADLINE, description: 'the handler got the record' });
+        expect(resolved).toBe(false);
+        release();
+
+        expect(await caughtUp).toEqual(['fast', 'slow']);
+      });
+
+      it('caughtUp on an empty topic resolves at once', async () => {
+        const topic = await createTopic(3);
+        const reader = await follow([topic]);
+
+        await expect(reader.tail.caughtUp({ timeoutMs: 1_000 })).resolves.toBeUndefined();
+        expect(reader.records).toEqual([]);
+      });
+
+      it('redelivers a batch whose handler threw', async () => {
+        const topic = await createTopic(1);
+        await log.publish(topic, Array.from({ length: 5 }, (_, i) => ({ value: `r${i}` })));
+        const deliveries: string[][] = [];
+        const reader = await follow([topic], (batch) => {
+          deliveries.push(batch.records.map((r) => r.offset));
+          if (deliveries.length === 1) throw new Error('handler fails on the first delivery');
+        });
+
+        await reader.tail.caughtUp(DEADLINE);
+
+        expect(deliveries.length).toBeGreaterThanOrEqual(2);
+        expect(deliveries[0][0]).toBe('0');
+        expect(deliveries[1][0]).toBe('0');
+        expect(reader.records.map(text)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+      });
+
+      it('caughtUp rejects with the coded, retriable error when the handler is stuck', async () => {
+        const topic = await createTopic(1);
+        const [stuck] = gate();
+        let entered = false;
+        const reader = await follow([topic], async () => {
+          entered = true;
+          await stuck;
+        });
+        await log.publish(topic, [{ value: 'never-applied' }]);
+        await waitFor(() => entered, { ...DEADLINE, description: 'the handler got the record' });
+
+        const failure = await reader.tail.caughtUp({ timeoutMs: 300 }).catch((error: unknown) => error);
+
+        expect(failure).toBeInstanceOf(TailNotCaughtUpError);
+        expect(failure).toMatchObject({ code: 'tail_not_caught_up', retriable: true });
+        expect(reader.records).toEqual([]);
+      });
+
+      it('close() stops delivery', async () => {
+        const topic = await createTopic(1);
+        const closing = await follow([topic]);
+        await log.publish(topic, [{ value: 'before-close' }]);
+        await closing.tail.caughtUp(DEADLINE);
+        await closing.tail.close();
+
+        await log.publish(topic, [{ value: 'after-close-0' }, { value: 'after-close-1' }]);
+        // A witness that did get them: by then the closed tail would have too, had it been running.
+        const witness = await follow([topic]);
+        await witness.tail.caughtUp(DEADLINE);
+
+        expect(witness.records.map(text)).toEqual(['before-close', 'after-close-0', 'after-close-1']);
+        expect(closing.records.map(text)).toEqual(['before-close']);
       });
     });
   });
