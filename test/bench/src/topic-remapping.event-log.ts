@@ -1,4 +1,4 @@
-import type { EventLog, OutgoingRecord, SubscribeOptions, Subscription, TopicSpec } from '@telemetry/event-log';
+import type { EventLog, OutgoingRecord, RecordBatch, SubscribeOptions, Subscription, Tail, TailOptions, TopicSpec } from '@telemetry/event-log';
 
 export interface Renames {
   /** Contract topic name → the topic actually used. */
@@ -43,8 +43,20 @@ export class TopicRemappingEventLog implements EventLog {
       ...options,
       groupId: this.group(options.groupId),
       topics: options.topics.map((topic) => this.topic(topic)),
-      handler: (batch) => options.handler({ ...batch, topic: this.back.get(batch.topic) ?? batch.topic }),
+      handler: (batch) => options.handler(this.contractBatch(batch)),
     });
+  }
+
+  tail(options: TailOptions): Promise<Tail> {
+    return this.inner.tail({
+      ...options,
+      topics: options.topics.map((topic) => this.topic(topic)),
+      handler: (batch) => options.handler(this.contractBatch(batch)),
+    });
+  }
+
+  private contractBatch(batch: RecordBatch): RecordBatch {
+    return { ...batch, topic: this.back.get(batch.topic) ?? batch.topic };
   }
 
   committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
