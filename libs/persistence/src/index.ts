@@ -8,3 +8,4 @@ export * from './idempotency.store';
 export * from './dead-letter.entity';
 export * from './dead-letters.projection';
 export * from './dead-letters.store';
+export * from './persistence.module';

@@ -2,8 +2,7 @@ import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AuthenticatedRequest, RequireScope } from '@telemetry/auth';
-import { EnrichedEventsQueries, SqlStore } from '@telemetry/persistence';
-import { SQL_STORE } from '@telemetry/runtime';
+import { EnrichedEventsQueries, SqlStore, SQL_STORE } from '@telemetry/persistence';
 
 const MAX_LIMIT = 50_000;
 const DEFAULT_LIMIT = 10_000;

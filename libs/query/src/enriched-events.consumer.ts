@@ -2,9 +2,9 @@ import { Inject, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs
 import { EventPattern } from '@nestjs/microservices';
 import { TOPICS } from '@telemetry/contracts';
 import { RecordBatch } from '@telemetry/event-log';
-import { ENRICHED_EVENTS_PROJECTION, EnrichedEventsProjection, SqlStore } from '@telemetry/persistence';
+import { EnrichedEventsProjection, ENRICHED_EVENTS_PROJECTION, SqlStore, SQL_STORE } from '@telemetry/persistence';
 import { ConsumerOptions, EventLogConsumer } from '@telemetry/platform';
-import { AppConfig, RUNTIME_CONFIG, SQL_STORE } from '@telemetry/runtime';
+import { AppConfig, RUNTIME_CONFIG } from '@telemetry/runtime';
 import { ProjectionMetrics } from './projection.metrics';
 import { ProjectionWorker } from './projection.worker';
 

@@ -2,9 +2,8 @@ import { Inject, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs
 import { EventPattern } from '@nestjs/microservices';
 import { INGEST_DEAD_LETTER_TOPIC_SPEC, SINK_NAMES, sinkDeadLetterTopicSpec } from '@telemetry/contracts';
 import { EVENT_LOG, EventLog, RecordBatch, TopicSpec } from '@telemetry/event-log';
-import { DEAD_LETTER_TOPICS, DEAD_LETTERS_PROJECTION, DeadLettersProjection, SqlStore } from '@telemetry/persistence';
+import { DeadLettersProjection, DEAD_LETTERS_PROJECTION, DEAD_LETTER_TOPICS, SqlStore, SQL_STORE } from '@telemetry/persistence';
 import { ConsumerOptions, EventLogConsumer } from '@telemetry/platform';
-import { SQL_STORE } from '@telemetry/runtime';
 import { ProjectionMetrics } from '../projection.metrics';
 import { ProjectionWorker } from '../projection.worker';
 

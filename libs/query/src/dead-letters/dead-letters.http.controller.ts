@@ -1,8 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiBody, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AuthenticatedRequest, AuthError, Principal, RequireScope } from '@telemetry/auth';
-import { DeadLetterEntity, DeadLettersStore, SqlStore } from '@telemetry/persistence';
-import { SQL_STORE } from '@telemetry/runtime';
+import { DeadLetterEntity, DeadLettersStore, SqlStore, SQL_STORE } from '@telemetry/persistence';
 import {
   DeadLetterRequestError,
   encodeCursor,

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { SinkName } from '@telemetry/contracts';
-import { EnrichedEventsQueries, SqlStore } from '@telemetry/persistence';
-import { AppConfig, CLOCK, RUNTIME_CONFIG, SQL_STORE } from '@telemetry/runtime';
+import { EnrichedEventsQueries, SqlStore, SQL_STORE } from '@telemetry/persistence';
+import { AppConfig, CLOCK, RUNTIME_CONFIG } from '@telemetry/runtime';
 import { exportRecordOf } from './dead-letter-replay.records';
 import { DeadLetterRequestError } from './dead-letter-request.parser';
 import { SinkRetryProducer } from './sink-retry.producer';
