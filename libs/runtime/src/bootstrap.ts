@@ -1,3 +1,4 @@
+import * as zlib from 'node:zlib';
 import { DynamicModule, INestApplication, Logger, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -5,15 +6,84 @@ import * as express from 'express';
 import { AppConfig } from './app.config';
 import { startTracing } from './tracing';
 
+/** The JSON body limit of the routes Express parses (every route but ingest). */
+export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * A request body the JSON parser refused, with its stable code; the one exception filter answers
+ * `{error: code, message, ...details}` with `status`.
+ */
+export class RequestBodyError extends Error {
+  constructor(
+    readonly code: 'payload_too_large' | 'unsupported_encoding' | 'unsupported_charset' | 'invalid_json' | 'decompress_failed' | 'request_aborted',
+    message: string,
+    readonly status: number,
+    readonly details: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+    this.name = 'RequestBodyError';
+  }
+}
+
+/** The Content-Encodings Express's parser inflates (zstd where this Node has it). */
+const JSON_ENCODINGS = ['identity', 'gzip', 'deflate', 'br', ...('createZstdDecompress' in zlib ? ['zstd'] : [])];
+
+/**
+ * Classifies what body-parser (or raw-body, or zlib under it) passes on: every failure to read a
+ * body is the client's, with a stable code, never a 500. `type` is body-parser's own vocabulary.
+ */
+export function requestBodyErrorOf(error: unknown): RequestBodyError {
+  const failure = (error ?? {}) as { type?: unknown; code?: unknown; message?: unknown; limit?: unknown; length?: unknown; received?: unknown; encoding?: unknown; charset?: unknown };
+  const detail = typeof failure.message === 'string' ? failure.message : String(error);
+  switch (failure.type) {
+    case 'entity.too.large': {
+      const declared = typeof failure.length === 'number' ? failure.length : undefined;
+      return new RequestBodyError('payload_too_large', `Body exceeds ${JSON_BODY_LIMIT_BYTES} bytes`, 413, {
+        limit_bytes: JSON_BODY_LIMIT_BYTES,
+        ...(declared !== undefined ? { actual_bytes: declared } : { actual_bytes: failure.received, actual_is_lower_bound: true }),
+      });
+    }
+    case 'encoding.unsupported':
+      return new RequestBodyError('unsupported_encoding', `Content-Encoding "${String(failure.encoding)}" is not supported; use one of ${JSON_ENCODINGS.join(', ')}`, 415, {
+        content_encoding: failure.encoding,
+        supported: JSON_ENCODINGS,
+      });
+    case 'charset.unsupported':
+      return new RequestBodyError('unsupported_charset', `Charset "${String(failure.charset)}" is not supported; send JSON as UTF-8`, 415, {
+        charset: failure.charset,
+        supported: ['utf-8'],
+      });
+    case 'entity.parse.failed':
+      return new RequestBodyError('invalid_json', `Body is not valid JSON: ${detail}`, 400, { detail });
+    case 'request.aborted':
+      return new RequestBodyError('request_aborted', 'The client closed the request before its body ended', 400);
+    case 'request.size.invalid':
+      return new RequestBodyError('invalid_json', `Body is not valid JSON: ${detail}`, 400, { detail });
+  }
+  // zlib's own errors (Z_DATA_ERROR, Z_BUF_ERROR: corrupt or truncated gzip, deflate or brotli), as
+  // the ingest routes name them.
+  if (typeof failure.code === 'string' && (failure.code.startsWith('Z_') || failure.code.startsWith('ERR__') || failure.code.startsWith('ERR_BROTLI') || failure.code.startsWith('ERR_ZSTD'))) {
+    return new RequestBodyError('decompress_failed', `Body could not be decompressed: ${detail}`, 400, { detail });
+  }
+  // Anything else the parser refused (a Content-Type it could not read, for one): still a bad body.
+  return new RequestBodyError('invalid_json', `Body could not be read as JSON: ${detail}`, 400, { detail });
+}
+
 /**
  * Body parsing and common headers of every HTTP app. Ingest routes read their raw body themselves
- * (limits, gzip, JSON Lines), so Express's JSON parser only runs on the other routes.
+ * (limits, gzip, JSON Lines), so Express's JSON parser only runs on the other routes; what it
+ * refuses is classified here, once, as a RequestBodyError.
  */
 export function configureHttpPipeline(app: INestApplication): void {
-  const json = express.json({ limit: '1mb' });
+  const json = express.json({ limit: JSON_BODY_LIMIT_BYTES });
   app.use((request: express.Request, response: express.Response, next: express.NextFunction) => {
     if (request.path.startsWith('/v1/ingest')) return next();
-    return json(request, response, next);
+    const classified = (error?: unknown) => next(error === undefined ? undefined : requestBodyErrorOf(error));
+    try {
+      return json(request, response, classified);
+    } catch (error) {
+      return classified(error);
+    }
   });
   app.use((request: express.Request, response: express.Response, next: express.NextFunction) => {
     response.setHeader('X-API-Version', 'v1');
