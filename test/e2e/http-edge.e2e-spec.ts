@@ -37,7 +37,12 @@ describe('the HTTP edge (embedded mode, small timeouts)', () => {
   let log: EventLog;
 
   beforeAll(async () => {
-    product = await startProduct('embedded');
+    product = await startProduct('embedded', {
+      HTTP_HEADERS_TIMEOUT_MS: String(TIMEOUTS.headers),
+      HTTP_REQUEST_TIMEOUT_MS: String(TIMEOUTS.request),
+      HTTP_BODY_IDLE_TIMEOUT_MS: String(TIMEOUTS.bodyIdle),
+      HTTP_KEEPALIVE_TIMEOUT_MS: String(TIMEOUTS.keepAlive),
+    });
     port = (product.server.address() as AddressInfo).port;
     log = product.app.get<EventLog>(EVENT_LOG);
   });
@@ -50,6 +55,113 @@ describe('the HTTP edge (embedded mode, small timeouts)', () => {
     const offsets = await log.endOffsets(topic);
     return [...offsets.values()].reduce((sum, offset) => sum + Number(offset), 0);
   }
+
+  describe('a valid body sent slowly gets its answer', () => {
+    const CASES = ['/v1/ingest', '/v1/ingest/bulk', '/v1/ingest/netflow'].flatMap((path) =>
+      [false, true].flatMap((gzip) => [false, true].map((halfClose) => [path, gzip ? 'gzip' : 'plain', halfClose ? 'then half-closes' : 'keeps its side open', gzip, halfClose] as const)),
+    );
+
+    it.each(CASES)('%s, %s, in three chunks 300 ms apart; the client %s → 202', async (path, _, __, gzip, halfClose) => {
+      const records = flows(3);
+      const json = Buffer.from(JSON.stringify(records));
+      const [first, second, third] = thirds(gzip ? zlib.gzipSync(json) : json);
+      const before = await written(TOPICS.ingestFlows);
+      const answer = await exchange(port, [
+        { write: requestHead('POST', path, { ...auth, 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) }) },
+        { afterMs: 300, write: chunk(first) },
+        { afterMs: 300, write: chunk(second) },
+        { afterMs: 300, write: Buffer.concat([chunk(third), Buffer.from(LAST_CHUNK)]), end: halfClose },
+      ], halfClose ? { closeWithinMs: 5_000 } : { untilAnswered: true });
+      expect({ status: answer.status, body: answer.json }).toMatchObject({ status: 202, body: { status: 'accepted', total: 3, accepted: 3, rejected: 0 } });
+      expect(await written(TOPICS.ingestFlows)).toBe(before + 3);
+      // A half-closed client is answered, then the server closes its side too.
+      if (halfClose) expect(answer.closedByServer).toBe(true);
+    });
+
+    it('a Content-Length body sent whole, then a half-close → 202 and the connection closes', async () => {
+      const body = JSON.stringify(flows(2));
+      const answer = await exchange(port, [{ write: requestHead('POST', '/v1/ingest/netflow', { ...auth, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }) + body, end: true }]);
+      expect({ status: answer.status, body: answer.json, closed: answer.closedByServer }).toMatchObject({ status: 202, body: { accepted: 2 }, closed: true });
+    });
+  });
+
+  describe('a client that stalls gets 408 request_timeout and the connection closes', () => {
+    it.each(['/v1/ingest', '/v1/ingest/netflow', '/v1/ingest/zeek'])('%s: a body that stops halfway → 408 after the body idle timeout, nothing written', async (path) => {
+      const body = Buffer.from(JSON.stringify(flows(4)));
+      const before = await written(TOPICS.ingestFlows);
+      const beforeZeek = await written(TOPICS.ingestZeekConn);
+      const answer = await exchange(port, [
+        { write: requestHead('POST', path, { ...auth, 'Content-Type': 'application/json', 'Content-Length': String(body.length) }) },
+        { write: body.subarray(0, Math.floor(body.length / 2)) },
+      ]);
+      expect({ status: answer.status, body: answer.json, connection: answer.headers.connection, closed: answer.closedByServer }).toEqual({
+        status: 408,
+        body: { error: 'request_timeout', message: expect.any(String), idle_timeout_ms: TIMEOUTS.bodyIdle, received_bytes: Math.floor(body.length / 2) },
+        connection: 'close',
+        closed: true,
+      });
+      expect(answer.elapsedMs).toBeGreaterThanOrEqual(TIMEOUTS.bodyIdle - 50);
+      expect(answer.elapsedMs).toBeLessThan(TIMEOUTS.bodyIdle + SLACK_MS);
+      // Nothing half-read is published, not even the records that arrived whole.
+      expect(await written(TOPICS.ingestFlows)).toBe(before);
+      expect(await written(TOPICS.ingestZeekConn)).toBe(beforeZeek);
+    });
+
+    it('a chunked ingest body whose last chunk never comes → 408', async () => {
+      const answer = await exchange(port, [
+        { write: requestHead('POST', '/v1/ingest/bulk', { ...auth, 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' }) },
+        { write: chunk(JSON.stringify(flows(1))) },
+      ]);
+      expect({ status: answer.status, error: answer.json?.error, closed: answer.closedByServer }).toEqual({ status: 408, error: 'request_timeout', closed: true });
+    });
+
+    it('a body that trickles (never idle long, but never done) → 408 by the request timeout', async () => {
+      const steps = [{ write: requestHead('POST', '/v1/ingest/netflow', { ...auth, 'Content-Type': 'application/json', 'Content-Length': '100000' }) }];
+      // One byte every 250 ms: under the idle timeout each time, far past the request timeout in total.
+      const trickle = Array.from({ length: 60 }, () => ({ afterMs: 250, write: ' ' }));
+      const answer = await exchange(port, [...steps, ...trickle], { closeWithinMs: 0 });
+      expect({ status: answer.status, body: answer.json, closed: answer.closedByServer }).toEqual({
+        status: 408,
+        body: { error: 'request_timeout', message: expect.any(String), headers_timeout_ms: TIMEOUTS.headers, request_timeout_ms: TIMEOUTS.request },
+        closed: true,
+      });
+      expect(answer.elapsedMs).toBeLessThan(TIMEOUTS.request + SLACK_MS);
+    });
+
+    it('headers that never end → 408 after the headers timeout', async () => {
+      const answer = await exchange(port, [{ write: `POST /v1/ingest/netflow HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TEST_KEY}\r\n` }]);
+      expect({ status: answer.status, error: answer.json?.error, connection: answer.headers.connection, closed: answer.closedByServer }).toEqual({
+        status: 408,
+        error: 'request_timeout',
+        connection: 'close',
+        closed: true,
+      });
+      expect(answer.elapsedMs).toBeLessThan(TIMEOUTS.headers + SLACK_MS);
+    });
+
+    it('a DLQ replay body (parsed by Express) that stalls → 408 by the request timeout', async () => {
+      const answer = await exchange(port, [
+        { write: requestHead('POST', '/v1/dlq/splunk/replay', { ...auth, 'Content-Type': 'application/json', 'Content-Length': '40' }) },
+        { write: '{"all":' },
+      ]);
+      expect({ status: answer.status, error: answer.json?.error, closed: answer.closedByServer }).toEqual({ status: 408, error: 'request_timeout', closed: true });
+      expect(answer.elapsedMs).toBeLessThan(TIMEOUTS.request + SLACK_MS);
+    });
+
+    it('an idle keep-alive connection is closed after the keep-alive timeout', async () => {
+      const answer = await exchange(port, [{ write: requestHead('GET', '/v1/health', {}) }]);
+      expect(answer.status).toBe(200);
+      expect(answer.closedByServer).toBe(true);
+      expect(answer.elapsedMs).toBeGreaterThanOrEqual(TIMEOUTS.keepAlive - 50);
+      // Node 24 keeps the socket open a further second (keepAliveTimeoutBuffer) past the advertised timeout.
+      expect(answer.elapsedMs).toBeLessThan(TIMEOUTS.keepAlive + 1_000 + SLACK_MS);
+    });
+
+    it('malformed HTTP → 400 bad_request as JSON, and the connection closes', async () => {
+      const answer = await exchange(port, [{ write: 'POST /v1/ingest HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello' }]);
+      expect({ status: answer.status, error: answer.json?.error, closed: answer.closedByServer }).toEqual({ status: 400, error: 'bad_request', closed: true });
+    });
+  });
 
   describe('bodies Express\'s JSON parser refuses get coded 4xx answers (POST /v1/dlq/splunk/replay)', () => {
     function replay(body: Buffer, headers: Record<string, string> = {}) {

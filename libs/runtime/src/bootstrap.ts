@@ -1,9 +1,12 @@
+import * as http from 'node:http';
+import type { Duplex } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { DynamicModule, INestApplication, Logger, Type } from '@nestjs/common';
+import { DynamicModule, INestApplication, Logger, NestApplicationOptions, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import * as express from 'express';
-import { AppConfig } from './app.config';
+import { AppConfig, HttpTimeoutsConfig } from './app.config';
 import { startTracing } from './tracing';
 
 /** The JSON body limit of the routes Express parses (every route but ingest). */
@@ -99,7 +102,7 @@ export function configureHttpPipeline(app: INestApplication): void {
  */
 export async function createHttpApp(module: Type<unknown> | DynamicModule, config: AppConfig, options: { listen?: boolean } = {}): Promise<INestApplication> {
   const tracing = startTracing(config.appName, config.otlpTracesUrl);
-  const app = await NestFactory.create(module, { bodyParser: false, logger: config.logLevels });
+  const app = await NestFactory.create(module, new TimedExpressAdapter(config.http), { bodyParser: false, logger: config.logLevels });
   if (tracing) {
     // Flush the last spans after the app has stopped its consumers.
     const close = app.close.bind(app);
@@ -128,6 +131,97 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, confi
     }
   }
   return app;
+}
+
+/**
+ * Express under a Node HTTP server with the configured timeouts: a client that is slow with its
+ * headers or its body gets 408 `request_timeout` and the connection closes, instead of holding it.
+ */
+class TimedExpressAdapter extends ExpressAdapter {
+  constructor(private readonly timeouts: HttpTimeoutsConfig) {
+    super();
+  }
+
+  override initHttpServer(options: NestApplicationOptions): void {
+    if (options.httpsOptions || options.forceCloseConnections) {
+      super.initHttpServer(options);
+    } else {
+      // Created here because the checking interval can only be given to the constructor.
+      this.setHttpServer(http.createServer({ connectionsCheckingInterval: checkingIntervalOf(this.timeouts) }, this.getInstance()));
+    }
+    applyHttpTimeouts(this.getHttpServer() as http.Server, this.timeouts);
+  }
+}
+
+/** Node checks the headers and request timeouts on an interval (30 s by default): a fraction of the shortest. */
+function checkingIntervalOf(timeouts: HttpTimeoutsConfig): number {
+  return Math.min(30_000, Math.max(50, Math.floor(Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs) / 4)));
+}
+
+/** Which response, if any, a connection is answering: a clientError may only answer when none has started. */
+const RESPONSES = new WeakMap<Duplex, http.ServerResponse>();
+
+function applyHttpTimeouts(server: http.Server, timeouts: HttpTimeoutsConfig): void {
+  server.headersTimeout = timeouts.headersTimeoutMs;
+  server.requestTimeout = timeouts.requestTimeoutMs;
+  server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
+  // A client may half-close its side once its request is sent (shutdown(SHUT_WR), `socket.end()`),
+  // as HTTP/1.1 allows. Node's default then aborts the request and closes the connection before the
+  // answer is written: the client got no answer at all. Kept open, the answer goes out, then it closes.
+  (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
+    RESPONSES.set(request.socket, response);
+    response.once('close', () => {
+      if (RESPONSES.get(request.socket) === response) RESPONSES.delete(request.socket);
+    });
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, timeouts));
+}
+
+/**
+ * What Node's HTTP parser and timers refuse before (or while) Express has the request: answered
+ * with the same `{error, message}` JSON as everything else, then the connection closes.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, timeouts: HttpTimeoutsConfig): void {
+  const started = RESPONSES.get(socket)?.headersSent ?? false;
+  if (!socket.writable || started || error.code === 'ECONNRESET' || error.code === 'EPIPE') {
+    socket.destroy();
+    return;
+  }
+  const [status, body] = clientErrorAnswer(error, timeouts);
+  const payload = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(payload)}\r\n` +
+      'X-API-Version: v1\r\n' +
+      'X-Content-Type-Options: nosniff\r\n' +
+      'Connection: close\r\n\r\n' +
+      payload,
+  );
+  // Whatever the client still sends is not read: close once the answer is written.
+  socket.once('finish', () => socket.destroy());
+}
+
+function clientErrorAnswer(error: NodeJS.ErrnoException, timeouts: HttpTimeoutsConfig): [number, Record<string, unknown>] {
+  switch (error.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return [
+        408,
+        {
+          error: 'request_timeout',
+          message: `The request was not received in time: headers within ${timeouts.headersTimeoutMs} ms, the whole request within ${timeouts.requestTimeoutMs} ms`,
+          headers_timeout_ms: timeouts.headersTimeoutMs,
+          request_timeout_ms: timeouts.requestTimeoutMs,
+        },
+      ];
+    case 'HPE_HEADER_OVERFLOW':
+      return [431, { error: 'headers_too_large', message: 'The request headers are too large' }];
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return [413, { error: 'payload_too_large', message: 'The chunk extensions of the request body are too large' }];
+    default:
+      return [400, { error: 'bad_request', message: `The request is not valid HTTP/1.1 (${error.code ?? 'parse error'})`, reason: error.code }];
+  }
 }
 
 /** Runs a main: configuration errors are listed and the process refuses to boot. */
