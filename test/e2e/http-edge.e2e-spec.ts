@@ -199,6 +199,7 @@ describe('the HTTP edge (embedded mode, small timeouts)', () => {
       ['brotli that is not brotli', { 'Content-Encoding': 'br' }, Buffer.from('{"all":true}')],
       ['truncated gzip', { 'Content-Encoding': 'gzip' }, zlib.gzipSync('{"all":true,"limit":10}').subarray(0, 12)],
       ['deflate that is not deflate', { 'Content-Encoding': 'deflate' }, Buffer.from('{"all":true}')],
+      ['zstd that is not zstd', { 'Content-Encoding': 'zstd' }, Buffer.from('{"all":true}')],
     ])('%s → 400 decompress_failed', async (_, headers, body) => {
       const answer = await replay(body, headers);
       expect({ status: answer.status, body: answer.json }).toEqual({ status: 400, body: { error: 'decompress_failed', message: expect.stringContaining('decompress'), detail: expect.any(String) } });

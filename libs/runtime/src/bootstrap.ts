@@ -32,11 +32,12 @@ export class RequestBodyError extends Error {
 const JSON_ENCODINGS = ['identity', 'gzip', 'deflate', 'br', ...('createZstdDecompress' in zlib ? ['zstd'] : [])];
 
 /**
- * Classifies what body-parser (or raw-body, or zlib under it) passes on: every failure to read a
- * body is the client's, with a stable code, never a 500. `type` is body-parser's own vocabulary.
+ * Classifies what body-parser (or raw-body, or zlib under it) passes on: a failure to read the
+ * client's body is the client's, with a stable code, never a 500. `type` is body-parser's own
+ * vocabulary. Anything else (a misconfigured parser, a bug) is returned unchanged and stays a 500.
  */
-export function requestBodyErrorOf(error: unknown): RequestBodyError {
-  const failure = (error ?? {}) as { type?: unknown; code?: unknown; message?: unknown; limit?: unknown; length?: unknown; received?: unknown; encoding?: unknown; charset?: unknown };
+export function requestBodyErrorOf(error: unknown): unknown {
+  const failure = (error ?? {}) as { type?: unknown; status?: unknown; code?: unknown; message?: unknown; length?: unknown; received?: unknown; encoding?: unknown; charset?: unknown };
   const detail = typeof failure.message === 'string' ? failure.message : String(error);
   switch (failure.type) {
     case 'entity.too.large': {
@@ -57,19 +58,20 @@ export function requestBodyErrorOf(error: unknown): RequestBodyError {
         supported: ['utf-8'],
       });
     case 'entity.parse.failed':
+    case 'request.size.invalid':
       return new RequestBodyError('invalid_json', `Body is not valid JSON: ${detail}`, 400, { detail });
     case 'request.aborted':
       return new RequestBodyError('request_aborted', 'The client closed the request before its body ended', 400);
-    case 'request.size.invalid':
-      return new RequestBodyError('invalid_json', `Body is not valid JSON: ${detail}`, 400, { detail });
   }
-  // zlib's own errors (Z_DATA_ERROR, Z_BUF_ERROR: corrupt or truncated gzip, deflate or brotli), as
-  // the ingest routes name them.
-  if (typeof failure.code === 'string' && (failure.code.startsWith('Z_') || failure.code.startsWith('ERR__') || failure.code.startsWith('ERR_BROTLI') || failure.code.startsWith('ERR_ZSTD'))) {
+  // zlib's own errors, which body-parser passes on as 400: corrupt or truncated gzip/deflate
+  // (Z_DATA_ERROR, Z_BUF_ERROR), brotli (ERR__ERROR_FORMAT_…), zstd (ZSTD_error_…).
+  if (typeof failure.code === 'string' && /^(Z_|ERR__|ZSTD_)/.test(failure.code)) {
     return new RequestBodyError('decompress_failed', `Body could not be decompressed: ${detail}`, 400, { detail });
   }
-  // Anything else the parser refused (a Content-Type it could not read, for one): still a bad body.
-  return new RequestBodyError('invalid_json', `Body could not be read as JSON: ${detail}`, 400, { detail });
+  if (typeof failure.status === 'number' && failure.status >= 400 && failure.status < 500) {
+    return new RequestBodyError('invalid_json', `Body could not be read as JSON: ${detail}`, 400, { detail });
+  }
+  return error;
 }
 
 /**
@@ -97,8 +99,9 @@ export function configureHttpPipeline(app: INestApplication): void {
 }
 
 /**
- * Creates and starts an HTTP app. Ingest routes read their raw body themselves (limits, gzip,
- * JSON Lines), so Express's JSON parser only runs on the other routes.
+ * Creates and starts an HTTP app on a Node HTTP server with the configured timeouts. Ingest routes
+ * read their raw body themselves (limits, gzip, JSON Lines), so Express's JSON parser only runs on
+ * the other routes.
  */
 export async function createHttpApp(module: Type<unknown> | DynamicModule, config: AppConfig, options: { listen?: boolean } = {}): Promise<INestApplication> {
   const tracing = startTracing(config.appName, config.otlpTracesUrl);
