@@ -3,6 +3,7 @@ import * as zlib from 'node:zlib';
 import { TOPICS } from '@telemetry/contracts';
 import { EVENT_LOG, type EventLog } from '@telemetry/event-log';
 import { uniqueName } from '@telemetry/testing';
+import { loadAllInOneConfig } from '../../apps/all-in-one/src/all-in-one.config';
 import { RunningProduct, startProduct, TEST_KEY } from './all-in-one.harness';
 import { chunk, exchange, LAST_CHUNK, requestHead } from './raw-http.client';
 
@@ -234,5 +235,21 @@ describe('the HTTP edge (embedded mode, small timeouts)', () => {
       const answer = await replay(Buffer.from(body));
       expect({ status: answer.status, body: answer.json }).toEqual({ status: 400, body: { error: 'invalid_json', message: expect.stringContaining('JSON'), detail: expect.any(String) } });
     });
+  });
+});
+
+describe('the HTTP timeout settings', () => {
+  const base = { API_KEY: TEST_KEY, DATA_DIR: '/tmp/telemetry-config-check' };
+
+  it('default to 15 s headers, 60 s request, 10 s body idle, 5 s keep-alive', () => {
+    expect(loadAllInOneConfig(base).http).toEqual({ headersTimeoutMs: 15_000, requestTimeoutMs: 60_000, bodyIdleTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 });
+  });
+
+  it('refuse to boot with every problem listed: out of bounds, not integers, headers longer than the request', () => {
+    const load = () =>
+      loadAllInOneConfig({ ...base, HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000', HTTP_BODY_IDLE_TIMEOUT_MS: '5', HTTP_KEEPALIVE_TIMEOUT_MS: 'soon' });
+    expect(load).toThrow(/HTTP_HEADERS_TIMEOUT_MS \(20000\) must not exceed HTTP_REQUEST_TIMEOUT_MS \(10000\)/);
+    expect(load).toThrow(/HTTP_BODY_IDLE_TIMEOUT_MS must be between 100 and 600000, got 5/);
+    expect(load).toThrow(/HTTP_KEEPALIVE_TIMEOUT_MS must be an integer, got "soon"/);
   });
 });
