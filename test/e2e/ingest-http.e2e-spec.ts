@@ -236,6 +236,19 @@ describe('ingest over HTTP (embedded mode)', () => {
       expect(response.body).toMatchObject({ error: 'unknown_format', field: 'format', known_formats: expect.arrayContaining(['zeek.conn', 'flows.v1']) });
     });
 
+    it.each(['/v1/ingest', '/v1/ingest/bulk'].flatMap((path) => ['__proto__', 'constructor', 'toString', 'hasOwnProperty'].map((name) => [path, name])))(
+      '%s: the envelope format %j (an Object.prototype member) is unknown_format (400), and nothing is written',
+      async (path, name) => {
+        const before = await written(TOPICS.ingestFlows);
+        const response = await post(path).set('Content-Type', 'application/json').send(JSON.stringify({ format: name, records: recordsOf('flows.v1', 1) }));
+        expect({ status: response.status, body: response.body }).toEqual({
+          status: 400,
+          body: { error: 'unknown_format', message: expect.any(String), field: 'format', known_formats: ['zeek.conn', 'zeek.conn.v1', 'zeek', 'flows.v1', 'netflow', 'ipfix'] },
+        });
+        expect(await written(TOPICS.ingestFlows)).toBe(before);
+      },
+    );
+
     it('format_mismatch (400) when the envelope names another format than the endpoint takes', async () => {
       const response = await post('/v1/ingest/zeek').set('Content-Type', 'application/json').send(JSON.stringify({ format: 'flows.v1', records: recordsOf('flows.v1', 1) }));
       expect(response.status).toBe(400);

@@ -115,7 +115,7 @@ describe.each(['embedded', 'kafka'] as const)('ingest → enrich → project →
     expect(Object.keys(openapi.body.paths)).toEqual(expect.arrayContaining(['/v1/ingest/zeek', '/v1/download/json']));
     for (const route of ['/v1/ingest', '/v1/ingest/bulk', '/v1/ingest/zeek', '/v1/ingest/netflow']) {
       const operation = openapi.body.paths[route].post;
-      expect(Object.keys(operation.responses).sort()).toEqual(['202', '207', '400', '401', '403', '409', '413', '415', '422', '429', '503']);
+      expect(Object.keys(operation.responses).sort()).toEqual(['202', '207', '400', '401', '403', '408', '409', '413', '415', '422', '429', '503']);
       expect(Object.keys(operation.responses['400'].content['application/json'].examples)).toEqual(
         expect.arrayContaining(['invalid_json', 'bad_batch_shape', 'invalid_encoding', 'decompress_failed', 'unknown_format']),
       );

@@ -20,8 +20,13 @@ export const FORMAT_ALIASES: Readonly<Record<string, IngressFormat>> = {
   ipfix: 'flows.v1',
 };
 
+/**
+ * The canonical format of a spelling, or undefined. Only the table's own keys count: a plain-object
+ * lookup would answer "__proto__", "constructor" or "toString" with Object.prototype's members.
+ */
 export function canonicalFormat(name: string): IngressFormat | undefined {
-  return FORMAT_ALIASES[name.trim().toLowerCase()];
+  const key = name.trim().toLowerCase();
+  return Object.hasOwn(FORMAT_ALIASES, key) ? FORMAT_ALIASES[key] : undefined;
 }
 
 /** Zeek conn.log JSON; both `id.orig_h` and `id_orig_h` spellings, and a nested `id` object, occur. */

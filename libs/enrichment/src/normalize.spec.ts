@@ -170,6 +170,10 @@ describe('normalize flows.v1', () => {
     [0, '0'],
     [89, '89'],
     ['', null],
+    // Names of Object.prototype's members are names like any other, not alias-table hits.
+    ['constructor', 'constructor'],
+    ['__proto__', '__proto__'],
+    ['toString', 'tostring'],
   ])('protocol %j → %j', (protocol, expected) => {
     expect(ok('flows.v1', aFlowRecord({ protocol })).protocol).toBe(expected);
   });

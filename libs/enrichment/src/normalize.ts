@@ -109,7 +109,8 @@ function protocolValue(value: unknown, field: string): string | null | Invalid {
   if (typeof value === 'string') {
     const name = value.trim().toLowerCase();
     if (name === '') return null;
-    if (!DIGITS.test(name)) return PROTOCOL_ALIASES[name] ?? name;
+    // Own keys only: "constructor" or "__proto__" would otherwise come back as Object.prototype's members.
+    if (!DIGITS.test(name)) return Object.hasOwn(PROTOCOL_ALIASES, name) ? PROTOCOL_ALIASES[name] : name;
     value = Number(name);
   }
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 255) {

@@ -71,6 +71,23 @@ describe('parseBatch: errors with stable codes', () => {
     expect(error.details).toMatchObject({ field: 'format', known_formats: expect.arrayContaining(['zeek.conn', 'flows.v1', 'netflow']) });
   });
 
+  // Object.prototype's members are not formats: each is an unknown_format, with the list, never a lookup hit.
+  const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', '__defineGetter__', ' Constructor '];
+  it.each(PROTOTYPE_NAMES.flatMap((name) => [['format', name], ['type', name]]))('refuses the envelope %s %j as unknown_format', (field, name) => {
+    const error = errorOf(() => parse(JSON.stringify({ [field]: name, records: [{}] })));
+    expect({ code: error.code, status: error.status, details: error.details }).toEqual({
+      code: 'unknown_format',
+      status: 400,
+      details: { field, known_formats: ['zeek.conn', 'zeek.conn.v1', 'zeek', 'flows.v1', 'netflow', 'ipfix'] },
+    });
+  });
+
+  it('reads envelope fields as the body\'s own, never inherited: a "__proto__" key is just a field', () => {
+    const batch = parse('{"__proto__":{"format":"zeek.conn","records":[{}]},"records":[{"a":1}]}', 'flows.v1');
+    expect(batch).toMatchObject({ format: 'flows.v1', formatDeclared: false, records: [{ a: 1 }] });
+    expect(parse('{"__proto__":{"records":[{}]},"src_ip":"10.0.0.1"}').records).toHaveLength(1);
+  });
+
   it('says on which line JSON Lines break', () => {
     expect(errorOf(() => parse('{"a":1}\n{"a":2}\n{oops}\n')).details).toMatchObject({ line: 3 });
   });

@@ -45,29 +45,36 @@ export function parseBatch(body: Buffer, defaultFormat: IngressFormat, limits: I
   }
   if (Array.isArray(parsed)) return { format: defaultFormat, formatDeclared: false, records: checkCount(parsed, limits) };
   const object = parsed as Record<string, unknown>;
-  if (!('records' in object)) return { format: defaultFormat, formatDeclared: false, records: [object] };
+  // Envelope fields are read as the body's own properties only, never through Object.prototype.
+  if (!Object.hasOwn(object, 'records')) return { format: defaultFormat, formatDeclared: false, records: [object] };
   if (!Array.isArray(object.records)) {
     throw new IngestError('bad_batch_shape', 'Envelope field "records" must be an array', { field: 'records' });
   }
-  const declared = object.format ?? object.type;
+  const formatField = ownField(object, 'format') !== undefined ? 'format' : 'type';
+  const declared = ownField(object, formatField);
   let format = defaultFormat;
   if (declared !== undefined) {
     const canonical = typeof declared === 'string' ? canonicalFormat(declared) : undefined;
     if (!canonical) {
       throw new IngestError('unknown_format', `Unknown format ${JSON.stringify(declared)}`, {
-        field: object.format !== undefined ? 'format' : 'type',
+        field: formatField,
         known_formats: Object.keys(FORMAT_ALIASES),
       });
     }
     format = canonical;
   }
-  const collector = object.collector_id;
+  const collector = ownField(object, 'collector_id');
   if (collector !== undefined && (typeof collector !== 'string' || collector.length === 0 || collector.length > 128)) {
     throw new IngestError('bad_batch_shape', 'Envelope field "collector_id" must be a non-empty string of at most 128 characters', {
       field: 'collector_id',
     });
   }
   return { format, formatDeclared: declared !== undefined, collectorId: collector as string | undefined, records: checkCount(object.records, limits) };
+}
+
+/** A property the body itself carries (null counts as absent, as `??` treated it), never an inherited one. */
+function ownField(object: Record<string, unknown>, name: string): unknown {
+  return Object.hasOwn(object, name) ? (object[name] ?? undefined) : undefined;
 }
 
 function parseLines(text: string): unknown[] {

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { readBody } from './body-reader';
 import { IngestError } from './ingest-error';
@@ -70,5 +70,46 @@ describe('readBody', () => {
   it('refuses an unsupported Content-Encoding with 415', async () => {
     const error = await errorOf(readBody(streamOf(Buffer.from('x')), { contentEncoding: 'br' }, limits));
     expect(error).toMatchObject({ code: 'unsupported_media_type', status: 415 });
+  });
+});
+
+describe('readBody: the body idle limit', () => {
+  /** A body that sends `first`, then nothing, until the test ends it. */
+  function stalling(first: Buffer): PassThrough {
+    const stream = new PassThrough();
+    stream.write(first);
+    return stream;
+  }
+
+  it('refuses a body that stalls longer than bodyIdleTimeoutMs with request_timeout (408)', async () => {
+    const stream = stalling(Buffer.from('[{"ts":1,'));
+    const started = Date.now();
+    const error = await errorOf(readBody(stream, {}, { ...limits, bodyIdleTimeoutMs: 100 }));
+    expect({ code: error.code, status: error.status, details: error.details }).toEqual({
+      code: 'request_timeout',
+      status: 408,
+      details: { idle_timeout_ms: 100, received_bytes: 9 },
+    });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    stream.destroy();
+  });
+
+  it('takes a body whose chunks come slower than instantly but within the idle limit', async () => {
+    const stream = new PassThrough();
+    const body = readBody(stream, {}, { ...limits, bodyIdleTimeoutMs: 1_000 });
+    const parts = ['[{"a"', ':1},', '{"b":2}]'];
+    for (const part of parts) {
+      stream.write(part);
+      // Each chunk after the previous one was consumed: a paced, not instant, upload.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    stream.end();
+    await expect(body).resolves.toEqual(Buffer.from(parts.join('')));
+  });
+
+  it('answers an already-ended stream with an empty body instead of waiting for an end that has passed', async () => {
+    const stream = Readable.from([Buffer.from('x')]);
+    for await (const _ of stream) void _;
+    await expect(readBody(stream, {}, limits)).resolves.toEqual(Buffer.alloc(0));
   });
 });

@@ -17,7 +17,8 @@ export class IngestError extends Error {
       | 'invalid_idempotency_key'
       | 'idempotency_key_reused'
       | 'idempotency_key_in_progress'
-      | 'empty_batch',
+      | 'empty_batch'
+      | 'request_timeout',
     message: string,
     readonly details: Readonly<Record<string, unknown>> = {},
   ) {
@@ -25,7 +26,7 @@ export class IngestError extends Error {
     this.name = 'IngestError';
   }
 
-  /** The status class of this error for request/response adapters (400, 413 or 415). */
+  /** The status class of this error for request/response adapters (400, 408, 409, 413 or 415). */
   get status(): number {
     return INGEST_ERROR_STATUS[this.code];
   }
@@ -45,4 +46,5 @@ export const INGEST_ERROR_STATUS: Readonly<Record<IngestError['code'], number>> 
   unsupported_media_type: 415,
   batch_too_large: 413,
   too_many_records: 413,
+  request_timeout: 408,
 };

@@ -146,6 +146,11 @@ export class IngestHttpController {
           await this.idempotency.abandon(tenantId, idempotencyKey).catch(() => undefined);
         }
       }
+      if (error instanceof IngestError && (error.code === 'batch_too_large' || error.code === 'request_timeout')) {
+        // The body was not read to its end: discard what still arrives instead of destroying the
+        // socket, so the client receives the answer (which says Connection: close).
+        request.resume();
+      }
       this.metrics.requests.inc({ endpoint, status: 'error' });
       throw error;
     }

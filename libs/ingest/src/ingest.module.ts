@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { IdempotencyStore, SqlStore } from '@telemetry/persistence';
 import { AppConfig, RUNTIME_CONFIG } from '@telemetry/runtime';
-import { DEFAULT_INGEST_LIMITS } from './ingest-limits';
+import { DEFAULT_INGEST_LIMITS, IngestLimits } from './ingest-limits';
 import { IngestHttpController } from './ingest.http.controller';
 import { IngestService } from './ingest.service';
 import { IngestMetrics } from './ingest.metrics';
@@ -50,7 +50,11 @@ class IdempotencyMaintenance implements OnModuleInit, OnApplicationShutdown {
   providers: [
     IngestService,
     IngestMetrics,
-    { provide: INGEST_LIMITS, useValue: DEFAULT_INGEST_LIMITS },
+    {
+      provide: INGEST_LIMITS,
+      inject: [RUNTIME_CONFIG],
+      useFactory: (config: AppConfig): IngestLimits => ({ ...DEFAULT_INGEST_LIMITS, bodyIdleTimeoutMs: config.http.bodyIdleTimeoutMs }),
+    },
     { provide: INGEST_SQL_STORE, inject: [RUNTIME_CONFIG], useFactory: openIngestStore },
     {
       provide: IDEMPOTENCY_STORE,

@@ -133,6 +133,11 @@ export function IngestEndpointDocs(summary: string): MethodDecorator {
         too_many_records: { message: 'Batch has 10001 records; the limit is 10000', limit: 10000, observed: 10001 },
       }),
     }),
+    ApiResponse({
+      status: 408,
+      description: 'The body paused longer than HTTP_BODY_IDLE_TIMEOUT_MS (or the request took longer than HTTP_REQUEST_TIMEOUT_MS); nothing was published; the connection closes',
+      content: errorExamples({ request_timeout: { message: 'No body bytes arrived for 10000 ms after 4096 bytes; send the body without pausing', idle_timeout_ms: 10000, received_bytes: 4096 } }),
+    }),
     ApiResponse({ status: 415, description: 'Unsupported Content-Encoding', content: errorExamples({ unsupported_media_type: { message: 'Content-Encoding "br" is not supported; use gzip or identity', supported: ['identity', 'gzip'] } }) }),
     ApiResponse({ status: 429, description: 'Over the requests-per-minute limit of the key; see Retry-After and RateLimit-* headers', content: errorExamples({ rate_limited: { message: 'Rate limit of 600 requests per minute exceeded; retry after 12 s', limit_per_min: 600, retry_after: 12 } }) }),
     ApiResponse({ status: 503, description: 'The event log cannot take records now; nothing was accepted; retry after Retry-After', content: errorExamples({ backpressure: { message: 'The event log is not accepting records right now; retry later', retry_after: 5 } }) }),

@@ -29,12 +29,39 @@ export interface AppConfig {
     /** Records being published at once; beyond it ingest answers 503 instead of queueing more. */
     readonly maxInflightRecords: number;
   };
+  readonly http: HttpTimeoutsConfig;
   readonly sinks: SinksConfig;
   /** OTLP/HTTP URL traces are exported to; unset keeps tracing off (the API is then a no-op). */
   readonly otlpTracesUrl?: string;
 }
 
 const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+
+/** How long the HTTP server waits on a client; a client slower than these gets 408 `request_timeout`. */
+export interface HttpTimeoutsConfig {
+  /** From the connection (or the previous request) to the end of the request headers. */
+  readonly headersTimeoutMs: number;
+  /** From the start of a request to its last body byte. */
+  readonly requestTimeoutMs: number;
+  /** The longest pause between two body chunks an ingest request may make. */
+  readonly bodyIdleTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open after an answer. */
+  readonly keepAliveTimeoutMs: number;
+}
+
+function readHttpTimeouts(reader: ConfigReader): HttpTimeoutsConfig {
+  const timeouts: HttpTimeoutsConfig = {
+    headersTimeoutMs: reader.integer('HTTP_HEADERS_TIMEOUT_MS', 15_000, { min: 100, max: 300_000 }),
+    requestTimeoutMs: reader.integer('HTTP_REQUEST_TIMEOUT_MS', 60_000, { min: 100, max: 3_600_000 }),
+    bodyIdleTimeoutMs: reader.integer('HTTP_BODY_IDLE_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
+    keepAliveTimeoutMs: reader.integer('HTTP_KEEPALIVE_TIMEOUT_MS', 5_000, { min: 100, max: 600_000 }),
+  };
+  // Node's HTTP server refuses a headers timeout longer than the whole-request timeout.
+  if (timeouts.headersTimeoutMs > timeouts.requestTimeoutMs) {
+    reader.problem(`HTTP_HEADERS_TIMEOUT_MS (${timeouts.headersTimeoutMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${timeouts.requestTimeoutMs})`);
+  }
+  return timeouts;
+}
 
 export interface SplunkSinkConfig {
   readonly url: string;
@@ -162,6 +189,7 @@ export function readAppConfig(reader: ConfigReader, appName: string, roles: read
     logLevels: LOG_LEVELS.slice(0, levelIndex === -1 ? 3 : levelIndex + 1),
     otlpTracesUrl: otlpTracesUrl(reader),
     sinks: readSinksConfig(reader, roles),
+    http: readHttpTimeouts(reader),
     ingest: {
       rateLimitPerMin: reader.integer('RATE_LIMIT_PER_MIN', 600, { min: 0, max: 10_000_000 }),
       idempotencyTtlSeconds: reader.integer('IDEMPOTENCY_TTL_SECONDS', 86_400, { min: 60, max: 30 * 86_400 }),

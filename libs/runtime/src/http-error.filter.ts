@@ -14,9 +14,14 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     if (response.headersSent) return;
+    if (response.destroyed || !response.socket || response.socket.destroyed) {
+      // The connection is gone (the client left, or a timeout answered and closed it): no one to answer.
+      this.logger.debug(`request closed before its answer: ${exception instanceof Error ? exception.message : String(exception)}`);
+      return;
+    }
     if (isClientInputError(exception)) {
-      // An oversized body may still be arriving: close the connection once the answer is sent.
-      if (exception.status === 413) response.setHeader('Connection', 'close');
+      // An oversized or stalled body may still be arriving: close the connection once the answer is sent.
+      if (exception.status === 413 || exception.status === 408) response.setHeader('Connection', 'close');
       response.status(exception.status).json({ error: exception.code, message: exception.message, ...exception.details });
       return;
     }
