@@ -27,16 +27,22 @@ export const MIGRATIONS = [InitialSchema1732300000000, IdempotencyKeys1732400000
  * sql.js 1.8k rows/s falling to 1.2k as the file grew (it rewrites the whole file per transaction);
  * PGlite 11-14k rows/s with a 15 s first open and 515 MB RSS; better-sqlite3 would be as fast but
  * needs a 2.5-minute native build here (no reachable prebuilt binaries); node:sqlite 46k rows/s flat
- * from 0 to 1M rows at 68 MB RSS. `npm run bench` (projection stage, embedded) measures it through
- * the real projection.
+ * from 0 to 1M rows at 68 MB RSS. `npm run bench` (projection and projection-scale stages)
+ * measures it through the real projection; README's Benchmarks section has the figures.
  *
  * Durability: WAL journal, `synchronous = FULL`. A transaction's rows and its projection offset
  * commit together; COMMIT returns only once the WAL frames are fsynced, so anything committed
  * survives kill -9 and also an OS crash or power loss. NORMAL would survive kill -9 (the WAL is
  * written before COMMIT returns) but may lose the last commits on power loss, while the log's
  * consumer-group offset, committed after the transaction and fsynced, would already be past them:
- * a silent gap. FULL costs one fsync per transaction, which at the projection's 2,000-record
- * batches is a small share (see the bench).
+ * a silent gap. FULL costs one fsync of the WAL per transaction: over 1M rows of the bench's
+ * projection-scale stage NORMAL averaged ~10.6k rows/s against ~8.8k for FULL, on a machine
+ * whose load made runs differ by as much; correctness decides.
+ *
+ * What does grow with the file is the primary key: event ids are hashes, so a batch's rows land at
+ * random places of that index and, past ~200k rows, each row dirties its own index page (4 KiB
+ * written to the WAL, and again at checkpoint). The projection-scale stage of `npm run bench`
+ * shows it (BENCH_SCALE_IDS=sequential for the same rows with ids in insertion order).
  */
 export class SqlStore {
   /**
@@ -141,8 +147,9 @@ export class EmbeddedStoreUnreadableError extends Error {
         `(read models and their projection offsets) or, for ingest.sqlite, Idempotency-Keys. Stop the process, ` +
         `delete ${file} (with ${path.basename(file)}-wal and ${path.basename(file)}-shm next to it, if present), ` +
         `and start again: the schema is recreated and the read models are rebuilt by replay from the log ` +
-        `(the projections' consumer groups must read from the start again; in the embedded mode delete their ` +
-        `offset files under DATA_DIR/log/groups/ as well). Deleting ingest.sqlite forgets the Idempotency-Keys.`,
+        `once the projections' consumer groups read from the start again (with the embedded log, also delete ` +
+        `<prefix>-query-projections.json and <prefix>-query-dead-letters.json under DATA_DIR/log/groups/; ` +
+        `they hold the log offsets the projections resume from). Deleting ingest.sqlite forgets the Idempotency-Keys.`,
       { cause },
     );
     this.name = 'EmbeddedStoreUnreadableError';
