@@ -510,7 +510,8 @@ function embeddedFileBytes(file: string): number {
  * the enricher's ids, so primary-key inserts land at random places in the index) and a rising
  * ingest time per row, so every row is a new key and the (tenant, ingested) index grows as in
  * production (BENCH_SCALE_IDS=sequential uses ids in insertion order instead, to show what the
- * random primary-key inserts cost). They are built one batch at a time, outside the measured apply calls: rows/s and
+ * random primary-key inserts cost). BENCH_SCALE_ROWS_SHAPE=trimmed drops each flow's copies of its
+ * input and its risk reasons (~700-byte rows instead of ~1.4 KB) for comparison with smaller rows. They are built one batch at a time, outside the measured apply calls: rows/s and
  * records per CPU-second count only `apply` (parse, insert, offset, commit with fsync), per quarter
  * of the rows, so a store that slows as its file grows shows it in the last/first ratio.
  */
@@ -518,13 +519,16 @@ export async function runProjectionAtScale(
   templates: readonly OutgoingRecord[],
   rows: number,
   ids: 'hash' | 'sequential',
+  shape: 'enriched' | 'trimmed',
   tenant: string,
   settings: BenchSettings,
 ): Promise<StageResult> {
   if (templates.length === 0) throw new Error('projection at scale: no enriched records to use as templates');
   const parsed = templates.map((record) => {
-    const text = Buffer.isBuffer(record.value) ? record.value.toString('utf8') : String(record.value);
-    const flow = JSON.parse(text) as { event_id: string; tenant_id: string; ingest?: { received_at?: string } };
+    const full = Buffer.isBuffer(record.value) ? record.value.toString('utf8') : String(record.value);
+    const flow = JSON.parse(full) as { event_id: string; tenant_id: string; ingest?: { received_at?: string } } & Record<string, unknown>;
+    // trimmed: the same flow without the copies of its input (original, zeek) and the risk reasons, ~700 bytes.
+    const text = shape === 'enriched' ? full : JSON.stringify({ ...flow, original: undefined, zeek: undefined, risk_reasons: undefined });
     if (!flow.ingest?.received_at) throw new Error('projection at scale: an enriched record without ingest.received_at');
     // The two values each row changes, found once as exact JSON substrings of the template.
     if (flow.tenant_id !== tenant) throw new Error(`projection at scale: a template of tenant ${flow.tenant_id}, expected ${tenant}`);
@@ -591,7 +595,7 @@ export async function runProjectionAtScale(
     return {
       stage: 'projection',
       mode: 'embedded',
-      variant: `${(rows / 1e6).toLocaleString('en-US')}M rows, ${ids} event ids, EnrichedEventsProjection.apply → node:sqlite (WAL, synchronous=FULL), apply time only`,
+      variant: `${(rows / 1e6).toLocaleString('en-US')}M ${shape} rows, ${ids} event ids, EnrichedEventsProjection.apply → node:sqlite (WAL, synchronous=FULL), apply time only`,
       records: rows,
       batchRecords: PROJECTION_MAX_BATCH,
       wallMs: applyMs,

@@ -42,7 +42,8 @@ import {
  * (requests in flight, 4), BENCH_PARTITIONS (3), BENCH_MODES (embedded,kafka), BENCH_STAGES
  * (core,ingest,enrich-log,projection,projection-scale,sink,e2e), BENCH_SCALE_ROWS (rows of the
  * projection-scale stage, 1000000), BENCH_SCALE_IDS (hash | sequential | hash,sequential: its event
- * ids, hash), BENCH_GEO (default | fixture, for e2e and enrich-log),
+ * ids, hash), BENCH_SCALE_ROWS_SHAPE (enriched | trimmed | both: ~1.4 KB enriched flows, or ~700 bytes
+ * without their input copies and risk reasons; enriched), BENCH_GEO (default | fixture, for e2e and enrich-log),
  * BENCH_SINK_RECORDS (enriched flows each sink run delivers, 50000, at most the dataset's),
  * BENCH_SINK_BATCH (records per destination request, as SINK_BATCH_MAX_RECORDS, 500), BENCH_SEED
  * (42), BENCH_DEADLINE_MS (90000, per wait), BENCH_TIMEOUT_MS (whole run, 600000), BENCH_RESULTS
@@ -87,6 +88,7 @@ function readSettings(env: NodeJS.ProcessEnv) {
     sinkBatchRecords: integer(env, 'BENCH_SINK_BATCH', 500, 1, 50_000),
     scaleRows: integer(env, 'BENCH_SCALE_ROWS', 1_000_000, 1, 100_000_000),
     scaleIds: list<'hash' | 'sequential'>(env, 'BENCH_SCALE_IDS', ['hash', 'sequential'], ['hash']),
+    scaleShapes: list<'enriched' | 'trimmed'>(env, 'BENCH_SCALE_ROWS_SHAPE', ['enriched', 'trimmed'], ['enriched']),
     modes: list<Mode>(env, 'BENCH_MODES', ['embedded', 'kafka'], ['embedded', 'kafka']),
     stages: list<StageKey>(env, 'BENCH_STAGES', ALL_STAGES, ALL_STAGES),
     geo: geo as 'default' | 'fixture',
@@ -253,9 +255,9 @@ async function main(): Promise<number> {
   // (d') the embedded projection at scale (1M rows by default), the core's enriched records as templates.
   if (settings.stages.includes('projection-scale') && enriched) {
     const templates = enriched;
-    for (const ids of settings.scaleIds) {
-      const scaled = await attempt('projection', `embedded, ${settings.scaleRows.toLocaleString('en-US')} rows, ${ids} ids`, () =>
-        runProjectionAtScale(templates, settings.scaleRows, ids, coreTenant, benchSettings),
+    for (const [ids, shape] of settings.scaleIds.flatMap((i) => settings.scaleShapes.map((r) => [i, r] as const))) {
+      const scaled = await attempt('projection', `embedded, ${settings.scaleRows.toLocaleString('en-US')} ${shape} rows, ${ids} ids`, () =>
+        runProjectionAtScale(templates, settings.scaleRows, ids, shape, coreTenant, benchSettings),
       );
       if (!scaled) continue;
       results.push(scaled);
@@ -319,7 +321,7 @@ async function main(): Promise<number> {
       name: 'embedded projection, 1M rows, last quarter within 10% of the first',
       recordsPerSec: 40_000,
       measuredBy: "(d') projection-scale, apply time",
-      result: results.find((r) => r.stage === 'projection' && r.details.lastOverFirst !== undefined && r.variant.includes('hash event ids')),
+      result: results.find((r) => r.stage === 'projection' && r.details.lastOverFirst !== undefined && r.variant.includes('enriched rows, hash event ids')),
     },
     { name: 'enricher per core, consume → enrich → produce on Kafka', recordsPerSec: 60_000, measuredBy: '(c) enrich on log, kafka', result: find('enrich-log', 'kafka') },
     {
