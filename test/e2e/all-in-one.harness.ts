@@ -5,7 +5,7 @@ import { INestApplication } from '@nestjs/common';
 import { loadAllInOneConfig } from '../../apps/all-in-one/src/all-in-one.config';
 import { AllInOneModule } from '../../apps/all-in-one/src/all-in-one.module';
 import { createHttpApp } from '@telemetry/runtime';
-import { freshDatabase, kafkaBrokers, uniqueName, writeGeoFixtureFiles } from '@telemetry/testing';
+import { dropDatabase, freshDatabase, kafkaBrokers, uniqueName, writeGeoFixtureFiles } from '@telemetry/testing';
 
 export const SAMPLES = path.resolve(__dirname, '../../samples');
 export const TEST_KEY = 'e2e-test-key-0001';
@@ -45,9 +45,11 @@ export async function startProduct(mode: 'embedded' | 'kafka', extraEnv: Record<
     KAFKA_GROUP_PREFIX: uniqueName('e2e'),
     ...extraEnv,
   };
+  // A database the harness made is the harness's to drop (one a caller passed in is the caller's).
+  let ownDatabase: string | undefined;
   if (mode === 'kafka') {
     env.KAFKA_BROKERS = extraEnv.KAFKA_BROKERS ?? kafkaBrokers().join(',');
-    env.DATABASE_URL = extraEnv.DATABASE_URL ?? (await freshDatabase('e2e'));
+    env.DATABASE_URL = extraEnv.DATABASE_URL ?? (ownDatabase = await freshDatabase('e2e'));
   }
   const config = loadAllInOneConfig(env);
   const app = await createHttpApp(AllInOneModule.forConfig(config), config);
@@ -59,6 +61,7 @@ export async function startProduct(mode: 'embedded' | 'kafka', extraEnv: Record<
     close: async () => {
       await app.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
+      if (ownDatabase) await dropDatabase(ownDatabase);
     },
   };
 }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import request from 'supertest';
 import { TOPICS } from '@telemetry/contracts';
 import { EVENT_LOG, type EventLog } from '@telemetry/event-log';
-import { freshDatabase, uniqueName, waitFor } from '@telemetry/testing';
+import { dropFreshDatabases, freshDatabase, uniqueName, waitFor } from '@telemetry/testing';
 import { RunningProduct, startProduct, TEST_KEY } from './all-in-one.harness';
 
 const auth = { Authorization: `Bearer ${TEST_KEY}` };
@@ -111,6 +111,8 @@ describe('Idempotency-Key on ingest', () => {
 });
 
 describe('Idempotency-Key across ingest replicas (Kafka + Postgres)', () => {
+  afterAll(dropFreshDatabases);
+
   it('a key used on one replica is honoured by another that shares the database', async () => {
     const databaseUrl = await freshDatabase('replicas');
     const tenant = uniqueName('tenant');

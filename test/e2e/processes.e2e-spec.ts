@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePorts, freshDatabase, kafkaBrokers, RunningProcess, spawnTypeScript, uniqueName, waitFor } from '@telemetry/testing';
+import { dropFreshDatabases, freePorts, freshDatabase, kafkaBrokers, RunningProcess, spawnTypeScript, uniqueName, waitFor } from '@telemetry/testing';
 import { SAMPLES, writeGeoFixtures } from './all-in-one.harness';
 
 const KEY = 'process-e2e-key-01';
@@ -43,6 +43,8 @@ describe('the apps as separate processes', () => {
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-processes-'));
   });
+
+  afterAll(dropFreshDatabases);
 
   afterEach(async () => {
     await Promise.all(running.splice(0).map((process) => process.kill()));

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { DEAD_LETTER_HEADERS, HEADERS } from '@telemetry/contracts';
 import type { DatabaseConfig } from '@telemetry/config';
 import type { LogRecord } from '@telemetry/event-log';
-import { freshDatabase } from '@telemetry/testing';
+import { dropFreshDatabases, freshDatabase } from '@telemetry/testing';
 import { DeadLettersProjection } from './dead-letters.projection';
 import { DeadLettersStore } from './dead-letters.store';
 import { ProjectionOffsetEntity } from './projection-offset.entity';
@@ -50,6 +50,9 @@ describe.each(['postgres', 'embedded'] as const)('DeadLettersProjection on %s', 
     config = kind === 'postgres' ? { kind, url: await freshDatabase('deadletters') } : { kind, file: path.join(dir, 'store.sqlite') };
     store = await SqlStore.open(config);
   });
+
+  // The Postgres databases of this file's tests, dropped once they are all done.
+  afterAll(dropFreshDatabases);
 
   afterEach(async () => {
     await store.close();

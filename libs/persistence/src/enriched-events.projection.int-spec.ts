@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DatabaseConfig } from '@telemetry/config';
 import type { LogRecord } from '@telemetry/event-log';
-import { freshDatabase } from '@telemetry/testing';
+import { dropFreshDatabases, freshDatabase } from '@telemetry/testing';
 import { EnrichedEventsProjection } from './enriched-events.projection';
 import { EnrichedEventsQueries } from './enriched-events.queries';
 import { ProjectionOffsetEntity } from './projection-offset.entity';
@@ -36,7 +36,7 @@ function anEnrichedRecord(offset: number, overrides: { tenant?: string; received
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => from + index);
 
-// The same projection against the real Postgres (distributed mode) and the embedded sql.js store.
+// The same projection against the real Postgres (distributed mode) and the embedded node:sqlite store.
 describe.each(['postgres', 'embedded'] as const)('EnrichedEventsProjection on %s', (kind) => {
   let config: DatabaseConfig;
   let store: SqlStore;
@@ -48,6 +48,9 @@ describe.each(['postgres', 'embedded'] as const)('EnrichedEventsProjection on %s
     config = kind === 'postgres' ? { kind, url: await freshDatabase('projection') } : { kind, file: path.join(dir, 'store.sqlite') };
     store = await SqlStore.open(config);
   });
+
+  // The Postgres databases of this file's tests, dropped once they are all done.
+  afterAll(dropFreshDatabases);
 
   afterEach(async () => {
     await store.close();

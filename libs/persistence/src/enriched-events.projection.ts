@@ -16,6 +16,28 @@ interface EnrichedRowSource {
   ingest?: { received_at?: unknown };
 }
 
+const ROW_COLUMNS = ['event_id', 'tenant_id', 'ts_ms', 'ingested_ms', 'src_ip', 'dst_ip', 'risk_score', 'payload'] as const;
+/** Rows per INSERT: full chunks share one statement text, so the prepared statement is reused. */
+const ROWS_PER_STATEMENT = 500;
+const insertSqlCache = new Map<string, string>();
+
+/** `INSERT … VALUES (…), … ON CONFLICT (event_id) DO NOTHING` for `rows` rows, in the store's placeholder style. */
+function insertSql(store: SqlStore, rows: number): string {
+  const cacheKey = `${store.dialect}:${rows}`;
+  let sql = insertSqlCache.get(cacheKey);
+  if (!sql) {
+    const tuples: string[] = [];
+    for (let row = 0; row < rows; row++) {
+      const marks = ROW_COLUMNS.map((_, column) => (store.dialect === 'postgres' ? `$${row * ROW_COLUMNS.length + column + 1}` : '?'));
+      tuples.push(`(${marks.join(', ')})`);
+    }
+    sql = `INSERT INTO enriched_events (${ROW_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (event_id) DO NOTHING`;
+    if (insertSqlCache.size > 1_000) insertSqlCache.clear();
+    insertSqlCache.set(cacheKey, sql);
+  }
+  return sql;
+}
+
 export interface ProjectionResult {
   readonly applied: number;
   readonly skipped: number;
@@ -48,15 +70,15 @@ export class EnrichedEventsProjection {
         if (row) rows.push(row);
         else skipped += 1;
       }
-      const chunk = this.store.rowsPerInsert(8);
+      // One multi-row INSERT per chunk through the transaction's query runner. Built by hand, not
+      // by the query builder: at 2,000 rows a batch, its per-parameter bookkeeping cost more CPU
+      // than SQLite's work (see the projection stages of `npm run bench`).
+      const chunk = Math.min(ROWS_PER_STATEMENT, this.store.rowsPerInsert(ROW_COLUMNS.length));
       for (let start = 0; start < rows.length; start += chunk) {
-        await manager
-          .createQueryBuilder()
-          .insert()
-          .into(EnrichedEventEntity)
-          .values(rows.slice(start, start + chunk))
-          .orIgnore()
-          .execute();
+        const slice = rows.slice(start, start + chunk);
+        const parameters: Array<string | number> = [];
+        for (const row of slice) parameters.push(row.eventId, row.tenantId, row.tsMs, row.ingestedMs, row.srcIp, row.dstIp, row.riskScore, row.payload);
+        await manager.query(insertSql(this.store, slice.length), parameters);
       }
       const nextOffset = (BigInt(records[records.length - 1].offset) + 1n).toString();
       await manager

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DatabaseConfig } from '@telemetry/config';
-import { freshDatabase } from '@telemetry/testing';
+import { dropFreshDatabases, freshDatabase } from '@telemetry/testing';
 import { IdempotencyStore } from './idempotency.store';
 import { SqlStore } from './sql-store';
 
@@ -22,6 +22,9 @@ describe.each(['postgres', 'embedded'] as const)('IdempotencyStore on %s', (kind
     now = 1_767_000_000_000;
     keys = new IdempotencyStore(store, DAY_MS, () => now);
   });
+
+  // The Postgres databases of this file's tests, dropped once they are all done.
+  afterAll(dropFreshDatabases);
 
   afterEach(async () => {
     await store.close();

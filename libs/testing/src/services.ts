@@ -27,7 +27,14 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/** Creates an empty Postgres database for one test run and returns its URL. */
+/** Databases `freshDatabase` made in this process (one Jest test file) and not dropped yet. */
+const createdDatabases = new Set<string>();
+
+/**
+ * Creates an empty Postgres database for one test run and returns its URL. It stays until
+ * `dropDatabase(url)` or `dropFreshDatabases()`: a spec that calls this ends with
+ * `afterAll(dropFreshDatabases)`, so the shared server does not collect databases run after run.
+ */
 export async function freshDatabase(prefix = 'test'): Promise<string> {
   // Loaded lazily so unit tests that never touch Postgres do not load the driver.
   const { Client } = await import('pg');
@@ -41,7 +48,20 @@ export async function freshDatabase(prefix = 'test'): Promise<string> {
     await client.end();
   }
   url.pathname = `/${name}`;
+  createdDatabases.add(url.toString());
   return url.toString();
+}
+
+/**
+ * Drops every database `freshDatabase` made in this process (for `afterAll`), closing whatever
+ * connections are still open to them. Every drop is tried; the first failure is rethrown after.
+ */
+export async function dropFreshDatabases(): Promise<void> {
+  const failures: unknown[] = [];
+  for (const url of [...createdDatabases]) {
+    await dropDatabase(url).catch((error: unknown) => failures.push(error));
+  }
+  if (failures.length > 0) throw failures[0];
 }
 
 /** Drops a database `freshDatabase` made (by its URL), closing its connections first. */
@@ -52,6 +72,7 @@ export async function dropDatabase(databaseUrlToDrop: string): Promise<void> {
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    createdDatabases.delete(databaseUrlToDrop);
   } finally {
     await client.end();
   }

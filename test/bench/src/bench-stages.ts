@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -433,16 +434,18 @@ export async function runEnrichOnLog(mode: Mode, source: IngestRun['source'], de
 
 // --- (d) projection alone --------------------------------------------------------------------------
 
-export async function runProjection(kind: 'sqljs' | 'postgres', batches: readonly RecordBatch[], tenant: string, settings: BenchSettings): Promise<StageResult> {
+export async function runProjection(kind: 'embedded' | 'postgres', batches: readonly RecordBatch[], tenant: string, settings: BenchSettings): Promise<StageResult> {
   let store: SqlStore;
   let cleanup: () => Promise<void>;
+  let file: string | undefined;
   if (kind === 'postgres') {
     const database = { url: await freshDatabase('bench') };
     store = await SqlStore.open({ kind: 'postgres', url: database.url });
     cleanup = () => dropDatabase(database.url);
   } else {
     const dir = tempDir('projection');
-    store = await SqlStore.open({ kind: 'embedded', file: path.join(dir, 'telemetry.sqlite') });
+    file = path.join(dir, 'telemetry.sqlite');
+    store = await SqlStore.open({ kind: 'embedded', file });
     cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
   }
   try {
@@ -463,12 +466,11 @@ export async function runProjection(kind: 'sqljs' | 'postgres', batches: readonl
     const rateOf = (slice: Array<{ records: number; ms: number }>) =>
       rate(slice.reduce((s, b) => s + b.records, 0), slice.reduce((s, b) => s + b.ms, 0));
     const bytes = batches.reduce((sum, batch) => sum + batch.records.reduce((s, r) => s + r.value.length, 0), 0);
-    const file = kind === 'sqljs' ? fs.statSync((store as unknown as { snapshotFile: string }).snapshotFile).size : undefined;
     return withMeasurement(
       {
         stage: 'projection',
         mode: kind === 'postgres' ? 'kafka' : 'embedded',
-        variant: kind === 'postgres' ? 'EnrichedEventsProjection.apply → Postgres' : 'EnrichedEventsProjection.apply → sql.js + snapshot',
+        variant: kind === 'postgres' ? 'EnrichedEventsProjection.apply → Postgres' : 'EnrichedEventsProjection.apply → node:sqlite (WAL, synchronous=FULL)',
         records,
         batchRecords: PROJECTION_MAX_BATCH,
         mbPerSecInflated: rate(bytes / MB, m.wallMs),
@@ -476,7 +478,7 @@ export async function runProjection(kind: 'sqljs' | 'postgres', batches: readonl
           transactions: perBatch.length,
           firstQuarterRecordsPerSec: rateOf(perBatch.slice(0, quarter)),
           lastQuarterRecordsPerSec: rateOf(perBatch.slice(-quarter)),
-          ...(file !== undefined ? { snapshotBytes: file } : {}),
+          ...(file !== undefined ? { fileBytes: embeddedFileBytes(file) } : {}),
         },
       },
       m,
@@ -484,6 +486,130 @@ export async function runProjection(kind: 'sqljs' | 'postgres', batches: readonl
   } finally {
     await store.close();
     await cleanup();
+  }
+}
+
+/** The embedded store's size on disk: the main file and its WAL. */
+function embeddedFileBytes(file: string): number {
+  return [file, `${file}-wal`].reduce((sum, name) => sum + (fs.existsSync(name) ? fs.statSync(name).size : 0), 0);
+}
+
+/**
+ * (d') The embedded projection at scale: `rows` enriched flows (default 1M) projected into a fresh
+ * node:sqlite store by the real EnrichedEventsProjection (real schema, migrations, indexes), in
+ * transactions of the projection consumer's poll size (PROJECTION_MAX_BATCH), round robin over
+ * `settings.partitions` partitions as one consumer delivers them. The rows are the enriched records
+ * of the core stage (real enriched JSON), cycled with a fresh event id (32 hex digits of a hash, as
+ * the enricher's ids, so primary-key inserts land at random places in the index) and a rising
+ * ingest time per row, so every row is a new key and the (tenant, ingested) index grows as in
+ * production (BENCH_SCALE_IDS=sequential uses ids in insertion order instead, to show what the
+ * random primary-key inserts cost). BENCH_SCALE_ROWS_SHAPE=trimmed drops each flow's copies of its
+ * input and its risk reasons (~700-byte rows instead of ~1.4 KB) for comparison with smaller rows. They are built one batch at a time, outside the measured apply calls: rows/s and
+ * records per CPU-second count only `apply` (parse, insert, offset, commit with fsync), per quarter
+ * of the rows, so a store that slows as its file grows shows it in the last/first ratio.
+ */
+export async function runProjectionAtScale(
+  templates: readonly OutgoingRecord[],
+  rows: number,
+  ids: 'hash' | 'sequential',
+  shape: 'enriched' | 'trimmed',
+  tenant: string,
+  settings: BenchSettings,
+): Promise<StageResult> {
+  if (templates.length === 0) throw new Error('projection at scale: no enriched records to use as templates');
+  const parsed = templates.map((record) => {
+    const full = Buffer.isBuffer(record.value) ? record.value.toString('utf8') : String(record.value);
+    const flow = JSON.parse(full) as { event_id: string; tenant_id: string; ingest?: { received_at?: string } } & Record<string, unknown>;
+    // trimmed: the same flow without the copies of its input (original, zeek) and the risk reasons, ~700 bytes.
+    const text = shape === 'enriched' ? full : JSON.stringify({ ...flow, original: undefined, zeek: undefined, risk_reasons: undefined });
+    if (!flow.ingest?.received_at) throw new Error('projection at scale: an enriched record without ingest.received_at');
+    // The two values each row changes, found once as exact JSON substrings of the template.
+    if (flow.tenant_id !== tenant) throw new Error(`projection at scale: a template of tenant ${flow.tenant_id}, expected ${tenant}`);
+    const eventId = `"event_id":${JSON.stringify(flow.event_id)}`;
+    const receivedAt = `"received_at":${JSON.stringify(flow.ingest.received_at)}`;
+    if (!text.includes(eventId) || !text.includes(receivedAt)) throw new Error('projection at scale: the enriched JSON is not in the expected compact form');
+    return { text, eventId, receivedAt };
+  });
+  const baseMs = Date.parse(RECEIVED_AT);
+  // As the enricher's eventIdFor (32 hex digits of a sha256), or in insertion order for comparison.
+  const eventId = (i: number): string =>
+    ids === 'hash' ? createHash('sha256').update(`${settings.runId}:${i}`).digest('hex').slice(0, 32) : `s${settings.runId}${i.toString(16).padStart(12, '0')}`.slice(-32);
+  const rowValue = (i: number): Buffer => {
+    const t = parsed[i % parsed.length];
+    return Buffer.from(
+      t.text
+        .replace(t.eventId, `"event_id":"${eventId(i)}"`)
+        .replace(t.receivedAt, `"received_at":${JSON.stringify(new Date(baseMs + Math.floor(i / 10)).toISOString())}`),
+    );
+  };
+
+  const dir = tempDir('projection-scale');
+  const file = path.join(dir, 'telemetry.sqlite');
+  const store = await SqlStore.open({ kind: 'embedded', file });
+  try {
+    const projection = new EnrichedEventsProjection(store);
+    const nextOffset = Array.from({ length: settings.partitions }, () => 0);
+    const quarters = Array.from({ length: 4 }, () => ({ records: 0, ms: 0, cpuMs: 0 }));
+    let applyMs = 0;
+    let cpuMs = 0;
+    let bytes = 0;
+    let transactions = 0;
+    let peakRss = 0;
+    const wallStart = performance.now();
+    for (let built = 0, call = 0; built < rows; call++) {
+      const partition = call % settings.partitions;
+      const size = Math.min(PROJECTION_MAX_BATCH, rows - built);
+      const records: LogRecord[] = [];
+      for (let k = 0; k < size; k++) {
+        const value = rowValue(built + k);
+        bytes += value.length;
+        records.push({ topic: TOPICS.enriched, partition, offset: String(nextOffset[partition]++), key: null, value, headers: {}, timestamp: baseMs });
+      }
+      const cpuBefore = process.cpuUsage();
+      const start = performance.now();
+      const result = await projection.apply(TOPICS.enriched, partition, records);
+      const ms = performance.now() - start;
+      const cpu = process.cpuUsage(cpuBefore);
+      if (result.applied !== size) throw new Error(`projection at scale: batch ${call} applied ${result.applied} of ${size}`);
+      const quarter = quarters[Math.min(3, Math.floor((built * 4) / rows))];
+      quarter.records += size;
+      quarter.ms += ms;
+      quarter.cpuMs += (cpu.user + cpu.system) / 1000;
+      applyMs += ms;
+      cpuMs += (cpu.user + cpu.system) / 1000;
+      transactions += 1;
+      built += size;
+      if (call % 50 === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    }
+    const wallMs = performance.now() - wallStart;
+    const count = await new EnrichedEventsQueries(store).count(tenant);
+    if (count !== rows) throw new Error(`projection at scale: ${count} rows in the store, expected ${rows}`);
+    const perQuarter = quarters.map((q) => rate(q.records, q.ms));
+    return {
+      stage: 'projection',
+      mode: 'embedded',
+      variant: `${(rows / 1e6).toLocaleString('en-US')}M ${shape} rows, ${ids} event ids, EnrichedEventsProjection.apply → node:sqlite (WAL, synchronous=FULL), apply time only`,
+      records: rows,
+      batchRecords: PROJECTION_MAX_BATCH,
+      wallMs: applyMs,
+      recordsPerSec: rate(rows, applyMs),
+      recordsPerCpuSec: rate(rows, cpuMs),
+      mbPerSecInflated: rate(bytes / MB, applyMs),
+      details: {
+        measures: 'apply() calls only (row building excluded); rows/s per quarter of the rows, in order',
+        transactions,
+        avgRowBytes: bytes / rows,
+        quarterRecordsPerSec: perQuarter,
+        quarterRecordsPerCpuSec: quarters.map((q) => rate(q.records, q.cpuMs)),
+        lastOverFirst: perQuarter[3] / perQuarter[0],
+        stageWallMsIncludingRowBuilding: wallMs,
+        fileBytes: embeddedFileBytes(file),
+        peakRssMb: peakRss / MB,
+      },
+    };
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -556,7 +682,7 @@ export async function runEndToEnd(mode: Mode, dataset: Dataset, settings: BenchS
       {
         stage: 'e2e',
         mode,
-        variant: `all-in-one, geo=${settings.geo}, ${mode === 'kafka' ? 'Kafka + Postgres' : 'embedded log + sql.js'}, ${settings.concurrency} in flight`,
+        variant: `all-in-one, geo=${settings.geo}, ${mode === 'kafka' ? 'Kafka + Postgres' : 'embedded log + node:sqlite'}, ${settings.concurrency} in flight`,
         records: dataset.recordCount,
         batchRecords: settings.batchRecords,
         mbPerSecCompressed: rate(dataset.gzipBytes / MB, m.wallMs),

@@ -26,6 +26,7 @@ import {
   runEnrichOnLog,
   runIngestAlone,
   runProjection,
+  runProjectionAtScale,
   StageName,
   StageResult,
 } from './bench-stages';
@@ -39,7 +40,10 @@ import {
  *
  * Environment (all optional): BENCH_BATCHES (10), BENCH_BATCH_RECORDS (10000), BENCH_CONCURRENCY
  * (requests in flight, 4), BENCH_PARTITIONS (3), BENCH_MODES (embedded,kafka), BENCH_STAGES
- * (core,ingest,enrich-log,projection,sink,e2e), BENCH_GEO (default | fixture, for e2e and enrich-log),
+ * (core,ingest,enrich-log,projection,projection-scale,sink,e2e), BENCH_SCALE_ROWS (rows of the
+ * projection-scale stage, 1000000), BENCH_SCALE_IDS (hash | sequential | hash,sequential: its event
+ * ids, hash), BENCH_SCALE_ROWS_SHAPE (enriched | trimmed | both: ~1.4 KB enriched flows, or ~700 bytes
+ * without their input copies and risk reasons; enriched), BENCH_GEO (default | fixture, for e2e and enrich-log),
  * BENCH_SINK_RECORDS (enriched flows each sink run delivers, 50000, at most the dataset's),
  * BENCH_SINK_BATCH (records per destination request, as SINK_BATCH_MAX_RECORDS, 500), BENCH_SEED
  * (42), BENCH_DEADLINE_MS (90000, per wait), BENCH_TIMEOUT_MS (whole run, 600000), BENCH_RESULTS
@@ -50,8 +54,8 @@ import {
  * sink stage also needs OPENSEARCH_URL (started the same way; its indices and template are deleted).
  */
 
-type StageKey = 'core' | 'ingest' | 'enrich-log' | 'projection' | 'sink' | 'e2e';
-const ALL_STAGES: readonly StageKey[] = ['core', 'ingest', 'enrich-log', 'projection', 'sink', 'e2e'];
+type StageKey = 'core' | 'ingest' | 'enrich-log' | 'projection' | 'projection-scale' | 'sink' | 'e2e';
+const ALL_STAGES: readonly StageKey[] = ['core', 'ingest', 'enrich-log', 'projection', 'projection-scale', 'sink', 'e2e'];
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -82,6 +86,9 @@ function readSettings(env: NodeJS.ProcessEnv) {
     timeoutMs: integer(env, 'BENCH_TIMEOUT_MS', 600_000, 10_000, 24 * 3_600_000),
     sinkRecords: integer(env, 'BENCH_SINK_RECORDS', 50_000, 1, 10_000_000),
     sinkBatchRecords: integer(env, 'BENCH_SINK_BATCH', 500, 1, 50_000),
+    scaleRows: integer(env, 'BENCH_SCALE_ROWS', 1_000_000, 1, 100_000_000),
+    scaleIds: list<'hash' | 'sequential'>(env, 'BENCH_SCALE_IDS', ['hash', 'sequential'], ['hash']),
+    scaleShapes: list<'enriched' | 'trimmed'>(env, 'BENCH_SCALE_ROWS_SHAPE', ['enriched', 'trimmed'], ['enriched']),
     modes: list<Mode>(env, 'BENCH_MODES', ['embedded', 'kafka'], ['embedded', 'kafka']),
     stages: list<StageKey>(env, 'BENCH_STAGES', ALL_STAGES, ALL_STAGES),
     geo: geo as 'default' | 'fixture',
@@ -211,7 +218,7 @@ async function main(): Promise<number> {
     return deps;
   };
   const deps: Partial<Record<'default' | 'fixture', EnrichDependencies>> = {};
-  const needsDeps = settings.stages.some((stage) => stage === 'core' || stage === 'enrich-log' || stage === 'projection' || stage === 'sink');
+  const needsDeps = settings.stages.some((stage) => stage === 'core' || stage === 'enrich-log' || stage === 'projection' || stage === 'projection-scale' || stage === 'sink');
   if (needsDeps) {
     deps[settings.geo] = await loadTimed(settings.geo);
     if (settings.stages.includes('core')) deps[settings.geo === 'default' ? 'fixture' : 'default'] = await loadTimed(settings.geo === 'default' ? 'fixture' : 'default');
@@ -241,8 +248,22 @@ async function main(): Promise<number> {
   if (settings.stages.includes('projection') && enriched) {
     for (const mode of settings.modes) {
       const batches = enrichedBatches(enriched, settings.partitions);
-      const projected = await attempt('projection', mode, () => runProjection(mode === 'kafka' ? 'postgres' : 'sqljs', batches, coreTenant, benchSettings));
+      const projected = await attempt('projection', mode, () => runProjection(mode === 'kafka' ? 'postgres' : 'embedded', batches, coreTenant, benchSettings));
       if (projected) results.push(projected);
+    }
+  }
+  // (d') the embedded projection at scale (1M rows by default), the core's enriched records as templates.
+  if (settings.stages.includes('projection-scale') && enriched) {
+    const templates = enriched;
+    for (const [ids, shape] of settings.scaleIds.flatMap((i) => settings.scaleShapes.map((r) => [i, r] as const))) {
+      const scaled = await attempt('projection', `embedded, ${settings.scaleRows.toLocaleString('en-US')} ${shape} rows, ${ids} ids`, () =>
+        runProjectionAtScale(templates, settings.scaleRows, ids, shape, coreTenant, benchSettings),
+      );
+      if (!scaled) continue;
+      results.push(scaled);
+      const q = scaled.details.quarterRecordsPerSec as number[];
+      log(`  rows/s per quarter ${q.map((v) => Math.round(v).toLocaleString('en-US')).join(' | ')}; last/first ${(scaled.details.lastOverFirst as number).toFixed(3)}; ` +
+        `${Math.round(scaled.recordsPerCpuSec ?? 0).toLocaleString('en-US')} records/CPU-s (apply calls only)`);
     }
   }
   // The sink stage's input: a share of those records, their values as Buffers (off the JS heap).
@@ -296,6 +317,12 @@ async function main(): Promise<number> {
   const find = (stage: StageName, mode: string) => results.find((r) => r.stage === stage && r.mode === mode);
   const targets: Target[] = [
     { name: 'REST ingest into Kafka, one core, 10k-record gzip batches', recordsPerSec: 100_000, measuredBy: '(a) HTTP ingest, kafka', result: find('ingest', 'kafka') },
+    {
+      name: 'embedded projection, 1M rows, last quarter within 10% of the first',
+      recordsPerSec: 40_000,
+      measuredBy: "(d') projection-scale, apply time",
+      result: results.find((r) => r.stage === 'projection' && r.details.lastOverFirst !== undefined && r.variant.includes('enriched rows, hash event ids')),
+    },
     { name: 'enricher per core, consume → enrich → produce on Kafka', recordsPerSec: 60_000, measuredBy: '(c) enrich on log, kafka', result: find('enrich-log', 'kafka') },
     {
       name: 'enricher per core, core alone (upper bound)',
