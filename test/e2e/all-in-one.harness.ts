@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { loadAllInOneConfig } from '../../apps/all-in-one/src/all-in-one.config';
 import { AllInOneModule } from '../../apps/all-in-one/src/all-in-one.module';
-import { createHttpApp } from '@telemetry/runtime';
+import { createHttpApp } from '@telemetry/platform';
 import { dropDatabase, freshDatabase, kafkaBrokers, uniqueName, writeGeoFixtureFiles } from '@telemetry/testing';
 
 export const SAMPLES = path.resolve(__dirname, '../../samples');
@@ -52,7 +52,7 @@ export async function startProduct(mode: 'embedded' | 'kafka', extraEnv: Record<
     env.DATABASE_URL = extraEnv.DATABASE_URL ?? (ownDatabase = await freshDatabase('e2e'));
   }
   const config = loadAllInOneConfig(env);
-  const app = await createHttpApp(AllInOneModule.forConfig(config), config);
+  const app = await createHttpApp(AllInOneModule.forConfig(config), config.platform);
   return {
     app,
     server: app.getHttpServer(),

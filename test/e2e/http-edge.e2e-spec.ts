@@ -242,7 +242,7 @@ describe('the HTTP timeout settings', () => {
   const base = { API_KEY: TEST_KEY, DATA_DIR: '/tmp/telemetry-config-check' };
 
   it('default to 15 s headers, 60 s request, 10 s body idle, 5 s keep-alive', () => {
-    expect(loadAllInOneConfig(base).http).toEqual({ headersTimeoutMs: 15_000, requestTimeoutMs: 60_000, bodyIdleTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 });
+    expect(loadAllInOneConfig(base).platform.http).toEqual({ headersTimeoutMs: 15_000, requestTimeoutMs: 60_000, bodyIdleTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 });
   });
 
   it('refuse to boot with every problem listed: out of bounds, not integers, headers longer than the request', () => {

@@ -1,6 +1,22 @@
-import { ConfigReader, Environment } from '@telemetry/config';
-import { AppConfig, readAppConfig } from '@telemetry/runtime';
+import { AuthConfig, readAuthConfig } from '@telemetry/auth';
+import { EnricherConfig, readEnricherConfig } from '@telemetry/enricher';
+import { IngestConfig, readIngestConfig } from '@telemetry/ingest';
+import { ConfigReader, Environment, PlatformConfig, readPlatformConfig } from '@telemetry/platform';
+import { readSinksConfig, SinksConfig } from '@telemetry/sink';
 
-export function loadAllInOneConfig(env: Environment = process.env): AppConfig {
-  return readAppConfig(new ConfigReader(env), 'all-in-one', ['ingest', 'enricher', 'query']);
+export interface AllInOneConfig {
+  readonly platform: PlatformConfig;
+  readonly auth: AuthConfig;
+  readonly ingest: IngestConfig;
+  readonly enricher: EnricherConfig;
+  /** The sinks whose destination is configured run in the process too. */
+  readonly sinks: SinksConfig;
+}
+
+export function loadAllInOneConfig(env: Environment = process.env): AllInOneConfig {
+  const reader = new ConfigReader(env);
+  const platform = readPlatformConfig(reader, 'all-in-one', ['ingest', 'enricher', 'query']);
+  const config = { platform, auth: readAuthConfig(reader, platform), ingest: readIngestConfig(reader), enricher: readEnricherConfig(reader), sinks: readSinksConfig(reader, undefined) };
+  reader.done();
+  return config;
 }

@@ -3,24 +3,25 @@ import { AuthModule } from '@telemetry/auth';
 import { EnricherModule } from '@telemetry/enricher';
 import { IngestModule } from '@telemetry/ingest';
 import { PersistenceModule } from '@telemetry/persistence';
+import { PlatformModule } from '@telemetry/platform';
 import { QueryModule } from '@telemetry/query';
-import { AppConfig, RuntimeModule } from '@telemetry/runtime';
 import { SinkModule } from '@telemetry/sink';
+import { AllInOneConfig } from './all-in-one.config';
 
 /** Every role's modules in one process, sharing one event log (embedded by default) and one SQL store; the sinks whose destination is configured. */
 @Module({})
 export class AllInOneModule {
-  static forConfig(config: AppConfig): DynamicModule {
+  static forConfig(config: AllInOneConfig): DynamicModule {
     return {
       module: AllInOneModule,
       imports: [
-        RuntimeModule.forRoot(config),
-        AuthModule.forRoot({ apiKeys: config.apiKeys, defaultTenant: config.defaultTenant, rateLimitPerMin: config.ingest.rateLimitPerMin }),
-        PersistenceModule.forRoot(config.runtime.database),
-        IngestModule,
-        EnricherModule,
-        QueryModule,
-        SinkModule.forConfig(config),
+        PlatformModule.forRoot(config.platform),
+        AuthModule.forRoot(config.auth),
+        PersistenceModule.forRoot(config.platform.runtime.database),
+        IngestModule.forRoot(config.ingest),
+        EnricherModule.forRoot(config.enricher),
+        QueryModule.forRoot(config.sinks),
+        SinkModule.forRoot(config.sinks, config.platform),
       ],
     };
   }

@@ -1,10 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { EnricherModule } from '@telemetry/enricher';
-import { AppConfig, RuntimeModule } from '@telemetry/runtime';
+import { PlatformModule } from '@telemetry/platform';
+import { EnricherAppConfig } from './enricher.config';
 
+/** The enricher role: the ingress topics in, the enriched topic and the ingest DLQ out. */
 @Module({})
 export class EnricherAppModule {
-  static forConfig(config: AppConfig): DynamicModule {
-    return { module: EnricherAppModule, imports: [RuntimeModule.forRoot(config), EnricherModule] };
+  static forConfig(config: EnricherAppConfig): DynamicModule {
+    return { module: EnricherAppModule, imports: [PlatformModule.forRoot(config.platform), EnricherModule.forRoot(config.enricher)] };
   }
 }

@@ -1,6 +1,17 @@
-import { ConfigReader, Environment } from '@telemetry/config';
-import { AppConfig, readAppConfig } from '@telemetry/runtime';
+import { AuthConfig, readAuthConfig } from '@telemetry/auth';
+import { IngestConfig, readIngestConfig } from '@telemetry/ingest';
+import { ConfigReader, Environment, PlatformConfig, readPlatformConfig } from '@telemetry/platform';
 
-export function loadIngestApiConfig(env: Environment = process.env): AppConfig {
-  return readAppConfig(new ConfigReader(env), 'ingest-api', ['ingest']);
+export interface IngestApiConfig {
+  readonly platform: PlatformConfig;
+  readonly auth: AuthConfig;
+  readonly ingest: IngestConfig;
+}
+
+export function loadIngestApiConfig(env: Environment = process.env): IngestApiConfig {
+  const reader = new ConfigReader(env);
+  const platform = readPlatformConfig(reader, 'ingest-api', ['ingest']);
+  const config = { platform, auth: readAuthConfig(reader, platform), ingest: readIngestConfig(reader) };
+  reader.done();
+  return config;
 }

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { createHttpApp, runMain } from '@telemetry/runtime';
+import { createHttpApp, runMain } from '@telemetry/platform';
 import { loadIngestApiConfig } from './ingest-api.config';
 import { IngestApiModule } from './ingest-api.module';
 
 runMain(async () => {
   const config = loadIngestApiConfig();
-  await createHttpApp(IngestApiModule.forConfig(config), config);
+  await createHttpApp(IngestApiModule.forConfig(config), config.platform);
 });

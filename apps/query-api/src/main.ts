@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { createHttpApp, runMain } from '@telemetry/runtime';
+import { createHttpApp, runMain } from '@telemetry/platform';
 import { loadQueryApiConfig } from './query-api.config';
 import { QueryApiModule } from './query-api.module';
 
 runMain(async () => {
   const config = loadQueryApiConfig();
-  await createHttpApp(QueryApiModule.forConfig(config), config);
+  await createHttpApp(QueryApiModule.forConfig(config), config.platform);
 });

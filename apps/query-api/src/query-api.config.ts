@@ -1,6 +1,18 @@
-import { ConfigReader, Environment } from '@telemetry/config';
-import { AppConfig, readAppConfig } from '@telemetry/runtime';
+import { AuthConfig, readAuthConfig } from '@telemetry/auth';
+import { ConfigReader, Environment, PlatformConfig, readPlatformConfig } from '@telemetry/platform';
+import { readSinksConfig, SinksConfig } from '@telemetry/sink';
 
-export function loadQueryApiConfig(env: Environment = process.env): AppConfig {
-  return readAppConfig(new ConfigReader(env), 'query-api', ['query']);
+export interface QueryApiConfig {
+  readonly platform: PlatformConfig;
+  readonly auth: AuthConfig;
+  /** Which destinations exist, for the export and DLQ replay endpoints. */
+  readonly sinks: SinksConfig;
+}
+
+export function loadQueryApiConfig(env: Environment = process.env): QueryApiConfig {
+  const reader = new ConfigReader(env);
+  const platform = readPlatformConfig(reader, 'query-api', ['query']);
+  const config = { platform, auth: readAuthConfig(reader, platform), sinks: readSinksConfig(reader, undefined) };
+  reader.done();
+  return config;
 }

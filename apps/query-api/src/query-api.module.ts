@@ -1,20 +1,21 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@telemetry/auth';
 import { PersistenceModule } from '@telemetry/persistence';
+import { PlatformModule } from '@telemetry/platform';
 import { QueryModule } from '@telemetry/query';
-import { AppConfig, RuntimeModule } from '@telemetry/runtime';
+import { QueryApiConfig } from './query-api.config';
 
 /** The query role: projections into SQL and the authenticated read and DLQ endpoints. */
 @Module({})
 export class QueryApiModule {
-  static forConfig(config: AppConfig): DynamicModule {
+  static forConfig(config: QueryApiConfig): DynamicModule {
     return {
       module: QueryApiModule,
       imports: [
-        RuntimeModule.forRoot(config),
-        AuthModule.forRoot({ apiKeys: config.apiKeys, defaultTenant: config.defaultTenant, rateLimitPerMin: config.ingest.rateLimitPerMin }),
-        PersistenceModule.forRoot(config.runtime.database),
-        QueryModule,
+        PlatformModule.forRoot(config.platform),
+        AuthModule.forRoot(config.auth),
+        PersistenceModule.forRoot(config.platform.runtime.database),
+        QueryModule.forRoot(config.sinks),
       ],
     };
   }

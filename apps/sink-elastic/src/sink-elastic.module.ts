@@ -1,10 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { PlatformModule } from '@telemetry/platform';
 import { SinkModule } from '@telemetry/sink';
-import { AppConfig, RuntimeModule } from '@telemetry/runtime';
+import { SinkElasticConfig } from './sink-elastic.config';
 
+/** The elastic sink role: telemetry.enriched.v1 and its retry topics out to the destination. */
 @Module({})
 export class SinkElasticAppModule {
-  static forConfig(config: AppConfig): DynamicModule {
-    return { module: SinkElasticAppModule, imports: [RuntimeModule.forRoot(config), SinkModule.forConfig(config)] };
+  static forConfig(config: SinkElasticConfig): DynamicModule {
+    return { module: SinkElasticAppModule, imports: [PlatformModule.forRoot(config.platform), SinkModule.forRoot(config.sinks, config.platform)] };
   }
 }

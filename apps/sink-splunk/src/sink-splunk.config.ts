@@ -1,8 +1,16 @@
-import { ConfigReader, Environment } from '@telemetry/config';
-import { AppConfig, readAppConfig } from '@telemetry/runtime';
+import { ConfigReader, Environment, PlatformConfig, readPlatformConfig } from '@telemetry/platform';
+import { readSinksConfig, SinksConfig } from '@telemetry/sink';
 
-export function loadSinkSplunkConfig(env: Environment = process.env): AppConfig {
-  const config = readAppConfig(new ConfigReader(env), 'sink-splunk', ['sink-splunk']);
+export interface SinkSplunkConfig {
+  readonly platform: PlatformConfig;
+  readonly sinks: SinksConfig;
+}
+
+export function loadSinkSplunkConfig(env: Environment = process.env): SinkSplunkConfig {
+  const reader = new ConfigReader(env);
+  const platform = readPlatformConfig(reader, 'sink-splunk', ['sink-splunk']);
+  const sinks = readSinksConfig(reader, 'splunk');
+  reader.done();
   // This process runs only its own destination, even when the other one is configured too.
-  return { ...config, sinks: { ...config.sinks, elastic: undefined } };
+  return { platform, sinks: { ...sinks, elastic: undefined } };
 }

@@ -1,19 +1,21 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { PUBLIC_ROUTE } from '@telemetry/platform';
 import { ApiKeyStore, extractToken, hasScope, Principal, Scope } from './api-key';
 
 export const API_KEY_STORE = Symbol('API_KEY_STORE');
 const REQUIRED_SCOPE = 'telemetry:required-scope';
-const PUBLIC_ROUTE = 'telemetry:public-route';
 
 /** Marks a handler as needing a scope; every route without @Public needs a valid key. */
 export const RequireScope = (scope: Scope): MethodDecorator & ClassDecorator => SetMetadata(REQUIRED_SCOPE, scope);
-export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_ROUTE, true);
 
-/** Thrown by the guard; the HTTP exception filter maps it to 401/403 with a stable code. */
+/** Thrown by the guard: a coded client error (401/403) the HTTP exception filter answers as it is. */
 export class AuthError extends Error {
+  readonly status: 401 | 403;
+  readonly details: Readonly<Record<string, unknown>> = {};
   constructor(readonly code: 'unauthorized' | 'forbidden', message: string) {
     super(message);
+    this.status = code === 'unauthorized' ? 401 : 403;
   }
 }
 

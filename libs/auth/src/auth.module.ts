@@ -1,16 +1,20 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiKeyStore } from './api-key';
+import { AuthConfig, EMBEDDED_DEFAULT_KEY } from './auth.config';
 import { API_KEY_STORE, ApiKeyGuard } from './api-key.guard';
 import { RATE_LIMITER, RateLimitGuard } from './rate-limit.guard';
 import { SlidingWindowRateLimiter } from './rate-limiter';
 
-export interface AuthSettings {
-  /** The operator's keys (API_KEY, TELEMETRY_SEED_KEYS), every scope on the default tenant. */
-  readonly apiKeys: readonly string[];
-  readonly defaultTenant: string;
-  /** Requests per minute per API key (per process); 0 turns the limit off. */
-  readonly rateLimitPerMin: number;
+/** Says at start, where an operator sees it, that the well-known default key is active. */
+class DefaultKeyWarning implements OnApplicationBootstrap {
+  constructor(private readonly config: AuthConfig) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.usingDefaultKey) {
+      new Logger('auth').warn(`No API_KEY or TELEMETRY_SEED_KEYS set: the embedded default key "${EMBEDDED_DEFAULT_KEY}" is active. Set API_KEY before exposing this port.`);
+    }
+  }
 }
 
 /**
@@ -19,7 +23,7 @@ export interface AuthSettings {
  */
 @Module({})
 export class AuthModule {
-  static forRoot(settings: AuthSettings): DynamicModule {
+  static forRoot(settings: AuthConfig): DynamicModule {
     return {
       module: AuthModule,
       global: true,
@@ -28,6 +32,7 @@ export class AuthModule {
         { provide: RATE_LIMITER, useValue: settings.rateLimitPerMin > 0 ? new SlidingWindowRateLimiter(settings.rateLimitPerMin) : null },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: DefaultKeyWarning, useValue: new DefaultKeyWarning(settings) },
       ],
       exports: [API_KEY_STORE],
     };

@@ -14,7 +14,7 @@ import {
   parseThreatCsv,
   ThreatIntelIndex,
 } from '@telemetry/enrichment';
-import { AppConfig, RUNTIME_CONFIG } from '@telemetry/runtime';
+import { ENRICHER_CONFIG, EnricherConfig } from './enricher.config';
 
 export const ENRICH_DEPENDENCIES = Symbol('ENRICH_DEPENDENCIES');
 
@@ -25,12 +25,12 @@ const logger = new Logger('enrichment');
  * embedded defaults that ship with the dependencies are used (DB-IP Lite city mmdb, and the
  * ip-location-db ASN ranges, both CC BY 4.0).
  */
-export async function loadGeoLookup(config: AppConfig): Promise<GeoLookup> {
-  const cityPaths = config.enrichment.geoipCity ? [config.enrichment.geoipCity] : embeddedDbipCityPaths();
+export async function loadGeoLookup(config: EnricherConfig): Promise<GeoLookup> {
+  const cityPaths = config.geoipCity ? [config.geoipCity] : embeddedDbipCityPaths();
   const city = new MaxmindCitySource(await Promise.all(cityPaths.map(async (path) => ({ name: path, buffer: await fs.readFile(path) }))));
   let asn: AsnSource;
-  if (config.enrichment.geoipAsn) {
-    asn = new MaxmindAsnSource({ name: config.enrichment.geoipAsn, buffer: await fs.readFile(config.enrichment.geoipAsn) });
+  if (config.geoipAsn) {
+    asn = new MaxmindAsnSource({ name: config.geoipAsn, buffer: await fs.readFile(config.geoipAsn) });
   } else {
     asn = await AsnRangeTable.fromFiles(embeddedAsnCsvPaths());
   }
@@ -41,8 +41,8 @@ export async function loadGeoLookup(config: AppConfig): Promise<GeoLookup> {
 }
 
 /** Threat intel from THREATLIST_CSV (`ip_or_cidr,category,confidence`); bad lines are reported, not fatal. */
-export async function loadThreatIntel(config: AppConfig): Promise<ThreatIntelIndex> {
-  const file = config.enrichment.threatlistCsv;
+export async function loadThreatIntel(config: EnricherConfig): Promise<ThreatIntelIndex> {
+  const file = config.threatlistCsv;
   if (!file) {
     logger.log('threat intel: no THREATLIST_CSV configured, no indicators loaded');
     return new ThreatIntelIndex([]);
@@ -57,8 +57,8 @@ export async function loadThreatIntel(config: AppConfig): Promise<ThreatIntelInd
 export const enrichmentProviders: Provider[] = [
   {
     provide: ENRICH_DEPENDENCIES,
-    inject: [RUNTIME_CONFIG],
-    useFactory: async (config: AppConfig): Promise<EnrichDependencies> => {
+    inject: [ENRICHER_CONFIG],
+    useFactory: async (config: EnricherConfig): Promise<EnrichDependencies> => {
       const [geo, threatIntel] = await Promise.all([loadGeoLookup(config), loadThreatIntel(config)]);
       return { geo, threatIntel, policy: ORIGINAL_LIVE_POLICY };
     },

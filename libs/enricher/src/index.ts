@@ -3,3 +3,4 @@ export * from './ingress.consumer';
 export * from './ingress-batch.processor';
 export * from './enrichment.providers';
 export * from './enricher.metrics';
+export * from './enricher.config';

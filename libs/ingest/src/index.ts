@@ -7,3 +7,4 @@ export * from './ingest.service';
 export * from './ingest.module';
 export * from './ingest.tokens';
 export * from './ingest.metrics';
+export * from './ingest.config';

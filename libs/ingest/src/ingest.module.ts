@@ -1,10 +1,11 @@
 import * as path from 'node:path';
-import { Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { IdempotencyStore, SqlStore } from '@telemetry/persistence';
-import { AppConfig, RUNTIME_CONFIG } from '@telemetry/runtime';
+import { PlatformConfig, PLATFORM_CONFIG } from '@telemetry/platform';
 import { DEFAULT_INGEST_LIMITS, IngestLimits } from './ingest-limits';
 import { IngestHttpController } from './ingest.http.controller';
 import { IngestService } from './ingest.service';
+import { INGEST_CONFIG, IngestConfig } from './ingest.config';
 import { IngestMetrics } from './ingest.metrics';
 import { IDEMPOTENCY_STORE, INGEST_LIMITS } from './ingest.tokens';
 
@@ -15,7 +16,7 @@ const INGEST_SQL_STORE = Symbol('INGEST_SQL_STORE');
  * Idempotency keys live in SQL: the shared Postgres database in the distributed mode (so they hold
  * across ingest-api replicas), a small embedded file of their own otherwise.
  */
-async function openIngestStore(config: AppConfig): Promise<SqlStore> {
+async function openIngestStore(config: PlatformConfig): Promise<SqlStore> {
   const database = config.runtime.database;
   if (database.kind === 'postgres') return SqlStore.open(database);
   if (config.runtime.eventLog.kind === 'kafka') {
@@ -45,24 +46,30 @@ class IdempotencyMaintenance implements OnModuleInit, OnApplicationShutdown {
 }
 
 /** The ingest role: REST endpoints that validate and publish to the ingress topics. */
-@Module({
-  controllers: [IngestHttpController],
-  providers: [
+@Module({})
+export class IngestModule {
+  static forRoot(config: IngestConfig): DynamicModule {
+    return {
+      module: IngestModule,
+      controllers: [IngestHttpController],
+      providers: [
+    { provide: INGEST_CONFIG, useValue: config },
     IngestService,
     IngestMetrics,
     {
       provide: INGEST_LIMITS,
-      inject: [RUNTIME_CONFIG],
-      useFactory: (config: AppConfig): IngestLimits => ({ ...DEFAULT_INGEST_LIMITS, bodyIdleTimeoutMs: config.http.bodyIdleTimeoutMs }),
+      inject: [PLATFORM_CONFIG],
+      useFactory: (config: PlatformConfig): IngestLimits => ({ ...DEFAULT_INGEST_LIMITS, bodyIdleTimeoutMs: config.http.bodyIdleTimeoutMs }),
     },
-    { provide: INGEST_SQL_STORE, inject: [RUNTIME_CONFIG], useFactory: openIngestStore },
+    { provide: INGEST_SQL_STORE, inject: [PLATFORM_CONFIG], useFactory: openIngestStore },
     {
       provide: IDEMPOTENCY_STORE,
-      inject: [INGEST_SQL_STORE, RUNTIME_CONFIG],
-      useFactory: (store: SqlStore, config: AppConfig) => new IdempotencyStore(store, config.ingest.idempotencyTtlSeconds * 1000),
+      inject: [INGEST_SQL_STORE],
+      useFactory: (store: SqlStore) => new IdempotencyStore(store, config.idempotencyTtlSeconds * 1000),
     },
     IdempotencyMaintenance,
   ],
-  exports: [IngestService],
-})
-export class IngestModule {}
+      exports: [IngestService],
+    };
+  }
+}

@@ -1,6 +1,6 @@
 import { HEADERS, TOPICS } from '@telemetry/contracts';
 import { EventLogUnavailableError, InMemoryEventLog } from '@telemetry/event-log';
-import type { AppConfig } from '@telemetry/runtime';
+import type { IngestConfig } from './ingest.config';
 import { INGRESS_TOPIC_BY_FORMAT, IngestOutcomePendingError, IngestService } from './ingest.service';
 
 /** The in-memory event log with the ingress topics; its fault hooks stand in for a slow or failing broker. */
@@ -12,7 +12,7 @@ async function ingressLog(): Promise<InMemoryEventLog> {
 
 const allRecords = (log: InMemoryEventLog) => Object.values(INGRESS_TOPIC_BY_FORMAT).flatMap((topic) => log.records(topic));
 
-const config = { ingest: { maxInflightRecords: 10_000, rateLimitPerMin: 600, idempotencyTtlSeconds: 86_400 } } as unknown as AppConfig;
+const config: IngestConfig = { maxInflightRecords: 10_000, idempotencyTtlSeconds: 86_400 };
 const flow = (i: number) => ({ ts: 1732288800 + i, src_ip: '10.0.0.1', dst_ip: '8.8.8.8', dst_port: 53 });
 const command = (count: number) => ({
   tenantId: 'acme',

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DEFAULT_COLLECTOR, HEADERS, IngressFormat, TOPICS } from '@telemetry/contracts';
 import { EVENT_LOG, EventLog, EventLogUnavailableError, OutgoingRecord } from '@telemetry/event-log';
-import { AppConfig, RUNTIME_CONFIG } from '@telemetry/runtime';
+import { INGEST_CONFIG, IngestConfig } from './ingest.config';
 import { RecordRejection, RecordValidator } from './record-validator';
 
 export const INGRESS_TOPIC_BY_FORMAT: Readonly<Record<IngressFormat, string>> = {
@@ -44,7 +44,7 @@ export class IngestService {
   /** Records handed to the event log and not yet acknowledged, across all requests. */
   private inflight = 0;
 
-  constructor(@Inject(EVENT_LOG) private readonly log: EventLog, @Inject(RUNTIME_CONFIG) private readonly config: AppConfig) {}
+  constructor(@Inject(EVENT_LOG) private readonly log: EventLog, @Inject(INGEST_CONFIG) private readonly config: IngestConfig) {}
 
   async ingest(command: IngestCommand): Promise<IngestResult> {
     const collectorId = command.collectorId ?? DEFAULT_COLLECTOR;
@@ -72,8 +72,8 @@ export class IngestService {
       const key = `${command.tenantId}:${collectorId}`;
       const messages: OutgoingRecord[] = accepted.map(({ record }) => ({ key, value: JSON.stringify(record), headers }));
       // Bounded: when the log is slow to acknowledge, refuse now (503) rather than queue without limit.
-      if (this.inflight + messages.length > this.config.ingest.maxInflightRecords) {
-        throw new EventLogUnavailableError(`ingest is at its in-flight limit of ${this.config.ingest.maxInflightRecords} records`);
+      if (this.inflight + messages.length > this.config.maxInflightRecords) {
+        throw new EventLogUnavailableError(`ingest is at its in-flight limit of ${this.config.maxInflightRecords} records`);
       }
       this.inflight += messages.length;
       let release: Promise<unknown> = Promise.resolve();

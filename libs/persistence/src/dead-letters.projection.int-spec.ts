@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEAD_LETTER_HEADERS, HEADERS } from '@telemetry/contracts';
-import type { DatabaseConfig } from '@telemetry/config';
+import { DatabaseConfig } from '@telemetry/platform';
 import type { LogRecord } from '@telemetry/event-log';
 import { dropFreshDatabases, freshDatabase } from '@telemetry/testing';
 import { DeadLettersProjection } from './dead-letters.projection';

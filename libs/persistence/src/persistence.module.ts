@@ -1,5 +1,5 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import type { DatabaseConfig } from '@telemetry/config';
+import { DatabaseConfig } from '@telemetry/platform';
 import { SqlStore } from './sql-store';
 
 /** The read models' SQL store (Postgres, or the embedded store under DATA_DIR). */

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
-import type { DatabaseConfig } from '@telemetry/config';
+import { DatabaseConfig } from '@telemetry/platform';
 import { EnrichedEventEntity } from './enriched-event.entity';
 import { ProjectionOffsetEntity } from './projection-offset.entity';
 import { InitialSchema1732300000000 } from './migrations/1732300000000-initial-schema';

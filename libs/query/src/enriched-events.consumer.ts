@@ -3,8 +3,7 @@ import { EventPattern } from '@nestjs/microservices';
 import { TOPICS } from '@telemetry/contracts';
 import { RecordBatch } from '@telemetry/event-log';
 import { EnrichedEventsProjection, ENRICHED_EVENTS_PROJECTION, SqlStore, SQL_STORE } from '@telemetry/persistence';
-import { ConsumerOptions, EventLogConsumer } from '@telemetry/platform';
-import { AppConfig, RUNTIME_CONFIG } from '@telemetry/runtime';
+import { PlatformConfig, ConsumerOptions, EventLogConsumer, PLATFORM_CONFIG } from '@telemetry/platform';
 import { ProjectionMetrics } from './projection.metrics';
 import { ProjectionWorker } from './projection.worker';
 
@@ -22,7 +21,7 @@ const RETENTION_INTERVAL_MS = 10 * 60 * 1000;
 export class EnrichedEventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly worker: ProjectionWorker;
 
-  constructor(@Inject(SQL_STORE) store: SqlStore, @Inject(RUNTIME_CONFIG) config: AppConfig, metrics: ProjectionMetrics) {
+  constructor(@Inject(SQL_STORE) store: SqlStore, @Inject(PLATFORM_CONFIG) config: PlatformConfig, metrics: ProjectionMetrics) {
     const projection = new EnrichedEventsProjection(store);
     const retentionDays = config.runtime.retentionDays;
     this.worker = new ProjectionWorker(metrics, new Logger('projection'), {

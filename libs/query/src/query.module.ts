@@ -1,12 +1,22 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
+import { SINKS_CONFIG, SinksConfig } from '@telemetry/sink';
 import { DownloadHttpController } from './download.http.controller';
 import { EnrichedEventsConsumer } from './enriched-events.consumer';
 import { ProjectionMetricsModule } from './projection.metrics';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 
 /** The query role: projections of telemetry.enriched.v1 and the read endpoints. */
-@Module({
-  controllers: [DownloadHttpController, EnrichedEventsConsumer],
-  imports: [ProjectionMetricsModule, DeadLettersModule],
-})
-export class QueryModule {}
+@Module({})
+export class QueryModule {
+  /** The sinks' config tells the export and replay endpoints which destinations exist and their first retry delay. */
+  static forRoot(sinks: SinksConfig): DynamicModule {
+    return {
+      module: QueryModule,
+      global: true,
+      controllers: [DownloadHttpController, EnrichedEventsConsumer],
+      providers: [{ provide: SINKS_CONFIG, useValue: sinks }],
+      exports: [SINKS_CONFIG],
+      imports: [ProjectionMetricsModule, DeadLettersModule],
+    };
+  }
+}

@@ -8,3 +8,4 @@ export * from './sink.module';
 export * from './elastic/elastic-bulk.exporter';
 export * from './sink.consumer';
 export * from './sink.metrics';
+export * from './sink.config';

@@ -1,8 +1,9 @@
 import { Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import type { BatchResult, EventLog, RecordBatch } from '@telemetry/event-log';
-import type { AppConfig } from '@telemetry/runtime';
+import { PlatformConfig } from '@telemetry/platform';
 import type { SinkMetrics } from './sink.metrics';
 import type { Exporter } from './exporter.port';
+import type { SinksConfig } from './sink.config';
 import { SinkConsumerGroup, SinkRunner, SinkRunnerOptions } from './sink.runner';
 
 /**
@@ -21,14 +22,14 @@ export class SinkRunnerService implements OnApplicationBootstrap, OnModuleDestro
     readonly sink: string,
     log: EventLog,
     private readonly exporter: Exporter & { pendingAcks?(): number },
-    config: AppConfig,
+    options: SinkRunnerOptions,
     private readonly metrics: SinkMetrics,
   ) {
     this.logger = new Logger(`sink-${sink}`);
     this.runner = new SinkRunner(
       log,
       exporter,
-      sinkRunnerOptions(sink, config),
+      options,
       {
         delivered: (count, batchSize, seconds) => {
           metrics.items.inc({ sink, outcome: 'delivered' }, count);
@@ -88,13 +89,13 @@ export class SinkRunnerService implements OnApplicationBootstrap, OnModuleDestro
   }
 }
 
-/** A sink's runner options from the app config. */
-export function sinkRunnerOptions(sink: string, config: AppConfig): SinkRunnerOptions {
+/** A sink's runner options from the sinks' config and the platform's (group prefix, partitions). */
+export function sinkRunnerOptions(sink: string, sinks: SinksConfig, platform: PlatformConfig): SinkRunnerOptions {
   return {
     sink,
-    groupPrefix: config.runtime.groupPrefix,
-    retryDelaysMs: config.sinks.retryDelaysMs,
-    batch: { maxRecords: config.sinks.batchMaxRecords, maxBytes: config.sinks.batchMaxBytes, maxWaitMs: config.sinks.batchMaxWaitMs },
-    partitions: config.runtime.eventLog.partitions,
+    groupPrefix: platform.runtime.groupPrefix,
+    retryDelaysMs: sinks.retryDelaysMs,
+    batch: { maxRecords: sinks.batchMaxRecords, maxBytes: sinks.batchMaxBytes, maxWaitMs: sinks.batchMaxWaitMs },
+    partitions: platform.runtime.eventLog.partitions,
   };
 }

@@ -1,7 +1,8 @@
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { EVENT_LOG, EventLog } from '@telemetry/event-log';
-import { AppConfig, RUNTIME_CONFIG } from '@telemetry/runtime';
+import { PlatformConfig } from '@telemetry/platform';
 import { SinkMetrics } from './sink.metrics';
+import { SinksConfig } from './sink.config';
 import { sinkRunnerOptions, SinkRunnerService } from './sink-runner.service';
 import { createSinkConsumer } from './sink.consumer';
 import { sinkConsumerPlan } from './sink.runner';
@@ -14,16 +15,16 @@ const ELASTIC_SINK = Symbol('ELASTIC_SINK');
 /** The sink roles: each configured destination gets its own runner and consumer groups. */
 @Module({})
 export class SinkModule {
-  static forConfig(config: AppConfig): DynamicModule {
+  static forRoot(sinks: SinksConfig, platform: PlatformConfig): DynamicModule {
     const providers: Provider[] = [SinkMetrics];
     const controllers: Type<unknown>[] = [];
-    const groupsOf = (sink: string) => sinkConsumerPlan(sinkRunnerOptions(sink, config));
-    const splunk = config.sinks.splunk;
+    const optionsOf = (sink: string) => sinkRunnerOptions(sink, sinks, platform);
+    const splunk = sinks.splunk;
     if (splunk) {
       providers.push({
         provide: SPLUNK_SINK,
-        inject: [EVENT_LOG, RUNTIME_CONFIG, SinkMetrics],
-        useFactory: (log: EventLog, appConfig: AppConfig, metrics: SinkMetrics) =>
+        inject: [EVENT_LOG, SinkMetrics],
+        useFactory: (log: EventLog, metrics: SinkMetrics) =>
           new SinkRunnerService(
             'splunk',
             log,
@@ -36,21 +37,21 @@ export class SinkModule {
               gzip: splunk.gzip,
               ack: { enabled: splunk.ackEnabled, timeoutMs: splunk.ackTimeoutMs },
             }),
-            appConfig,
+            optionsOf('splunk'),
             metrics,
           ),
       });
-      controllers.push(createSinkConsumer('splunk', SPLUNK_SINK, groupsOf('splunk')));
+      controllers.push(createSinkConsumer('splunk', SPLUNK_SINK, sinkConsumerPlan(optionsOf('splunk'))));
     }
-    const elastic = config.sinks.elastic;
+    const elastic = sinks.elastic;
     if (elastic) {
       providers.push({
         provide: ELASTIC_SINK,
-        inject: [EVENT_LOG, RUNTIME_CONFIG, SinkMetrics],
-        useFactory: (log: EventLog, appConfig: AppConfig, metrics: SinkMetrics) =>
-          new SinkRunnerService('elastic', log, new ElasticBulkExporter(elastic), appConfig, metrics),
+        inject: [EVENT_LOG, SinkMetrics],
+        useFactory: (log: EventLog, metrics: SinkMetrics) =>
+          new SinkRunnerService('elastic', log, new ElasticBulkExporter(elastic), optionsOf('elastic'), metrics),
       });
-      controllers.push(createSinkConsumer('elastic', ELASTIC_SINK, groupsOf('elastic')));
+      controllers.push(createSinkConsumer('elastic', ELASTIC_SINK, sinkConsumerPlan(optionsOf('elastic'))));
     }
     return { module: SinkModule, providers, controllers };
   }

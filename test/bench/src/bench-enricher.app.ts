@@ -5,8 +5,7 @@ import { INGRESS_TOPICS } from '@telemetry/contracts';
 import { ENRICH_DEPENDENCIES, ENRICHER_CONSUMER, EnricherMetrics, IngressConsumer } from '@telemetry/enricher';
 import { EnrichDependencies } from '@telemetry/enrichment';
 import { EVENT_LOG, EventLog, RecordBatch } from '@telemetry/event-log';
-import { ConsumerMetrics, createMetricsRegistry, EventLogTransport, METRICS_REGISTRY } from '@telemetry/platform';
-import { CLOCK } from '@telemetry/runtime';
+import { CLOCK, ConsumerMetrics, createMetricsRegistry, EventLogTransport, METRICS_REGISTRY } from '@telemetry/platform';
 
 /** Counts what the product's IngressConsumer handled, as the bench needs (same pattern, same group). */
 export interface EnricherProgress {

@@ -3,7 +3,7 @@ import { defaultTopicSpecs, TOPICS } from '@telemetry/contracts';
 import { ENRICHER_GROUP } from '@telemetry/enricher';
 import { EventLog, KafkaEventLog } from '@telemetry/event-log';
 import { PROJECTION_GROUP } from '@telemetry/query';
-import type { AppConfig } from '@telemetry/runtime';
+import { PlatformConfig } from '@telemetry/platform';
 import { kafkaBrokers } from '@telemetry/testing';
 import { Renames, TopicRemappingEventLog } from './topic-remapping.event-log';
 
@@ -18,7 +18,7 @@ export function isolatedRenames(prefix: string): Renames {
  * What the runtime's `openEventLog` does in the Kafka mode (connect, then ensure the contract
  * topics), behind the renaming log.
  */
-export async function openRenamedKafkaLog(config: AppConfig, renames: Renames): Promise<EventLog> {
+export async function openRenamedKafkaLog(config: PlatformConfig, renames: Renames): Promise<EventLog> {
   const settings = config.runtime.eventLog;
   if (settings.kind !== 'kafka') throw new Error('openRenamedKafkaLog needs the Kafka mode');
   const inner = await KafkaEventLog.connect({ brokers: settings.brokers, clientId: settings.clientId });

@@ -10,7 +10,7 @@ import { AllInOneModule } from '../../../apps/all-in-one/src/all-in-one.module';
 import { loadIngestApiConfig } from '../../../apps/ingest-api/src/ingest-api.config';
 import { IngestApiModule } from '../../../apps/ingest-api/src/ingest-api.module';
 import { EVENT_LOG, EventLog } from '@telemetry/event-log';
-import { AppConfig, configureHttpPipeline } from '@telemetry/runtime';
+import { configureHttpPipeline, PlatformConfig, startEventLogConsumers } from '@telemetry/platform';
 import { dropDatabase, freshDatabase, kafkaBrokers, uniqueName, writeGeoFixtureFiles } from '@telemetry/testing';
 
 /**
@@ -26,7 +26,7 @@ export const QUIET_LOG_LEVELS: LogLevel[] = ['error', 'warn'];
 
 export interface RunningApp {
   readonly app: INestApplication;
-  readonly config: AppConfig;
+  readonly config: PlatformConfig;
   readonly port: number;
   readonly tenant: string;
   readonly dataDir: string;
@@ -82,12 +82,12 @@ export async function productEnvironment(
   return { env, tenant, databaseName };
 }
 
-async function listen(app: INestApplication, config: AppConfig): Promise<number> {
+async function listen(app: INestApplication, config: PlatformConfig): Promise<number> {
   await app.listen(config.port, config.host);
   return (app.getHttpServer().address() as AddressInfo).port;
 }
 
-function running(app: INestApplication, config: AppConfig, port: number, tenant: string, dataDir: string, databaseName?: string): RunningApp {
+function running(app: INestApplication, config: PlatformConfig, port: number, tenant: string, dataDir: string, databaseName?: string): RunningApp {
   let closed: Promise<void> | undefined;
   return {
     app,
@@ -110,9 +110,9 @@ function running(app: INestApplication, config: AppConfig, port: number, tenant:
   };
 }
 
-export type EventLogFactory = (config: AppConfig) => Promise<EventLog>;
+export type EventLogFactory = (config: PlatformConfig) => Promise<EventLog>;
 
-async function createApp(module: DynamicModule, eventLog?: EventLogFactory, config?: AppConfig): Promise<INestApplication> {
+async function createApp(module: DynamicModule, eventLog?: EventLogFactory, config?: PlatformConfig): Promise<INestApplication> {
   if (!eventLog || !config) return NestFactory.create(module, { bodyParser: false, logger: QUIET_LOG_LEVELS });
   const log = await eventLog(config);
   const moduleRef = await Test.createTestingModule({ imports: [module] }).overrideProvider(EVENT_LOG).useValue(log).compile();
@@ -127,10 +127,11 @@ export async function startAllInOne(options: ProductOptions, eventLog?: EventLog
   const dataDir = tempDir(`e2e-${options.mode}`);
   const { env, tenant, databaseName } = await productEnvironment(options, dataDir, true);
   const config = loadAllInOneConfig(env);
-  const app = await createApp(AllInOneModule.forConfig(config), eventLog, config);
+  const app = await createApp(AllInOneModule.forConfig(config), eventLog, config.platform);
   configureHttpPipeline(app);
-  const port = await listen(app, config);
-  return running(app, config, port, tenant, dataDir, databaseName);
+  await startEventLogConsumers(app);
+  const port = await listen(app, config.platform);
+  return running(app, config.platform, port, tenant, dataDir, databaseName);
 }
 
 /** The ingest role alone (the ingest-api app's module), e.g. to measure HTTP ingest without the other roles. */
@@ -138,8 +139,9 @@ export async function startIngestOnly(options: ProductOptions, eventLog?: EventL
   const dataDir = tempDir(`ingest-${options.mode}`);
   const { env, tenant, databaseName } = await productEnvironment(options, dataDir, false);
   const config = loadIngestApiConfig(env);
-  const app = await createApp(IngestApiModule.forConfig(config), eventLog, config);
+  const app = await createApp(IngestApiModule.forConfig(config), eventLog, config.platform);
   configureHttpPipeline(app);
-  const port = await listen(app, config);
-  return running(app, config, port, tenant, dataDir, databaseName);
+  await startEventLogConsumers(app);
+  const port = await listen(app, config.platform);
+  return running(app, config.platform, port, tenant, dataDir, databaseName);
 }

@@ -11,7 +11,7 @@ import { EmbeddedEventLog, EventLog, LogRecord, OutgoingRecord, RecordBatch } fr
 import { INGRESS_TOPIC_BY_FORMAT } from '@telemetry/ingest';
 import { EnrichedEventsProjection, EnrichedEventsQueries, SqlStore, SQL_STORE } from '@telemetry/persistence';
 import { ProjectionMetrics } from '@telemetry/query';
-import { ConfigReader } from '@telemetry/config';
+import { ConfigReader } from '@telemetry/platform';
 import { defaultTopicSpecs } from '@telemetry/contracts';
 import { Dataset, recordsOf } from './bench-dataset';
 import { EnricherProgress, startBenchEnricher } from './bench-enricher.app';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_LOG, EventLog, OutgoingRecord } from '@telemetry/event-log';
 import { DeadLetterFilter, DeadLettersStore, SqlStore, SQL_STORE } from '@telemetry/persistence';
-import { CLOCK } from '@telemetry/runtime';
+import { CLOCK } from '@telemetry/platform';
 import { INGEST_REPLAY_TOPICS, replayTargetOf } from './dead-letter-replay.records';
 import { SinkRetryProducer } from './sink-retry.producer';
 

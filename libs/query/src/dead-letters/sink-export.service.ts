@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { SinkName } from '@telemetry/contracts';
 import { EnrichedEventsQueries, SqlStore, SQL_STORE } from '@telemetry/persistence';
-import { AppConfig, CLOCK, RUNTIME_CONFIG } from '@telemetry/runtime';
+import { CLOCK } from '@telemetry/platform';
+import { SINKS_CONFIG, SinksConfig } from '@telemetry/sink';
 import { exportRecordOf } from './dead-letter-replay.records';
 import { DeadLetterRequestError } from './dead-letter-request.parser';
 import { SinkRetryProducer } from './sink-retry.producer';
@@ -24,7 +25,7 @@ export class SinkExportService {
 
   constructor(
     @Inject(SQL_STORE) store: SqlStore,
-    @Inject(RUNTIME_CONFIG) private readonly config: AppConfig,
+    @Inject(SINKS_CONFIG) private readonly sinks: SinksConfig,
     @Inject(CLOCK) private readonly clock: () => Date,
     private readonly retries: SinkRetryProducer,
   ) {
@@ -32,7 +33,7 @@ export class SinkExportService {
   }
 
   async export(sink: SinkName, tenantId: string, limit: number): Promise<{ status: 'queued'; queued: number }> {
-    if (!this.config.sinks[sink]) throw new DeadLetterRequestError('not_configured', SETTINGS[sink], 400, { sink });
+    if (!this.sinks[sink]) throw new DeadLetterRequestError('not_configured', SETTINGS[sink], 400, { sink });
     // Newest first from the read model; queued oldest first, so the destination sees them in order.
     const payloads = (await this.flows.newest(tenantId, limit)).reverse();
     const now = this.clock().getTime();

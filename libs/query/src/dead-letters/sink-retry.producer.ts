@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sinkRetryTopic, sinkRetryTopicSpec } from '@telemetry/contracts';
 import { EVENT_LOG, EventLog, OutgoingRecord } from '@telemetry/event-log';
-import { AppConfig, RUNTIME_CONFIG } from '@telemetry/runtime';
+import { PlatformConfig, PLATFORM_CONFIG } from '@telemetry/platform';
+import { SINKS_CONFIG, SinksConfig } from '@telemetry/sink';
 
 /** Records per send: one call never turns into one huge produce request. */
 const RECORDS_PER_SEND = 500;
@@ -14,7 +15,11 @@ const RECORDS_PER_SEND = 500;
 export class SinkRetryProducer {
   private readonly ensured = new Map<string, Promise<void>>();
 
-  constructor(@Inject(EVENT_LOG) private readonly log: EventLog, @Inject(RUNTIME_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(EVENT_LOG) private readonly log: EventLog,
+    @Inject(PLATFORM_CONFIG) private readonly platform: PlatformConfig,
+    @Inject(SINKS_CONFIG) private readonly sinks: SinksConfig,
+  ) {}
 
   async publish(sink: string, records: readonly OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
@@ -27,7 +32,7 @@ export class SinkRetryProducer {
   private ensureTopic(sink: string): Promise<void> {
     let ensured = this.ensured.get(sink);
     if (!ensured) {
-      const spec = sinkRetryTopicSpec(sink, 1, this.config.runtime.eventLog.partitions, this.config.sinks.retryDelaysMs[0] ?? 0);
+      const spec = sinkRetryTopicSpec(sink, 1, this.platform.runtime.eventLog.partitions, this.sinks.retryDelaysMs[0] ?? 0);
       ensured = this.log.ensureTopics([spec]);
       // A failure is not remembered: the next call tries again.
       ensured.catch(() => this.ensured.delete(sink));

@@ -6,8 +6,9 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import * as express from 'express';
-import { AppConfig, HttpTimeoutsConfig } from './app.config';
-import { EVENT_LOG_TRANSPORT, EventLogTransport, startTracing } from '@telemetry/platform';
+import { PlatformConfig, HttpTimeoutsConfig } from '../config/platform.config';
+import { EVENT_LOG_TRANSPORT, EventLogTransport } from '../consumers/event-log.transport';
+import { startTracing } from '../tracing';
 
 /** The JSON body limit of the routes Express parses (every route but ingest). */
 export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -103,7 +104,7 @@ export function configureHttpPipeline(app: INestApplication): void {
  * read their raw body themselves (limits, gzip, JSON Lines), so Express's JSON parser only runs on
  * the other routes.
  */
-export async function createHttpApp(module: Type<unknown> | DynamicModule, config: AppConfig, options: { listen?: boolean } = {}): Promise<INestApplication> {
+export async function createHttpApp(module: Type<unknown> | DynamicModule, config: PlatformConfig, options: { listen?: boolean } = {}): Promise<INestApplication> {
   const tracing = startTracing(config.appName, config.otlpTracesUrl);
   const app = await NestFactory.create(module, new TimedExpressAdapter(config.http), { bodyParser: false, logger: config.logLevels });
   if (tracing) {
@@ -115,8 +116,6 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, confi
     };
   }
   configureHttpPipeline(app);
-  // The consumers: every @EventPattern handler of the app's modules, over the event log.
-  app.connectMicroservice({ strategy: app.get<EventLogTransport>(EVENT_LOG_TRANSPORT) });
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -127,18 +126,24 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule, confi
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
-  // Lifecycle hooks first (topics the consumers read are created there), then the consumers.
-  await app.init();
-  await app.startAllMicroservices();
+  await startEventLogConsumers(app);
   if (options.listen ?? true) {
     await app.listen(config.port, config.host);
     const logger = new Logger(config.appName);
     logger.log(`listening on http://${config.host}:${config.port} (event log: ${config.runtime.eventLog.kind}, store: ${config.runtime.database.kind})`);
-    if (config.usingDefaultKey) {
-      logger.warn(`No API_KEY or TELEMETRY_SEED_KEYS set: the embedded default key "TEST_KEY" is active. Set API_KEY before exposing this port.`);
-    }
   }
   return app;
+}
+
+/**
+ * Starts the app's consumers: every @EventPattern handler of its modules, on the event-log
+ * transport beside the HTTP server. Lifecycle hooks run first (topics the consumers read are
+ * created there), then the consumers subscribe.
+ */
+export async function startEventLogConsumers(app: INestApplication): Promise<void> {
+  app.connectMicroservice({ strategy: app.get<EventLogTransport>(EVENT_LOG_TRANSPORT) });
+  await app.init();
+  await app.startAllMicroservices();
 }
 
 /**

@@ -1,6 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { AuthError } from '@telemetry/auth';
 import { EventLogUnavailableError } from '@telemetry/event-log';
 
 /**
@@ -23,10 +22,6 @@ export class HttpErrorFilter implements ExceptionFilter {
       // An oversized or stalled body may still be arriving: close the connection once the answer is sent.
       if (exception.status === 413 || exception.status === 408) response.setHeader('Connection', 'close');
       response.status(exception.status).json({ error: exception.code, message: exception.message, ...exception.details });
-      return;
-    }
-    if (exception instanceof AuthError) {
-      response.status(exception.code === 'unauthorized' ? 401 : 403).json({ error: exception.code, message: exception.message });
       return;
     }
     if (exception instanceof EventLogUnavailableError) {

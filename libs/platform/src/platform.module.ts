@@ -2,13 +2,15 @@ import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicatio
 import { APP_FILTER } from '@nestjs/core';
 import { defaultTopicSpecs } from '@telemetry/contracts';
 import { EmbeddedEventLog, EVENT_LOG, EventLog, KafkaEventLog } from '@telemetry/event-log';
-import { ConsumerMetrics, createMetricsRegistry, EVENT_LOG_TRANSPORT, EventLogTransport, METRICS_REGISTRY } from '@telemetry/platform';
-import { AppConfig } from './app.config';
-import { HttpErrorFilter } from './http-error.filter';
-import { CLOCK, RUNTIME_CONFIG } from './runtime.tokens';
-import { SystemHttpController } from './system.http.controller';
+import { ConsumerMetrics } from './consumers/consumer.metrics';
+import { EVENT_LOG_TRANSPORT, EventLogTransport } from './consumers/event-log.transport';
+import { createMetricsRegistry, METRICS_REGISTRY } from './metrics/metrics.registry';
+import { PlatformConfig } from './config/platform.config';
+import { HttpErrorFilter } from './http/http-error.filter';
+import { CLOCK, PLATFORM_CONFIG } from './platform.tokens';
+import { SystemHttpController } from './http/system.http.controller';
 
-export async function openEventLog(config: AppConfig): Promise<EventLog> {
+export async function openEventLog(config: PlatformConfig): Promise<EventLog> {
   const settings = config.runtime.eventLog;
   const log: EventLog =
     settings.kind === 'kafka'
@@ -23,7 +25,7 @@ export async function openEventLog(config: AppConfig): Promise<EventLog> {
 class EventLogLifecycle implements OnApplicationShutdown {
   private readonly logger = new Logger('runtime');
 
-  constructor(@Inject(EVENT_LOG) private readonly log: EventLog, @Inject(RUNTIME_CONFIG) private readonly config: AppConfig) {}
+  constructor(@Inject(EVENT_LOG) private readonly log: EventLog, @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig) {}
 
   async onApplicationShutdown(): Promise<void> {
     this.logger.log(`${this.config.appName} shutting down: closing the event log`);
@@ -39,13 +41,13 @@ class EventLogLifecycle implements OnApplicationShutdown {
  */
 @Global()
 @Module({})
-export class RuntimeModule {
-  static forRoot(config: AppConfig): DynamicModule {
+export class PlatformModule {
+  static forRoot(config: PlatformConfig): DynamicModule {
     return {
-      module: RuntimeModule,
+      module: PlatformModule,
       global: true,
       providers: [
-        { provide: RUNTIME_CONFIG, useValue: config },
+        { provide: PLATFORM_CONFIG, useValue: config },
         { provide: CLOCK, useValue: () => new Date() },
         { provide: EVENT_LOG, useFactory: () => openEventLog(config) },
         { provide: METRICS_REGISTRY, useFactory: createMetricsRegistry },
@@ -55,7 +57,7 @@ export class RuntimeModule {
         EventLogLifecycle,
         { provide: APP_FILTER, useClass: HttpErrorFilter },
       ],
-      exports: [RUNTIME_CONFIG, CLOCK, EVENT_LOG, METRICS_REGISTRY, ConsumerMetrics, EVENT_LOG_TRANSPORT],
+      exports: [PLATFORM_CONFIG, CLOCK, EVENT_LOG, METRICS_REGISTRY, ConsumerMetrics, EVENT_LOG_TRANSPORT],
       controllers: [SystemHttpController],
     };
   }

@@ -1,10 +1,10 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Public } from '@telemetry/auth';
-import { AppConfig } from './app.config';
-import { METRICS_REGISTRY } from '@telemetry/platform';
+import { Public } from './public.decorator';
+import { PlatformConfig } from '../config/platform.config';
+import { METRICS_REGISTRY } from '../metrics/metrics.registry';
 import { Registry } from 'prom-client';
-import { RUNTIME_CONFIG } from './runtime.tokens';
+import { PLATFORM_CONFIG } from '../platform.tokens';
 
 @ApiTags('system')
 @Controller('v1')
@@ -12,7 +12,7 @@ export class SystemHttpController {
   private readonly startedAt = Date.now();
 
   constructor(
-    @Inject(RUNTIME_CONFIG) private readonly config: AppConfig,
+    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
     @Inject(METRICS_REGISTRY) private readonly registry: Registry,
   ) {}
 

@@ -1,2 +1,0 @@
-export * from './config-reader';
-export * from './runtime.config';

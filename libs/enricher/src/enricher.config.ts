@@ -1,0 +1,14 @@
+import { ConfigReader } from '@telemetry/platform';
+
+/** Where the enrichment data comes from; unset means the data that ships with the dependencies (and no threat list). */
+export interface EnricherConfig {
+  readonly geoipCity?: string;
+  readonly geoipAsn?: string;
+  readonly threatlistCsv?: string;
+}
+
+export const ENRICHER_CONFIG = Symbol('ENRICHER_CONFIG');
+
+export function readEnricherConfig(reader: ConfigReader): EnricherConfig {
+  return { geoipCity: reader.string('GEOIP_DB_CITY'), geoipAsn: reader.string('GEOIP_DB_ASN'), threatlistCsv: reader.string('THREATLIST_CSV') };
+}

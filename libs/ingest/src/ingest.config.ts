@@ -1,0 +1,16 @@
+import { ConfigReader } from '@telemetry/platform';
+
+export interface IngestConfig {
+  readonly idempotencyTtlSeconds: number;
+  /** Records being published at once; beyond it ingest answers 503 instead of queueing more. */
+  readonly maxInflightRecords: number;
+}
+
+export const INGEST_CONFIG = Symbol('INGEST_CONFIG');
+
+export function readIngestConfig(reader: ConfigReader): IngestConfig {
+  return {
+    idempotencyTtlSeconds: reader.integer('IDEMPOTENCY_TTL_SECONDS', 86_400, { min: 60, max: 30 * 86_400 }),
+    maxInflightRecords: reader.integer('INGEST_MAX_INFLIGHT_RECORDS', 200_000, { min: 10_000, max: 10_000_000 }),
+  };
+}

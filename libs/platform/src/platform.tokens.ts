@@ -1,0 +1,2 @@
+export const PLATFORM_CONFIG = Symbol('PLATFORM_CONFIG');
+export const CLOCK = Symbol('CLOCK');

@@ -1,2 +1,0 @@
-export const RUNTIME_CONFIG = Symbol('RUNTIME_CONFIG');
-export const CLOCK = Symbol('CLOCK');
