@@ -213,12 +213,19 @@ export class KafkaEventLog implements EventLog {
     }
     const maxBatch = options.maxBatchRecords ?? 1_000;
     let stopping = false;
+    const held = new HeldPartitions();
+    // A revoked partition is no longer this member's to hold (its new owner starts from the last
+    // commit); one kept through the rebalance stays paused until its time. kafkajs keeps pause
+    // state across rebalances but not across a restart after a crash (a new group state, nothing
+    // paused): STOP, emitted by close() and by a crash alike, drops every hold.
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => held.keepOnly(payload.memberAssignment));
+    consumer.on(consumer.events.STOP, () => held.clear());
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      // Several partitions at once: a paused (delayed-retry) or slow partition does not hold up the others.
+      // Several partitions at once: a slow partition does not hold up the others within a fetch.
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, pause }) => {
         const { topic, partition } = batch;
         for (let start = 0; start < batch.messages.length; start += maxBatch) {
           if (!isRunning() || isStale() || stopping) return;
@@ -252,11 +259,15 @@ export class KafkaEventLog implements EventLog {
             }
             pending = pending.slice(consumed);
             if (pending.length === 0) break;
-            // The rest is offered again at the time the handler named: this partition waits (other
-            // partitions of the consumer go on), heartbeating so the group keeps it. Then the batch
-            // ends unresolved, so kafkajs fetches again from the first unconsumed record — with
-            // whatever arrived meanwhile (a sink waiting to fill a request gets the newer records).
-            await waitUntil(result?.retryAtMs ?? Date.now() + RETRY_BACKOFF_START_MS, heartbeat, () => isRunning() && !isStale() && !stopping);
+            // The rest is offered again at the time the handler named. Waiting here would hold back
+            // every other partition: kafkajs fetches again only once each batch of the last fetch
+            // is done (the fetcher awaits its whole worker queue). So the batch ends here with the
+            // rest unresolved and the partition paused (left out of fetch requests) until its time;
+            // on resume kafkajs fetches it from the last resolved offset, the first unconsumed
+            // record, with whatever arrived meanwhile (a sink waiting to fill a request gets the
+            // newer records). A time already past needs no pause: the next fetch starts there.
+            const retryAtMs = result?.retryAtMs ?? Date.now() + RETRY_BACKOFF_START_MS;
+            if (retryAtMs > Date.now() && isRunning() && !stopping) held.hold(topic, partition, retryAtMs, pause);
             return;
           }
         }
@@ -266,6 +277,7 @@ export class KafkaEventLog implements EventLog {
     return {
       close: async () => {
         stopping = true;
+        held.clear();
         this.consumers.delete(consumer);
         await consumer.disconnect();
       },
@@ -416,20 +428,38 @@ function delayFor(ms: number): Promise<void> {
 }
 
 /**
- * Waits until `atMs` in slices short enough to heartbeat within the session timeout. Returns false
- * as soon as the consumer should give the partition up (stopping, revoked, or a rebalance: kafkajs
- * throws from heartbeat() then, and the batch is fetched again after rejoining).
+ * The partitions of one consumer that a handler asked to be offered again later: each is paused
+ * (through the pause() kafkajs hands to eachBatch, whose resume acts on the group state it paused)
+ * and resumed by its own timer, or as soon as it is revoked or the consumer stops.
  */
-async function waitUntil(atMs: number, heartbeat: () => Promise<void>, stillOwned: () => boolean): Promise<boolean> {
-  for (;;) {
-    if (!stillOwned()) return false;
-    const remaining = atMs - Date.now();
-    if (remaining <= 0) return true;
-    await delayFor(Math.min(remaining, 1_000));
-    try {
-      await heartbeat();
-    } catch {
-      return false;
+class HeldPartitions {
+  private readonly byPartition = new Map<string, { readonly topic: string; readonly partition: number; readonly timer: NodeJS.Timeout; readonly resume: () => void }>();
+
+  hold(topic: string, partition: number, untilMs: number, pause: () => () => void): void {
+    const key = `${partition}|${topic}`;
+    const previous = this.byPartition.get(key);
+    if (previous) clearTimeout(previous.timer);
+    const resume = pause();
+    const timer = setTimeout(() => this.release(key), Math.max(0, untilMs - Date.now()));
+    this.byPartition.set(key, { topic, partition, timer, resume });
+  }
+
+  /** Releases the held partitions that are not in `assignment` (topic → partitions). */
+  keepOnly(assignment: Readonly<Record<string, readonly number[]>>): void {
+    for (const [key, entry] of this.byPartition) {
+      if (!assignment[entry.topic]?.includes(entry.partition)) this.release(key);
     }
+  }
+
+  clear(): void {
+    for (const key of [...this.byPartition.keys()]) this.release(key);
+  }
+
+  private release(key: string): void {
+    const entry = this.byPartition.get(key);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    this.byPartition.delete(key);
+    entry.resume();
   }
 }
