@@ -1,6 +1,6 @@
 import { kafkaBrokers } from '@telemetry/testing';
 import { describeEventLogContract } from '../testing/event-log.contract';
-import { EventLog } from '../event-log.port';
+import { BatchHandler, EventLog, Subscription } from '../event-log.port';
 import { KafkaEventLog } from './kafka.event-log';
 
 // The shared contract, against the real Apache Kafka broker that infra/kafka/start.sh runs.
@@ -69,6 +69,65 @@ describe('KafkaEventLog tails', () => {
       expect(await tailGroups()).toEqual([]);
     } finally {
       await admin.disconnect();
+      await log.close();
+    }
+  });
+});
+
+describe('KafkaEventLog partitions held until a due time', () => {
+  it('a member joining while a partition is held: its rest is delivered once, at its time, from the committed prefix; the other partition goes on', async () => {
+    const { uniqueName, waitFor } = await import('@telemetry/testing');
+    const log = await KafkaEventLog.connect({ brokers: kafkaBrokers(), clientId: 'held-rebalance-test', partitionsConsumedConcurrently: 2 });
+    const subscriptions: Subscription[] = [];
+    try {
+      const topic = uniqueName('held-rebalance');
+      await log.ensureTopics([{ name: topic, partitions: 2, retentionMs: 3_600_000 }]);
+      await log.publish(topic, [
+        { value: 'first', partition: 0 },
+        { value: 'held', partition: 0 },
+        { value: 'after-held', partition: 0 },
+      ]);
+      const groupId = uniqueName('held-rebalance');
+      const handled: Array<{ member: string; at: number; partition: number; value: string }> = [];
+      // Due well after the second member's join, so the rebalance happens while partition 0 is held.
+      let dueAt: number | undefined;
+      const member =
+        (name: string): BatchHandler =>
+        async (batch) => {
+          const now = Date.now();
+          const heldAt = batch.records.findIndex((r) => {
+            if (r.value.toString() !== 'held') return false;
+            dueAt ??= now + 10_000;
+            return now < dueAt;
+          });
+          const consumed = heldAt === -1 ? batch.records.length : heldAt;
+          for (const r of batch.records.slice(0, consumed)) handled.push({ member: name, at: now, partition: batch.partition, value: r.value.toString() });
+          return heldAt === -1 ? undefined : { consumed, retryAtMs: dueAt };
+        };
+      subscriptions.push(await log.subscribe({ groupId, topics: [topic], handler: member('first-member') }));
+      await waitFor(() => dueAt !== undefined, { description: 'the first member holds partition 0' });
+
+      // Resolves once the second member has joined, i.e. after the group rebalanced. Whichever
+      // member owns partition 0 now, it starts from the committed prefix: the first member keeps
+      // its hold, or released it on revocation and the new owner is offered the rest.
+      subscriptions.push(await log.subscribe({ groupId, topics: [topic], handler: member('second-member') }));
+      await log.publish(topic, [{ value: 'after-rebalance', partition: 1 }]);
+
+      const other = await waitFor(() => handled.find((h) => h.value === 'after-rebalance'), { description: 'partition 1 after the rebalance' });
+      expect(other.at).toBeLessThan(dueAt!);
+      await waitFor(() => handled.some((h) => h.value === 'after-held'), { description: 'the rest of partition 0' });
+      const partition0 = handled.filter((h) => h.partition === 0);
+      expect(partition0.map((h) => h.value)).toEqual(['first', 'held', 'after-held']);
+      expect(partition0[1].at).toBeGreaterThanOrEqual(dueAt!);
+      await waitFor(
+        async () => {
+          const committed = await log.committedOffsets(groupId, topic);
+          return committed.get(0) === '3' && committed.get(1) === '1';
+        },
+        { description: 'both partitions committed to their end' },
+      );
+    } finally {
+      await Promise.all(subscriptions.map((subscription) => subscription.close()));
       await log.close();
     }
   });

@@ -194,6 +194,7 @@ export function describeEventLogContract(
       // Due a while after the handler first sees the held record (a broker's group join takes a
       // moment, so a due time set before subscribing could pass before the first fetch).
       let dueAt: number | undefined;
+      const heldOffered: number[] = [];
       const subscription = await log.subscribe({
         groupId,
         topics: [topic],
@@ -201,6 +202,7 @@ export function describeEventLogContract(
           const now = Date.now();
           const heldAt = batch.records.findIndex((r) => {
             if (text(r) !== 'held') return false;
+            heldOffered.push(now);
             dueAt ??= now + 4_000;
             return now < dueAt;
           });
@@ -219,6 +221,8 @@ export function describeEventLogContract(
       expect(handled.some((h) => h.value === 'held')).toBe(false);
       const held = await waitFor(() => handled.find((h) => h.value === 'held'), { ...DEADLINE, description: 'the held record once due' });
       expect(held.at).toBeGreaterThanOrEqual(dueAt!);
+      // Not offered again before its time either (the handler above would only have held it again).
+      expect(heldOffered.slice(1).every((at) => at >= dueAt!)).toBe(true);
       expect(handled.filter((h) => h.partition === 0).map((h) => h.value)).toEqual(['first', 'held']);
       await waitFor(() => committedEquals(groupId, topic, new Map([[0, '2'], [1, '1']])), { ...DEADLINE, description: 'both partitions committed to their end' });
     });
