@@ -349,7 +349,7 @@ describe(`readBody + parseBatch properties (seed ${SEED}; replay with INGEST_FUZ
     const encodings = [undefined, undefined, 'gzip', 'GZIP', ' x-gzip ', 'identity', '', 'br', 'deflate', 'gzip, br', 'compress'];
     for (let index = 0; index < 2_500; index += 1) {
       const length = rng.bool(0.05) ? rng.int(0, 128 * 1024) : rng.int(0, 600);
-      let body = rng.bytes(length);
+      const body = rng.bytes(length);
       if (length >= 2 && rng.bool(0.2)) {
         body[0] = 0x1f;
         body[1] = 0x8b;

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { EnrichedFlow, HEADERS, INGRESS_TOPICS, IngressFormat, TOPICS } from '@telemetry/contracts';
@@ -11,7 +10,7 @@ import { EmbeddedEventLog, EventLog, LogRecord, OutgoingRecord, RecordBatch } fr
 import { INGRESS_TOPIC_BY_FORMAT } from '@telemetry/ingest';
 import { EnrichedEventsProjection, EnrichedEventsQueries, SqlStore, SQL_STORE } from '@telemetry/persistence';
 import { ProjectionMetrics } from '@telemetry/query';
-import { ConfigReader } from '@telemetry/platform';
+
 import { defaultTopicSpecs } from '@telemetry/contracts';
 import { Dataset, recordsOf } from './bench-dataset';
 import { EnricherProgress, startBenchEnricher } from './bench-enricher.app';
@@ -434,7 +433,7 @@ export async function runEnrichOnLog(mode: Mode, source: IngestRun['source'], de
 
 // --- (d) projection alone --------------------------------------------------------------------------
 
-export async function runProjection(kind: 'embedded' | 'postgres', batches: readonly RecordBatch[], tenant: string, settings: BenchSettings): Promise<StageResult> {
+export async function runProjection(kind: 'embedded' | 'postgres', batches: readonly RecordBatch[], tenant: string, _settings: BenchSettings): Promise<StageResult> {
   let store: SqlStore;
   let cleanup: () => Promise<void>;
   let file: string | undefined;

@@ -1,5 +1,5 @@
 import { DEAD_LETTER_HEADERS, HEADERS, sinkRetryTopic, TOPICS, withoutDeadLetterHeaders } from '@telemetry/contracts';
-import type { OutgoingRecord, TopicSpec } from '@telemetry/event-log';
+import type { OutgoingRecord } from '@telemetry/event-log';
 import type { DeadLetterEntity } from '@telemetry/persistence';
 
 

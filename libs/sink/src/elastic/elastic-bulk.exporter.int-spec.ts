@@ -14,6 +14,8 @@ describe('ElasticBulkExporter against a real OpenSearch node', () => {
   const run = uniqueName('sink-es');
 
   /** A plain call to the node, for setting up and reading back. */
+  // The OpenSearch answers these checks read are deep JSON; the specs index into them freely.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async function node(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
     const response = await fetch(`${url}${path}`, {
       method,
@@ -23,6 +25,7 @@ describe('ElasticBulkExporter against a real OpenSearch node', () => {
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async function ok(method: string, path: string, body?: unknown): Promise<any> {
     const answer = await node(method, path, body);
     if (answer.status >= 300) throw new Error(`${method} ${path}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
@@ -148,7 +151,7 @@ describe('ElasticBulkExporter against a real OpenSearch node', () => {
 
   it('retries every item of a request the node rejects under indexing pressure (a real whole-request 429)', async () => {
     const stats = await ok('GET', '/_nodes/stats/indexing_pressure');
-    const limit: number = (Object.values(stats.nodes)[0] as any).indexing_pressure.memory.limit_in_bytes;
+    const limit: number = (Object.values(stats.nodes)[0] as { indexing_pressure: { memory: { limit_in_bytes: number } } }).indexing_pressure.memory.limit_in_bytes;
     const pad = 'x'.repeat(1024 * 1024);
     const items: SinkItem[] = Array.from({ length: Math.ceil((limit * 1.2) / pad.length) }, (_, n) => aSinkItem({ ...anEnrichedFlow(n), pad }));
 
