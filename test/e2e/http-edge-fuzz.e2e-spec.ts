@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import * as zlib from 'node:zlib';
 import { RunningProduct, startProduct, TEST_KEY } from './all-in-one.harness';
 import { chunk, ClientStep, exchange, LAST_CHUNK, RawExchange, requestHead } from './raw-http.client';
+import { fuzzSeed, SeededRng } from '@telemetry/testing';
 
 /*
  * Fuzz of the HTTP edge, end to end over raw sockets: a few hundred malformed requests of the kinds
@@ -16,7 +17,7 @@ import { chunk, ClientStep, exchange, LAST_CHUNK, RawExchange, requestHead } fro
  * The PRNG is seeded; set HTTP_FUZZ_SEED to replay or explore. A failure names the seed and the case.
  */
 
-const SEED = Number(process.env.HTTP_FUZZ_SEED || 0x0edfe55) >>> 0;
+const SEED = fuzzSeed('HTTP_FUZZ_SEED', process.env.HTTP_FUZZ_SEED, 0x0edfe55);
 const CASES = 320;
 const CONCURRENCY = 8;
 const TIMEOUTS = { headers: 1_000, request: 3_000, bodyIdle: 1_000 };
@@ -39,33 +40,6 @@ const STABLE_CODES = new Set([
 const RECORD_CODES = new Set(['missing_field', 'invalid_ip', 'invalid_port', 'invalid_timestamp', 'invalid_number', 'not_an_object', 'too_deep']);
 
 const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__lookupSetter__'];
-
-class Rng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  /** mulberry32 */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-  bool(probability = 0.5): boolean {
-    return this.next() < probability;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
-  }
-  bytes(length: number): Buffer {
-    return Buffer.from(Array.from({ length }, () => this.int(0, 255)));
-  }
-}
 
 interface FuzzCase {
   readonly family: string;
@@ -90,12 +64,12 @@ function whole(route: string, body: Buffer, headers: Record<string, string> = {}
 }
 
 /** A body JSON-invalid or batch-invalid whatever decoding it goes through: it can never be a 2xx. */
-function invalidBody(rng: Rng, route: string): Buffer {
+function invalidBody(rng: SeededRng, route: string): Buffer {
   if (route === DLQ_ROUTE) return Buffer.from(rng.pick(['{"all":', '{"unknown_field":1}', '[1,2]', '{}', '"all"', 'null']));
   return Buffer.from(rng.pick(['[]', '{"records":[]}', '[{"ts":1,', '42', '{"format":"syslog","records":[{}]}', 'not json']));
 }
 
-function randomCase(rng: Rng, index: number): FuzzCase {
+function randomCase(rng: SeededRng, index: number): FuzzCase {
   const route = rng.bool(0.75) ? rng.pick(INGEST_ROUTES) : DLQ_ROUTE;
   const ingest = route !== DLQ_ROUTE;
   const family = rng.pick(['prototype format', 'prototype fields', 'encoding', 'charset', 'truncated gzip', 'oversized', 'bad json', 'slow body', 'broken http'] as const);
@@ -225,7 +199,7 @@ describe(`the HTTP edge under fuzz (seed ${SEED}; replay with HTTP_FUZZ_SEED)`, 
   });
 
   it(`${CASES} malformed requests: each answered 4xx with a stable code, never 5xx or a dropped connection`, async () => {
-    const rng = new Rng(SEED);
+    const rng = new SeededRng(SEED);
     const cases = Array.from({ length: CASES }, (_, index) => randomCase(rng, index));
     const failures: string[] = [];
     const families = new Map<string, number>();

@@ -4,7 +4,7 @@ import * as zlib from 'node:zlib';
 import request from 'supertest';
 import { TOPICS } from '@telemetry/contracts';
 import { EVENT_LOG, type EventLog } from '@telemetry/event-log';
-import { uniqueName } from '@telemetry/testing';
+import { recordsWritten, uniqueName } from '@telemetry/testing';
 import { RunningProduct, startProduct, TEST_KEY } from './all-in-one.harness';
 
 /*
@@ -104,11 +104,7 @@ describe('ingest over HTTP (embedded mode)', () => {
     await product?.close();
   });
 
-  /** Records ever written to a topic (the sum of its end offsets): "accepted" means written. */
-  async function written(topic: string): Promise<number> {
-    const offsets = await log.endOffsets(topic);
-    return [...offsets.values()].reduce((sum, offset) => sum + Number(offset), 0);
-  }
+  const written = (topic: string): Promise<number> => recordsWritten(log, topic);
 
   /**
    * A POST whose body goes out byte for byte: superagent would otherwise JSON-serialize a Buffer

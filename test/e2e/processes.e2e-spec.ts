@@ -1,21 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { dropFreshDatabases, freePorts, freshDatabase, kafkaBrokers, RunningProcess, spawnTypeScript, uniqueName, waitFor } from '@telemetry/testing';
+import { dropFreshDatabases, freePorts, freshDatabase, kafkaBrokers, RunningProcess, spawnTypeScript, uniqueName, waitFor, waitHealthy } from '@telemetry/testing';
 import { SAMPLES, writeGeoFixtures } from './all-in-one.harness';
 
 const KEY = 'process-e2e-key-01';
-
-async function healthy(port: number, process: RunningProcess): Promise<void> {
-  await waitFor(
-    async () => {
-      if (process.child.exitCode !== null) throw new Error(`exited early:\n${process.output()}`);
-      const response = await fetch(`http://127.0.0.1:${port}/v1/health`).catch(() => undefined);
-      return response?.ok === true;
-    },
-    { timeoutMs: 90_000, intervalMs: 200, description: `the app on port ${port} healthy` },
-  );
-}
 
 async function post(port: number, route: string, file: string): Promise<Record<string, unknown>> {
   const response = await fetch(`http://127.0.0.1:${port}${route}`, {
@@ -74,7 +63,7 @@ describe('the apps as separate processes', () => {
     const ingest = start('apps/ingest-api/src/main.ts', ingestPort, env);
     const query = start('apps/query-api/src/main.ts', queryPort, env);
     let enricher = start('apps/enricher/src/main.ts', enricherPort, env);
-    await Promise.all([healthy(ingestPort, ingest), healthy(queryPort, query), healthy(enricherPort, enricher)]);
+    await Promise.all([waitHealthy(ingestPort, ingest), waitHealthy(queryPort, query), waitHealthy(enricherPort, enricher)]);
 
     await post(ingestPort, '/v1/ingest/zeek', 'zeek_conn.json');
     await waitFor(async () => (await downloaded(queryPort)).length >= 3, { timeoutMs: 60_000, description: 'the Zeek sample projected' });
@@ -84,7 +73,7 @@ describe('the apps as separate processes', () => {
     await post(ingestPort, '/v1/ingest/netflow', 'flows_v1.json');
     await post(ingestPort, '/v1/ingest/zeek', 'zeek_conn_small.json');
     enricher = start('apps/enricher/src/main.ts', enricherPort, env);
-    await healthy(enricherPort, enricher);
+    await waitHealthy(enricherPort, enricher);
 
     const records = await waitFor(
       async () => {
@@ -104,13 +93,13 @@ describe('the apps as separate processes', () => {
     const env = { DATA_DIR: path.join(dir, 'data'), GEOIP_DB_CITY: geo.city, GEOIP_DB_ASN: geo.asn, THREATLIST_CSV: path.join(SAMPLES, 'threatlist.csv') };
     const [port] = await freePorts(1);
     let product = start('apps/all-in-one/src/main.ts', port, env);
-    await healthy(port, product);
+    await waitHealthy(port, product);
     await post(port, '/v1/ingest/zeek', 'zeek_conn.json');
     await post(port, '/v1/ingest/netflow', 'flows_v1.json');
     await product.kill();
 
     product = start('apps/all-in-one/src/main.ts', port, env);
-    await healthy(port, product);
+    await waitHealthy(port, product);
     const records = await waitFor(
       async () => {
         const current = await downloaded(port);

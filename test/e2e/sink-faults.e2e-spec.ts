@@ -4,18 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEAD_LETTER_HEADERS, HEADERS, sinkDeadLetterTopic } from '@telemetry/contracts';
 import { KafkaEventLog, LogRecord, Subscription } from '@telemetry/event-log';
-import {
-  FAKE_HEC_TOKEN,
-  FakeHec,
-  freePorts,
-  kafkaBrokers,
-  opensearchUrl,
-  RunningProcess,
-  spawnTypeScript,
-  startFakeHec,
-  uniqueName,
-  waitFor,
-} from '@telemetry/testing';
+import { FakeHec, FAKE_HEC_TOKEN, freePorts, kafkaBrokers, opensearchUrl, RunningProcess, spawnTypeScript, startFakeHec, uniqueName, waitFor, waitHealthy } from '@telemetry/testing';
 import { writeGeoFixtures } from './all-in-one.harness';
 
 const KEY = 'sink-faults-key-01';
@@ -57,17 +46,6 @@ async function startProxy(target: URL): Promise<{ url: string; down(): Promise<v
     });
   await up();
   return { url: `http://127.0.0.1:${port}`, down, up, close: down };
-}
-
-async function healthy(port: number, process: RunningProcess): Promise<void> {
-  await waitFor(
-    async () => {
-      if (process.child.exitCode !== null) throw new Error(`exited early:\n${process.output()}`);
-      const response = await fetch(`http://127.0.0.1:${port}/v1/health`).catch(() => undefined);
-      return response?.ok === true;
-    },
-    { timeoutMs: 90_000, intervalMs: 200, description: `the app on port ${port} healthy` },
-  );
 }
 
 async function ingest(port: number, marker: string, from: number, count: number, tenant: string): Promise<void> {
@@ -162,7 +140,7 @@ describe('sinks under faults (distributed mode on real Kafka)', () => {
       splunk: start('apps/sink-splunk/src/main.ts', splunkPort),
       elastic: start('apps/sink-elastic/src/main.ts', elasticPort),
     };
-    await Promise.all([healthy(ingestPort, apps.ingest), healthy(enricherPort, apps.enricher), healthy(splunkPort, apps.splunk), healthy(elasticPort, apps.elastic)]);
+    await Promise.all([waitHealthy(ingestPort, apps.ingest), waitHealthy(enricherPort, apps.enricher), waitHealthy(splunkPort, apps.splunk), waitHealthy(elasticPort, apps.elastic)]);
 
     const deadLetters: LogRecord[] = [];
     for (const sink of ['splunk', 'elastic']) {
@@ -188,7 +166,7 @@ describe('sinks under faults (distributed mode on real Kafka)', () => {
     await apps.splunk.kill();
     await ingest(ingestPort, marker, 200, 100, tenant);
     apps.splunk = start('apps/sink-splunk/src/main.ts', splunkPort);
-    await healthy(splunkPort, apps.splunk);
+    await waitHealthy(splunkPort, apps.splunk);
     await hec.setDown(false);
     await proxy.up();
 

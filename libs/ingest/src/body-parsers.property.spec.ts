@@ -6,6 +6,7 @@ import { parseBatch, ParsedBatch } from './batch-parser';
 import { readBody } from './body-reader';
 import { IngestError } from './ingest-error';
 import { DEFAULT_INGEST_LIMITS, IngestLimits } from './ingest-limits';
+import { fuzzSeed, SeededRng } from '@telemetry/testing';
 
 /*
  * Property / fuzz tests of the body path as the HTTP adapter runs it: readBody (wire limit, chunking,
@@ -23,7 +24,7 @@ import { DEFAULT_INGEST_LIMITS, IngestLimits } from './ingest-limits';
  * family, the case number and a preview of the input.
  */
 
-const SEED = parseSeed(process.env.INGEST_FUZZ_SEED) ?? 0x5eed_1e57;
+const SEED = fuzzSeed('INGEST_FUZZ_SEED', process.env.INGEST_FUZZ_SEED, 0x5eed_1e57);
 const LIMITS = DEFAULT_INGEST_LIMITS;
 const MiB = 1024 * 1024;
 
@@ -48,52 +49,10 @@ const LARGE_CASE_DEADLINE_MS = 10_000;
 // ---------------------------------------------------------------------------------------------
 // Seeded PRNG
 
-function parseSeed(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const seed = Number(value);
-  if (!Number.isInteger(seed)) throw new Error(`INGEST_FUZZ_SEED must be an integer, got ${value}`);
-  return seed >>> 0;
-}
-
-class Rng {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** mulberry32 */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  bool(probability = 0.5): boolean {
-    return this.next() < probability;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
-  }
-
-  bytes(length: number): Buffer {
-    const buffer = Buffer.allocUnsafe(length);
-    for (let index = 0; index < length; index += 1) buffer[index] = Math.floor(this.next() * 256);
-    return buffer;
-  }
-}
-
-function familyRng(family: string): Rng {
+function familyRng(family: string): SeededRng {
   let hash = 0x811c9dc5;
   for (const char of family) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0;
-  return new Rng((SEED ^ hash) >>> 0);
+  return new SeededRng((SEED ^ hash) >>> 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -160,7 +119,7 @@ function chunksOf(body: Buffer, sizes: readonly number[] | undefined): Buffer[] 
   return chunks;
 }
 
-function randomChunkSizes(rng: Rng, length: number): number[] | undefined {
+function randomChunkSizes(rng: SeededRng, length: number): number[] | undefined {
   if (length < 2 || rng.bool(0.5)) return undefined;
   const sizes: number[] = [];
   let covered = 0;
@@ -294,7 +253,7 @@ async function check(family: string, index: number, testCase: Case, expected?: E
 
 const SAFE_TEXTS = ['tcp', 'udp', 'dns', 'SF', 'S0', 'ShADadFf', 'é', 'ü', '日本', '😀', 'a"b', 'back\\slash', 'tab\there', '', ' '];
 
-function aFlowRecord(rng: Rng): Record<string, unknown> {
+function aFlowRecord(rng: SeededRng): Record<string, unknown> {
   const record: Record<string, unknown> = {
     ts: rng.bool() ? 1732288800 + rng.int(0, 100_000) : '2024-11-22T15:20:00Z',
     src_ip: `10.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(1, 254)}`,
@@ -310,7 +269,7 @@ function aFlowRecord(rng: Rng): Record<string, unknown> {
   return record;
 }
 
-function aZeekRecord(rng: Rng): Record<string, unknown> {
+function aZeekRecord(rng: SeededRng): Record<string, unknown> {
   return {
     ts: 1732288800 + rng.int(0, 100_000) / 1000,
     uid: `C${rng.int(100_000, 999_999)}`,
@@ -324,11 +283,11 @@ function aZeekRecord(rng: Rng): Record<string, unknown> {
   };
 }
 
-function records(rng: Rng, count: number): Record<string, unknown>[] {
+function records(rng: SeededRng, count: number): Record<string, unknown>[] {
   return Array.from({ length: count }, () => (rng.bool(0.7) ? aFlowRecord(rng) : aZeekRecord(rng)));
 }
 
-function anEnvelope(rng: Rng, items: unknown[]): Record<string, unknown> {
+function anEnvelope(rng: SeededRng, items: unknown[]): Record<string, unknown> {
   const envelope: Record<string, unknown> = { collector_id: `edge-${rng.int(1, 99)}`, records: items };
   if (rng.bool(0.5)) envelope[rng.bool() ? 'format' : 'type'] = rng.pick(['flows.v1', 'netflow', 'ipfix', 'zeek', 'zeek.conn', 'zeek.conn.v1', ' NetFlow ']);
   return envelope;

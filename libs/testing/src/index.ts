@@ -4,3 +4,5 @@ export * from './services';
 export * from './typescript-process';
 export * from './kafka-broker';
 export * from './fake-hec/fake-hec.server';
+export * from './seeded-rng';
+export * from './event-log.probes';

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { waitFor } from './wait-for';
 
 const REPO_ROOT = path.resolve(__dirname, '../../..');
 
@@ -85,4 +86,16 @@ export function spawnTypeScript(entry: string, env: Record<string, string>): Run
       await exited;
     },
   };
+}
+
+/** Waits until a spawned app answers /v1/health on its port; fails at once, with its output, if it exited. */
+export async function waitHealthy(port: number, process: RunningProcess, timeoutMs = 90_000): Promise<void> {
+  await waitFor(
+    async () => {
+      if (process.child.exitCode !== null) throw new Error(`exited early:\n${process.output()}`);
+      const response = await fetch(`http://127.0.0.1:${port}/v1/health`).catch(() => undefined);
+      return response?.ok === true;
+    },
+    { timeoutMs, intervalMs: 200, description: `the app on port ${port} healthy` },
+  );
 }
