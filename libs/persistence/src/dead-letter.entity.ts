@@ -1,6 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-export type DeadLetterSink = 'splunk' | 'elastic' | 'ingest';
+/** Which dead-letter queue an entry is in: a sink's (splunk, elastic) or the enricher's (ingest); not a sink name. */
+export type DeadLetterQueueName = 'splunk' | 'elastic' | 'ingest';
 export type DeadLetterState = 'dead' | 'replayed' | 'purged';
 
 /**
@@ -15,7 +16,7 @@ export class DeadLetterEntity {
   id!: string;
 
   @Column({ name: 'sink', type: 'varchar', length: 32 })
-  sink!: DeadLetterSink;
+  sink!: DeadLetterQueueName;
 
   @Column({ name: 'tenant_id', type: 'varchar', length: 128 })
   tenantId!: string;

@@ -1,6 +1,6 @@
 import { deadLetterHeader, DEAD_LETTER_HEADERS, DEFAULT_TENANT, HEADERS, sinkDeadLetterTopic, SINK_NAMES, TOPICS } from '@telemetry/contracts';
 import type { LogRecord } from '@telemetry/event-log';
-import { DeadLetterEntity, DeadLetterSink } from './dead-letter.entity';
+import { DeadLetterEntity, DeadLetterQueueName } from './dead-letter.entity';
 import { ProjectionOffsetEntity } from './projection-offset.entity';
 import type { ProjectionResult } from './enriched-events.projection';
 import { SqlStore } from './sql-store';
@@ -8,7 +8,7 @@ import { SqlStore } from './sql-store';
 export const DEAD_LETTERS_PROJECTION = 'dead-letters';
 
 /** The dead-letter topics the projection reads, and which DLQ each one is. */
-export const DEAD_LETTER_TOPICS: ReadonlyMap<string, DeadLetterSink> = new Map<string, DeadLetterSink>([
+export const DEAD_LETTER_TOPICS: ReadonlyMap<string, DeadLetterQueueName> = new Map<string, DeadLetterQueueName>([
   ...SINK_NAMES.map((sink) => [sinkDeadLetterTopic(sink), sink] as const),
   [TOPICS.ingestDeadLetter, 'ingest'],
 ]);

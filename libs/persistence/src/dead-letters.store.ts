@@ -1,10 +1,10 @@
 import { Brackets, SelectQueryBuilder } from 'typeorm';
-import { DeadLetterEntity, DeadLetterSink } from './dead-letter.entity';
+import { DeadLetterEntity, DeadLetterQueueName } from './dead-letter.entity';
 import { SqlStore } from './sql-store';
 
 /** Which DLQ entries an operation is about. Purged entries are never selected. */
 export interface DeadLetterFilter {
-  readonly sink: DeadLetterSink;
+  readonly sink: DeadLetterQueueName;
   /** Only this tenant's entries; undefined: every tenant's (admin). */
   readonly tenantId?: string;
   readonly errorClass?: string;
@@ -57,7 +57,7 @@ export class DeadLettersStore {
   }
 
   /** One entry of a DLQ (not purged), within the tenant when one is given. */
-  async get(sink: DeadLetterSink, id: string, tenantId?: string): Promise<DeadLetterEntity | undefined> {
+  async get(sink: DeadLetterQueueName, id: string, tenantId?: string): Promise<DeadLetterEntity | undefined> {
     const row = await this.select({ sink, tenantId, ids: [id] }).getOne();
     return row ?? undefined;
   }

@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { SINKS_CONFIG, SinksConfig } from '@telemetry/sink';
-import { DownloadHttpController } from './download.http.controller';
-import { EnrichedEventsConsumer } from './enriched-events.consumer';
-import { ProjectionMetricsModule } from './projection.metrics';
+import { DownloadHttpController } from './download/download.http.controller';
+import { EnrichedEventsConsumer } from './projections/enriched-events.consumer';
+import { ProjectionMetricsModule } from './projections/projection.metrics';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 
 /** The query role: projections of telemetry.enriched.v1 and the read endpoints. */

@@ -1,6 +1,6 @@
-import type { DeadLetterCursor, DeadLetterSink } from '@telemetry/persistence';
+import type { DeadLetterCursor, DeadLetterQueueName } from '@telemetry/persistence';
 
-export const DEAD_LETTER_SINKS: readonly DeadLetterSink[] = ['splunk', 'elastic', 'ingest'];
+export const DEAD_LETTER_SINKS: readonly DeadLetterQueueName[] = ['splunk', 'elastic', 'ingest'];
 export const LIST_DEFAULT_LIMIT = 50;
 export const LIST_MAX_LIMIT = 500;
 export const REPLAY_DEFAULT_LIMIT = 1_000;
@@ -21,11 +21,11 @@ export class DeadLetterRequestError extends Error {
   }
 }
 
-export function parseSink(raw: string): DeadLetterSink {
+export function parseSink(raw: string): DeadLetterQueueName {
   if (!(DEAD_LETTER_SINKS as readonly string[]).includes(raw)) {
     throw new DeadLetterRequestError('not_found', `No dead-letter queue "${raw}"; there are ${DEAD_LETTER_SINKS.join(', ')}`, 404, { sink: raw });
   }
-  return raw as DeadLetterSink;
+  return raw as DeadLetterQueueName;
 }
 
 export function parseLimit(raw: unknown, fallback: number, max: number, field = 'limit'): number {

@@ -4,8 +4,8 @@ import { INGEST_DEAD_LETTER_TOPIC_SPEC, SINK_NAMES, sinkDeadLetterTopicSpec } fr
 import { EVENT_LOG, EventLog, RecordBatch, TopicSpec } from '@telemetry/event-log';
 import { DeadLettersProjection, DEAD_LETTERS_PROJECTION, DEAD_LETTER_TOPICS, SqlStore, SQL_STORE } from '@telemetry/persistence';
 import { ConsumerOptions, EventLogConsumer } from '@telemetry/platform';
-import { ProjectionMetrics } from '../projection.metrics';
-import { ProjectionWorker } from '../projection.worker';
+import { ProjectionMetrics } from '../projections/projection.metrics';
+import { ProjectionWorker } from '../projections/projection.worker';
 
 export const DEAD_LETTERS_CONSUMER: ConsumerOptions = { group: 'query-dead-letters', maxBatchRecords: 1_000, spanName: `project ${DEAD_LETTERS_PROJECTION}` };
 export const deadLettersGroupId = (prefix: string): string => `${prefix}-${DEAD_LETTERS_CONSUMER.group}`;

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DeadLetterReplayService } from './dead-letter-replay.service';
-import { ProjectionMetricsModule } from '../projection.metrics';
+import { ProjectionMetricsModule } from '../projections/projection.metrics';
 import { DeadLettersConsumer } from './dead-letters.consumer';
 import { DeadLettersHttpController } from './dead-letters.http.controller';
 import { SinkExportHttpController } from './sink-export.http.controller';
