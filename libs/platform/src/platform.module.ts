@@ -4,6 +4,7 @@ import { defaultTopicSpecs } from '@telemetry/contracts';
 import { EmbeddedEventLog, EVENT_LOG, EventLog, KafkaEventLog } from '@telemetry/event-log';
 import { ConsumerMetrics } from './consumers/consumer.metrics';
 import { EVENT_LOG_TRANSPORT, EventLogTransport } from './consumers/event-log.transport';
+import { EventLogMetrics } from './metrics/event-log.metrics';
 import { createMetricsRegistry, METRICS_REGISTRY } from './metrics/metrics.registry';
 import { PlatformConfig } from './config/platform.config';
 import { HttpErrorFilter } from './http/http-error.filter';
@@ -52,6 +53,7 @@ export class PlatformModule {
         { provide: EVENT_LOG, useFactory: () => openEventLog(config) },
         { provide: METRICS_REGISTRY, useFactory: createMetricsRegistry },
         ConsumerMetrics,
+        EventLogMetrics,
         // Every consumer of the process is an @EventPattern handler of this transport (connected in createHttpApp).
         { provide: EVENT_LOG_TRANSPORT, inject: [EVENT_LOG], useFactory: (log: EventLog) => new EventLogTransport(log, { groupPrefix: config.runtime.groupPrefix }) },
         EventLogLifecycle,
