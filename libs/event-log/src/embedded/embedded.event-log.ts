@@ -10,16 +10,16 @@ import {
   type TailOptions,
   type TopicSpec,
 } from '../event-log.port';
-import { TailProgress } from '../tail-progress';
-import { AppendNotifier, WakeSignal } from './append.notifier';
+import { AppendNotifier } from './append.notifier';
 import { syncDirectory } from './atomic-file.writer';
 import { DataDirLock } from './data-dir.lock';
 import { EmbeddedEventLogError } from './embedded-event-log.errors';
 import { GroupOffsetsStore } from './group-offsets.store';
 import { logError, type EmbeddedEventLogLogger } from './embedded-event-log.types';
 import { GroupSubscriptionConsumer } from './group-subscription.consumer';
-import { partitionForKey } from './murmur2.partitioner';
+import { partitionOfRecord } from './murmur2.partitioner';
 import { PartitionLog } from './partition-log.store';
+import { startGroupSubscription, startTail } from './partition-consumers';
 import { encodeFrames } from './record-frame.codec';
 import { TopicCatalogStore, type StoredTopic } from './topic-catalog.store';
 
@@ -127,9 +127,8 @@ export class EmbeddedEventLog implements EventLog {
     // Still accepted while closing: handlers finishing their last batch may publish.
     if (this.state === 'closed') throw new EventLogUnavailableError('embedded event log is closed');
     const open = this.topicOrThrow(topic);
-    const count = open.partitions.length;
     const byPartition: OutgoingRecord[][] = [];
-    for (const record of records) (byPartition[this.partitionOf(open, record, count)] ??= []).push(record);
+    for (const record of records) (byPartition[partitionOfRecord(open, record, invalidPartition)] ??= []).push(record);
     // Encode everything before queueing anything, so a bad record fails the call without a partial write.
     const timestamp = Date.now();
     const appends: [PartitionLog, Buffer][] = [];
@@ -155,32 +154,20 @@ export class EmbeddedEventLog implements EventLog {
         `group ${options.groupId} already has a subscription; the embedded log runs one per group`,
       );
     }
-    const partitions = topics.flatMap((topic) => this.topicOrThrow(topic).partitions);
-    const fromBeginning = options.fromBeginning ?? true;
-    const positions = partitions.map(
-      (partition) =>
-        this.offsets.committed(options.groupId, partition.topic).get(partition.partition) ??
-        (fromBeginning ? partition.startOffset : partition.endOffset),
-    );
-    const signal = new WakeSignal();
-    const subscription = new GroupSubscriptionConsumer({
-      name: `group ${options.groupId}`,
-      partitions,
-      positions,
+    return startGroupSubscription({
+      notifier: this.notifier,
+      logger: this.settings.logger,
+      groupId: options.groupId,
+      topics,
+      partitions: topics.flatMap((topic) => this.topicOrThrow(topic).partitions),
+      fromBeginning: options.fromBeginning ?? true,
       maxBatchRecords,
       handler: options.handler,
+      committed: (topic, partition) => this.offsets.committed(options.groupId, topic).get(partition),
       commit: (topic, partition, nextOffset) => this.offsets.commit(options.groupId, topic, partition, nextOffset),
-      signal,
-      logger: this.settings.logger,
-      onClosed: () => {
-        this.notifier.unregister(topics, signal);
-        this.subscriptions.delete(options.groupId);
-      },
+      track: (subscription) => this.subscriptions.set(options.groupId, subscription),
+      untrack: () => this.subscriptions.delete(options.groupId),
     });
-    this.notifier.register(topics, signal);
-    this.subscriptions.set(options.groupId, subscription);
-    subscription.start();
-    return subscription;
   }
 
   /**
@@ -194,43 +181,16 @@ export class EmbeddedEventLog implements EventLog {
     if (topics.length === 0 || !Number.isInteger(maxBatchRecords) || maxBatchRecords < 1) {
       throw new EmbeddedEventLogError('invalid_subscription', 'tail needs topics and a positive integer maxBatchRecords');
     }
-    const partitions = topics.flatMap((topic) => this.topicOrThrow(topic).partitions);
-    const progress = new TailProgress();
-    const signal = new WakeSignal();
-    const consumer = new GroupSubscriptionConsumer({
-      name: `tail of ${topics.join(', ')}`,
-      partitions,
-      positions: partitions.map((partition) => partition.startOffset),
+    return startTail({
+      notifier: this.notifier,
+      logger: this.settings.logger,
+      topics,
+      partitions: topics.flatMap((topic) => this.topicOrThrow(topic).partitions),
       maxBatchRecords,
       handler: options.handler,
-      commit: async (topic, partition, nextOffset) => progress.advanced(topic, partition, BigInt(nextOffset)),
-      signal,
-      logger: this.settings.logger,
-      onClosed: () => {
-        this.notifier.unregister(topics, signal);
-        this.tails.delete(consumer);
-      },
+      track: (consumer) => this.tails.add(consumer),
+      untrack: (consumer) => this.tails.delete(consumer),
     });
-    this.notifier.register(topics, signal);
-    this.tails.add(consumer);
-    consumer.start();
-    return {
-      // endOffset only covers durable records, so it includes everything whose publish resolved.
-      caughtUp: (caughtUpOptions) =>
-        progress.caughtUp(
-          partitions.map((partition) => ({
-            topic: partition.topic,
-            partition: partition.partition,
-            startOffset: BigInt(partition.startOffset),
-            endOffset: BigInt(partition.endOffset),
-          })),
-          caughtUpOptions,
-        ),
-      close: async () => {
-        progress.close();
-        await consumer.close();
-      },
-    };
   }
 
   /** Corruption counters since open (see EmbeddedEventLogStats). */
@@ -359,23 +319,6 @@ export class EmbeddedEventLog implements EventLog {
     return { spec, partitions, roundRobin: 0 };
   }
 
-  private partitionOf(topic: OpenTopic, record: OutgoingRecord, count: number): number {
-    if (record.partition !== undefined && record.partition !== null) {
-      if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= count) {
-        throw new EmbeddedEventLogError(
-          'invalid_partition',
-          `topic ${topic.spec.name} has partitions 0..${count - 1}, not ${record.partition}`,
-        );
-      }
-      return record.partition;
-    }
-    if (record.key !== null && record.key !== undefined) {
-      return partitionForKey(typeof record.key === 'string' ? Buffer.from(record.key) : record.key, count);
-    }
-    topic.roundRobin = (topic.roundRobin + 1) % count;
-    return topic.roundRobin;
-  }
-
   private topicOrThrow(name: string): OpenTopic {
     const topic = this.topics.get(name);
     if (!topic) throw new EmbeddedEventLogError('unknown_topic', `topic ${name} does not exist; call ensureTopics first`);
@@ -414,6 +357,10 @@ function resolveSettings(options: EmbeddedEventLogOptions): Required<Omit<Embedd
     throw new RangeError('segmentBytes must be a positive integer');
   }
   return settings;
+}
+
+function invalidPartition(message: string): EmbeddedEventLogError {
+  return new EmbeddedEventLogError('invalid_partition', message);
 }
 
 function validateTopicName(name: string): void {

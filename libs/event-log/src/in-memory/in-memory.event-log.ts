@@ -9,11 +9,11 @@ import {
   type TailOptions,
   type TopicSpec,
 } from '../event-log.port';
-import { AppendNotifier, WakeSignal } from '../embedded/append.notifier';
-import { GroupSubscriptionConsumer, type ConsumablePartition } from '../embedded/group-subscription.consumer';
-import { partitionForKey } from '../embedded/murmur2.partitioner';
+import { AppendNotifier } from '../embedded/append.notifier';
+import type { GroupSubscriptionConsumer, ConsumablePartition } from '../embedded/group-subscription.consumer';
+import { partitionOfRecord } from '../embedded/murmur2.partitioner';
+import { startGroupSubscription, startTail } from '../embedded/partition-consumers';
 import type { PartitionRead } from '../embedded/partition-log.store';
-import { TailProgress } from '../tail-progress';
 
 export type InMemoryEventLogErrorCode = 'unknown_topic' | 'invalid_partition' | 'invalid_subscription' | 'group_already_subscribed';
 
@@ -46,6 +46,8 @@ interface Fault {
 }
 
 const DEFAULT_MAX_BATCH_RECORDS = 1000;
+/** Handler failures are the test's to assert on; the in-memory log does not log them. */
+const SILENT_LOGGER = { warn: () => undefined };
 
 /** The records of one partition (part of InMemoryEventLogStorage; offsets are indexes). */
 export class InMemoryPartition implements ConsumablePartition {
@@ -145,7 +147,7 @@ export class InMemoryEventLog implements EventLog {
     if (this.state === 'closed') throw new EventLogUnavailableError('in-memory event log is closed');
     const open = this.topicOrThrow(topic);
     // Placement first, so a bad record fails the call before anything is written.
-    const placed = records.map((record) => [this.partitionOf(open, record), record] as const);
+    const placed = records.map((record) => [partitionOfRecord(open, record, invalidPartition), record] as const);
     const fault = this.faults.shift();
     if (fault?.kind === 'fail') throw fault.error;
     if (fault?.kind === 'hold' && fault.hold) {
@@ -180,20 +182,16 @@ export class InMemoryEventLog implements EventLog {
     if (this.subscriptions.has(options.groupId)) {
       throw new InMemoryEventLogError('group_already_subscribed', `group ${options.groupId} already has a subscription`);
     }
-    const partitions = topics.flatMap((topic) => this.topicOrThrow(topic).partitions);
-    const fromBeginning = options.fromBeginning ?? true;
-    const positions = partitions.map(
-      (partition) =>
-        this.committedOf(options.groupId, partition.topic).get(partition.partition) ??
-        (fromBeginning ? partition.startOffset : partition.endOffset),
-    );
-    const signal = new WakeSignal();
-    const subscription = new GroupSubscriptionConsumer({
-      name: `group ${options.groupId}`,
-      partitions,
-      positions,
+    return startGroupSubscription({
+      notifier: this.notifier,
+      logger: SILENT_LOGGER,
+      groupId: options.groupId,
+      topics,
+      partitions: topics.flatMap((topic) => this.topicOrThrow(topic).partitions),
+      fromBeginning: options.fromBeginning ?? true,
       maxBatchRecords: options.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS,
       handler: options.handler,
+      committed: (topic, partition) => this.committedOf(options.groupId, topic).get(partition),
       commit: async (topic, partition, nextOffset) => {
         let byTopic = this.committed.get(options.groupId);
         if (!byTopic) this.committed.set(options.groupId, (byTopic = new Map()));
@@ -201,58 +199,24 @@ export class InMemoryEventLog implements EventLog {
         if (!byPartition) byTopic.set(topic, (byPartition = new Map()));
         byPartition.set(partition, nextOffset);
       },
-      signal,
-      logger: { warn: () => undefined },
-      onClosed: () => {
-        this.notifier.unregister(topics, signal);
-        this.subscriptions.delete(options.groupId);
-      },
+      track: (subscription) => this.subscriptions.set(options.groupId, subscription),
+      untrack: () => this.subscriptions.delete(options.groupId),
     });
-    this.notifier.register(topics, signal);
-    this.subscriptions.set(options.groupId, subscription);
-    subscription.start();
-    return subscription;
   }
 
   async tail(options: TailOptions): Promise<Tail> {
     this.assertOpen();
     const topics = this.validTopics(options.topics, options.maxBatchRecords);
-    const partitions = topics.flatMap((topic) => this.topicOrThrow(topic).partitions);
-    const progress = new TailProgress();
-    const signal = new WakeSignal();
-    const consumer = new GroupSubscriptionConsumer({
-      name: `tail of ${topics.join(', ')}`,
-      partitions,
-      positions: partitions.map((partition) => partition.startOffset),
+    return startTail({
+      notifier: this.notifier,
+      logger: SILENT_LOGGER,
+      topics,
+      partitions: topics.flatMap((topic) => this.topicOrThrow(topic).partitions),
       maxBatchRecords: options.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS,
       handler: options.handler,
-      commit: async (topic, partition, nextOffset) => progress.advanced(topic, partition, BigInt(nextOffset)),
-      signal,
-      logger: { warn: () => undefined },
-      onClosed: () => {
-        this.notifier.unregister(topics, signal);
-        this.tails.delete(consumer);
-      },
+      track: (consumer) => this.tails.add(consumer),
+      untrack: (consumer) => this.tails.delete(consumer),
     });
-    this.notifier.register(topics, signal);
-    this.tails.add(consumer);
-    consumer.start();
-    return {
-      caughtUp: (caughtUpOptions) =>
-        progress.caughtUp(
-          partitions.map((partition) => ({
-            topic: partition.topic,
-            partition: partition.partition,
-            startOffset: BigInt(partition.startOffset),
-            endOffset: BigInt(partition.endOffset),
-          })),
-          caughtUpOptions,
-        ),
-      close: async () => {
-        progress.close();
-        await consumer.close();
-      },
-    };
   }
 
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
@@ -285,21 +249,6 @@ export class InMemoryEventLog implements EventLog {
     return topics;
   }
 
-  private partitionOf(topic: InMemoryTopic, record: OutgoingRecord): number {
-    const count = topic.partitions.length;
-    if (record.partition !== undefined && record.partition !== null) {
-      if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= count) {
-        throw new InMemoryEventLogError('invalid_partition', `topic ${topic.spec.name} has partitions 0..${count - 1}, not ${record.partition}`);
-      }
-      return record.partition;
-    }
-    if (record.key !== null && record.key !== undefined) {
-      return partitionForKey(typeof record.key === 'string' ? Buffer.from(record.key) : record.key, count);
-    }
-    topic.roundRobin = (topic.roundRobin + 1) % count;
-    return topic.roundRobin;
-  }
-
   private topicOrThrow(name: string): InMemoryTopic {
     const topic = this.topics.get(name);
     if (!topic) throw new InMemoryEventLogError('unknown_topic', `topic ${name} does not exist; call ensureTopics first`);
@@ -309,4 +258,8 @@ export class InMemoryEventLog implements EventLog {
   private assertOpen(): void {
     if (this.state !== 'open') throw new EventLogUnavailableError('in-memory event log is closed');
   }
+}
+
+function invalidPartition(message: string): InMemoryEventLogError {
+  return new InMemoryEventLogError('invalid_partition', message);
 }

@@ -3,6 +3,7 @@ import {
   Admin,
   CompressionTypes,
   Consumer,
+  ConsumerConfig,
   IHeaders,
   Kafka,
   KafkaMessage,
@@ -196,17 +197,7 @@ export class KafkaEventLog implements EventLog {
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
-    const consumer = this.kafka.consumer({
-      groupId: options.groupId,
-      allowAutoTopicCreation: false,
-      // A crashed member's partitions move to the others after 10 s instead of kafkajs's 30 s;
-      // the batch loop heartbeats between chunks, so long batches do not trip it.
-      sessionTimeout: 10_000,
-      heartbeatInterval: 2_000,
-      maxWaitTimeInMs: 250,
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      retry: { initialRetryTime: 200, retries: 10 },
-    });
+    const consumer = this.kafka.consumer(consumerConfig(options.groupId));
     await consumer.connect();
     for (const topic of options.topics) {
       await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
@@ -292,15 +283,7 @@ export class KafkaEventLog implements EventLog {
    */
   async tail(options: TailOptions): Promise<Tail> {
     const groupId = `${this.options.clientId}-tail-${randomUUID()}`;
-    const consumer = this.kafka.consumer({
-      groupId,
-      allowAutoTopicCreation: false,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 2_000,
-      maxWaitTimeInMs: 250,
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      retry: { initialRetryTime: 200, retries: 10 },
-    });
+    const consumer = this.kafka.consumer(consumerConfig(groupId));
     const topics = [...new Set(options.topics)];
     const progress = new TailProgress();
     const maxBatch = options.maxBatchRecords ?? 1_000;
@@ -462,4 +445,19 @@ class HeldPartitions {
     this.byPartition.delete(key);
     entry.resume();
   }
+}
+
+/** The kafkajs consumer settings shared by group subscriptions and tails. */
+function consumerConfig(groupId: string): ConsumerConfig {
+  return {
+    groupId,
+    allowAutoTopicCreation: false,
+    // A crashed member's partitions move to the others after 10 s instead of kafkajs's 30 s;
+    // the batch loop heartbeats between chunks, so long batches do not trip it.
+    sessionTimeout: 10_000,
+    heartbeatInterval: 2_000,
+    maxWaitTimeInMs: 250,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    retry: { initialRetryTime: 200, retries: 10 },
+  };
 }
