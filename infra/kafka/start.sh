@@ -77,27 +77,10 @@ for p in "$CLIENT_PORT" "$CONTROLLER_PORT"; do
 done
 
 # ---- jars -----------------------------------------------------------------------
-# Shared by every broker (whatever KAFKA_STATE_DIR says), so fetched under their own lock.
-pom_sum="$(sha256sum "$SCRIPT_DIR/pom.xml" | cut -d' ' -f1)"
-libs_current() { [[ "$(cat "$LIBS_DIR/.pom.sha256" 2>/dev/null || true)" == "$pom_sum" ]]; }
-if ! libs_current; then
-  exec 8>"$LIBS_LOCK_FILE"
-  flock -w 600 8 || die "could not take $LIBS_LOCK_FILE"
-fi
-if ! libs_current; then
-  command -v mvn >/dev/null 2>&1 || die "'mvn' not found (needed once to fetch the Kafka jars)"
-  log "fetching Kafka jars with Maven into $LIBS_DIR"
-  rm -rf "$LIBS_DIR.tmp"
-  if ! mvn_out="$(mvn -B -q -f "$SCRIPT_DIR/pom.xml" dependency:copy-dependencies \
-    -DoutputDirectory="$LIBS_DIR.tmp" 2>&1)"; then
-    echo "$mvn_out" >&2
-    die "maven dependency:copy-dependencies failed"
-  fi
-  echo "$pom_sum" >"$LIBS_DIR.tmp/.pom.sha256"
-  rm -rf "$LIBS_DIR"
-  mv "$LIBS_DIR.tmp" "$LIBS_DIR"
-fi
-exec 8>&-
+# Shared by every broker (whatever its state dir says), so fetched under their own lock.
+# shellcheck source=../lib/fetch-jars.sh
+source "$SCRIPT_DIR/../lib/fetch-jars.sh"
+fetch_jars Kafka
 
 # ---- config (regenerated every start; cheap and keeps it in sync with this script)
 cat >"$LOG4J_CONF" <<'EOF'
