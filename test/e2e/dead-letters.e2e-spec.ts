@@ -50,7 +50,11 @@ async function ingest(product: RunningProduct, records: unknown[], headers = adm
 
 /** The DLQ entry whose payload is the flow with this Zeek uid (the list carries no payloads: each candidate is fetched). */
 async function findEntry(product: RunningProduct, sink: string, uid: string, query: Record<string, string> = {}): Promise<Detail | undefined> {
-  const list = await request(product.server).get(`/v1/dlq/${sink}`).query({ limit: '500', ...query }).set(admin).expect(200);
+  const list = await request(product.server)
+    .get(`/v1/dlq/${sink}`)
+    .query({ limit: '500', ...query })
+    .set(admin)
+    .expect(200);
   for (const item of list.body.items as Entry[]) {
     const detail = await request(product.server).get(path(sink, item.id)).query(query).set(admin).expect(200);
     const payload = detail.body.payload_encoding === 'json' ? detail.body.payload : undefined;
@@ -133,14 +137,28 @@ describe('the DLQ API (embedded mode)', () => {
     expect(list.body.total).toBeGreaterThanOrEqual(1);
 
     // HEC is healthy again (the scripted refusal was one answer): the replay is delivered.
-    const replay = await request(product.server).post('/v1/dlq/splunk/replay').set(admin).send({ ids: [entry.id] }).expect(202);
+    const replay = await request(product.server)
+      .post('/v1/dlq/splunk/replay')
+      .set(admin)
+      .send({ ids: [entry.id] })
+      .expect(202);
     expect(replay.body).toEqual({ replayed: 1, remaining: 0 });
     await waitFor(() => hecUids(hec).includes(uid), { timeoutMs: 30_000, description: 'the replayed event in HEC' });
     const after = await request(product.server).get(path('splunk', entry.id)).set(admin).expect(200);
     expect(after.body).toMatchObject({ state: 'replayed', replayed_at: expect.any(String) });
     // A replayed entry is not replayed twice.
-    expect((await request(product.server).post('/v1/dlq/splunk/replay').set(admin).send({ ids: [entry.id] }).expect(202)).body).toEqual({ replayed: 0, remaining: 0 });
-    expect((await request(product.server).get('/v1/dlq/splunk').query({ state: 'replayed' }).set(admin).expect(200)).body.items.map((item: Entry) => item.id)).toContain(entry.id);
+    expect(
+      (
+        await request(product.server)
+          .post('/v1/dlq/splunk/replay')
+          .set(admin)
+          .send({ ids: [entry.id] })
+          .expect(202)
+      ).body,
+    ).toEqual({ replayed: 0, remaining: 0 });
+    expect(
+      (await request(product.server).get('/v1/dlq/splunk').query({ state: 'replayed' }).set(admin).expect(200)).body.items.map((item: Entry) => item.id),
+    ).toContain(entry.id);
   });
 
   it('replays by error class at most `limit` entries per call, and purges', async () => {
@@ -152,13 +170,19 @@ describe('the DLQ API (embedded mode)', () => {
     await waitFor(() => hecUids(hec).includes(uidOf(first.payload)!), { timeoutMs: 30_000, description: 'the older entry replayed' });
     expect((await request(product.server).get(path('splunk', second.id)).set(admin).expect(200)).body.state).toBe('dead');
 
-    await request(product.server).delete('/v1/dlq/splunk').set(admin).expect(400, { error: 'missing_selector', message: 'Say which entries to purge: ids, error_class, or all=true', fields: ['ids', 'error_class', 'all'] });
+    await request(product.server)
+      .delete('/v1/dlq/splunk')
+      .set(admin)
+      .expect(400, { error: 'missing_selector', message: 'Say which entries to purge: ids, error_class, or all=true', fields: ['ids', 'error_class', 'all'] });
     expect((await request(product.server).delete('/v1/dlq/splunk').query({ ids: second.id }).set(admin).expect(200)).body).toEqual({ purged: 1 });
     await request(product.server).get(path('splunk', second.id)).set(admin).expect(404);
     const list = await request(product.server).get('/v1/dlq/splunk').set(admin).expect(200);
     expect(list.body.items.map((item: Entry) => item.id)).not.toContain(second.id);
     // Purged entries are not replayed either.
-    expect((await request(product.server).post('/v1/dlq/splunk/replay').set(admin).send({ all: true }).expect(202)).body).toEqual({ replayed: 0, remaining: 0 });
+    expect((await request(product.server).post('/v1/dlq/splunk/replay').set(admin).send({ all: true }).expect(202)).body).toEqual({
+      replayed: 0,
+      remaining: 0,
+    });
   });
 
   it('pages newest first with next_cursor', async () => {
@@ -168,7 +192,11 @@ describe('the DLQ API (embedded mode)', () => {
     const ids: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: request.Response = await request(product.server).get('/v1/dlq/splunk').query({ limit: '1', ...(cursor ? { cursor } : {}) }).set(admin).expect(200);
+      const page: request.Response = await request(product.server)
+        .get('/v1/dlq/splunk')
+        .query({ limit: '1', ...(cursor ? { cursor } : {}) })
+        .set(admin)
+        .expect(200);
       expect(page.body.items.length).toBeLessThanOrEqual(1);
       expect(page.body.total).toBe(all.body.total);
       ids.push(...page.body.items.map((item: Entry) => item.id));
@@ -188,7 +216,15 @@ describe('the DLQ API (embedded mode)', () => {
     const other = await request(product.server).get('/v1/dlq/splunk').set(bearer(otherReader)).expect(200);
     expect(other.body).toEqual({ items: [], next_cursor: null, total: 0 });
     await request(product.server).get(path('splunk', entry.id)).set(bearer(otherReader)).expect(404);
-    expect((await request(product.server).post('/v1/dlq/splunk/replay').set(bearer(otherReader)).send({ ids: [entry.id] }).expect(202)).body).toEqual({ replayed: 0, remaining: 0 });
+    expect(
+      (
+        await request(product.server)
+          .post('/v1/dlq/splunk/replay')
+          .set(bearer(otherReader))
+          .send({ ids: [entry.id] })
+          .expect(202)
+      ).body,
+    ).toEqual({ replayed: 0, remaining: 0 });
     const peek = await request(product.server).get('/v1/dlq/splunk').query({ tenant: product.tenant }).set(bearer(otherReader)).expect(403);
     expect(peek.body.error).toBe('forbidden');
 
@@ -202,7 +238,15 @@ describe('the DLQ API (embedded mode)', () => {
 
     const scoped = await request(product.server).get('/v1/dlq/splunk').query({ tenant: 'nobody' }).set(admin).expect(200);
     expect(scoped.body.total).toBe(0);
-    expect((await request(product.server).post('/v1/dlq/splunk/replay').set(bearer(ownOperator)).send({ ids: [entry.id] }).expect(202)).body).toEqual({ replayed: 1, remaining: 0 });
+    expect(
+      (
+        await request(product.server)
+          .post('/v1/dlq/splunk/replay')
+          .set(bearer(ownOperator))
+          .send({ ids: [entry.id] })
+          .expect(202)
+      ).body,
+    ).toEqual({ replayed: 1, remaining: 0 });
     await waitFor(() => hecUids(hec).includes(uidOf(entry.payload)!), { timeoutMs: 30_000, description: 'the entry replayed by a tenant key' });
   });
 
@@ -215,20 +259,38 @@ describe('the DLQ API (embedded mode)', () => {
 
     expect((await request(product.server).get('/v1/dlq/kafka').set(admin).expect(404)).body.error).toBe('not_found');
     const missing = await request(product.server).get(path('splunk', 'telemetry.sink.splunk.dlq.v1/0/999999')).set(admin).expect(404);
-    expect(missing.body).toEqual({ error: 'not_found', message: 'No entry telemetry.sink.splunk.dlq.v1/0/999999 in the splunk dead-letter queue', id: 'telemetry.sink.splunk.dlq.v1/0/999999' });
-    expect((await request(product.server).get('/v1/dlq/splunk').query({ limit: '501' }).set(admin).expect(400)).body).toMatchObject({ error: 'invalid_parameter', field: 'limit' });
-    expect((await request(product.server).get('/v1/dlq/splunk').query({ cursor: 'garbage' }).set(admin).expect(400)).body).toMatchObject({ error: 'invalid_parameter', field: 'cursor' });
+    expect(missing.body).toEqual({
+      error: 'not_found',
+      message: 'No entry telemetry.sink.splunk.dlq.v1/0/999999 in the splunk dead-letter queue',
+      id: 'telemetry.sink.splunk.dlq.v1/0/999999',
+    });
+    expect((await request(product.server).get('/v1/dlq/splunk').query({ limit: '501' }).set(admin).expect(400)).body).toMatchObject({
+      error: 'invalid_parameter',
+      field: 'limit',
+    });
+    expect((await request(product.server).get('/v1/dlq/splunk').query({ cursor: 'garbage' }).set(admin).expect(400)).body).toMatchObject({
+      error: 'invalid_parameter',
+      field: 'cursor',
+    });
     expect((await request(product.server).post('/v1/dlq/splunk/replay').set(admin).send({}).expect(400)).body.error).toBe('missing_selector');
     expect((await request(product.server).post('/v1/dlq/splunk/replay').set(admin).send({ limit: 5 }).expect(400)).body.error).toBe('missing_selector');
-    expect((await request(product.server).post('/v1/dlq/splunk/replay').set(admin).send({ all: true, limit: 10_001 }).expect(400)).body).toMatchObject({ error: 'invalid_parameter', field: 'limit' });
-    expect((await request(product.server).post('/v1/dlq/splunk/replay').set(admin).send({ ids: 'x' }).expect(400)).body).toMatchObject({ error: 'invalid_body', field: 'ids' });
+    expect((await request(product.server).post('/v1/dlq/splunk/replay').set(admin).send({ all: true, limit: 10_001 }).expect(400)).body).toMatchObject({
+      error: 'invalid_parameter',
+      field: 'limit',
+    });
+    expect((await request(product.server).post('/v1/dlq/splunk/replay').set(admin).send({ ids: 'x' }).expect(400)).body).toMatchObject({
+      error: 'invalid_body',
+      field: 'ids',
+    });
   });
 
   it('lists ingest DLQ records with their dlq-code and replays them to their ingress topic, where the enricher reads them again', async () => {
     // As an outside Kafka producer would: a value that is not JSON, straight onto the ingress topic.
     const marker = uniqueName('not-json');
     const log = product.app.get<EventLog>(EVENT_LOG);
-    await log.publish(TOPICS.ingestZeekConn, [{ key: marker, value: `{"uid": "${marker}", oops`, headers: { [HEADERS.tenantId]: product.tenant, [HEADERS.collectorId]: 'edge-1' } }]);
+    await log.publish(TOPICS.ingestZeekConn, [
+      { key: marker, value: `{"uid": "${marker}", oops`, headers: { [HEADERS.tenantId]: product.tenant, [HEADERS.collectorId]: 'edge-1' } },
+    ]);
     const entry = await waitFor(() => findEntry(product, 'ingest', marker), { timeoutMs: 30_000, description: 'the ingest DLQ entry' });
     expect(entry).toMatchObject({
       sink: 'ingest',
@@ -241,7 +303,15 @@ describe('the DLQ API (embedded mode)', () => {
       payload_encoding: 'utf8',
       headers: expect.objectContaining({ [DEAD_LETTER_HEADERS.code]: 'invalid_json', [HEADERS.collectorId]: 'edge-1' }),
     });
-    expect((await request(product.server).post('/v1/dlq/ingest/replay').set(admin).send({ ids: [entry.id] }).expect(202)).body).toEqual({ replayed: 1, remaining: 0 });
+    expect(
+      (
+        await request(product.server)
+          .post('/v1/dlq/ingest/replay')
+          .set(admin)
+          .send({ ids: [entry.id] })
+          .expect(202)
+      ).body,
+    ).toEqual({ replayed: 1, remaining: 0 });
     // Still not JSON: the enricher dead-letters it again, and the new entry says where it was replayed from.
     const again = await waitFor(
       async () => {
@@ -259,10 +329,13 @@ describe('the DLQ API (embedded mode)', () => {
     expect((await request(product.server).get(path('ingest', entry.id)).set(admin).expect(200)).body.state).toBe('replayed');
   });
 
-  it('POST /v1/export/splunk-hec queues the tenant\'s newest flows for the sink, which delivers them again', async () => {
+  it("POST /v1/export/splunk-hec queues the tenant's newest flows for the sink, which delivers them again", async () => {
     const marker = uniqueName('export');
     const uids = [0, 1, 2].map((index) => `${marker}-${index}`);
-    await ingest(product, uids.map((uid) => aZeekConn(uid)));
+    await ingest(
+      product,
+      uids.map((uid) => aZeekConn(uid)),
+    );
     await waitFor(() => uids.every((uid) => hecUids(hec).includes(uid)), { timeoutMs: 30_000, description: 'first delivery' });
     // The export reads the enriched-events read model: wait until it has the three flows.
     await waitFor(
@@ -276,7 +349,10 @@ describe('the DLQ API (embedded mode)', () => {
     const exported = await request(product.server).post('/v1/export/splunk-hec').query({ limit: '3' }).set(admin).expect(202);
     expect(exported.body).toEqual({ status: 'queued', queued: 3 });
     await waitFor(() => uids.every((uid) => delivered(uid) === 2), { timeoutMs: 30_000, description: 'the exported flows in HEC' });
-    expect((await request(product.server).post('/v1/export/splunk-hec').query({ limit: '0' }).set(admin).expect(400)).body).toMatchObject({ error: 'invalid_parameter', field: 'limit' });
+    expect((await request(product.server).post('/v1/export/splunk-hec').query({ limit: '0' }).set(admin).expect(400)).body).toMatchObject({
+      error: 'invalid_parameter',
+      field: 'limit',
+    });
   });
 
   it('POST /v1/export/elastic answers 400 not_configured without ELASTIC_URL', async () => {
@@ -337,9 +413,21 @@ describe('the DLQ API (kafka mode)', () => {
   it('lists a sink DLQ record for its tenant, and replays it through the sink to HEC', async () => {
     const uid = uniqueName('kafka-dlq');
     await ingest(product, [aZeekConn(uid)]);
-    const delivered = await waitFor(() => hec.events.find((event) => uidOf(event.event) === uid), { timeoutMs: 90_000, intervalMs: 250, description: 'first delivery' });
+    const delivered = await waitFor(() => hec.events.find((event) => uidOf(event.event) === uid), {
+      timeoutMs: 90_000,
+      intervalMs: 250,
+      description: 'first delivery',
+    });
     const payload = JSON.stringify(delivered.event);
-    const source = { topic: TOPICS.enriched, partition: 0, offset: '0', key: Buffer.from(`${product.tenant}:10.0.0.1`), value: Buffer.from(payload), headers: { [HEADERS.tenantId]: product.tenant }, timestamp: Date.now() };
+    const source = {
+      topic: TOPICS.enriched,
+      partition: 0,
+      offset: '0',
+      key: Buffer.from(`${product.tenant}:10.0.0.1`),
+      value: Buffer.from(payload),
+      headers: { [HEADERS.tenantId]: product.tenant },
+      timestamp: Date.now(),
+    };
     const refused = routeOutcomes(
       [{ eventId: (delivered.event as { event_id: string }).event_id, tenantId: product.tenant, payload, ts: Date.now() / 1000, source }],
       [{ kind: 'permanent', errorClass: 'hec_code_6', message: 'Invalid data format (event 0 of the request)' }],
@@ -350,11 +438,37 @@ describe('the DLQ API (kafka mode)', () => {
 
     const query = { tenant: product.tenant };
     const entry = await waitFor(() => findEntry(product, 'splunk', uid, query), { timeoutMs: 60_000, intervalMs: 250, description: 'the DLQ entry' });
-    expect(entry).toMatchObject({ tenant_id: product.tenant, error_class: 'hec_code_6', state: 'dead', original: { topic: TOPICS.enriched, partition: 0, offset: '0' } });
+    expect(entry).toMatchObject({
+      tenant_id: product.tenant,
+      error_class: 'hec_code_6',
+      state: 'dead',
+      original: { topic: TOPICS.enriched, partition: 0, offset: '0' },
+    });
 
-    expect((await request(product.server).post('/v1/dlq/splunk/replay').query(query).set(admin).send({ ids: [entry.id] }).expect(202)).body).toEqual({ replayed: 1, remaining: 0 });
-    await waitFor(() => hecUids(hec).filter((seen) => seen === uid).length === 2, { timeoutMs: 60_000, intervalMs: 250, description: 'the replayed event in HEC' });
+    expect(
+      (
+        await request(product.server)
+          .post('/v1/dlq/splunk/replay')
+          .query(query)
+          .set(admin)
+          .send({ ids: [entry.id] })
+          .expect(202)
+      ).body,
+    ).toEqual({ replayed: 1, remaining: 0 });
+    await waitFor(() => hecUids(hec).filter((seen) => seen === uid).length === 2, {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      description: 'the replayed event in HEC',
+    });
     expect((await request(product.server).get(path('splunk', entry.id)).query(query).set(admin).expect(200)).body.state).toBe('replayed');
-    expect((await request(product.server).delete('/v1/dlq/splunk').query({ ...query, ids: entry.id }).set(admin).expect(200)).body).toEqual({ purged: 1 });
+    expect(
+      (
+        await request(product.server)
+          .delete('/v1/dlq/splunk')
+          .query({ ...query, ids: entry.id })
+          .set(admin)
+          .expect(200)
+      ).body,
+    ).toEqual({ purged: 1 });
   });
 });

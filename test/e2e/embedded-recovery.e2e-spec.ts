@@ -8,7 +8,14 @@ import { RunningProduct, startProduct, TEST_KEY } from './all-in-one.harness';
 const auth = { Authorization: `Bearer ${TEST_KEY}` };
 
 function flows(from: number, count: number): Array<Record<string, unknown>> {
-  return Array.from({ length: count }, (_, index) => ({ ts: 1732288800 + from + index, src_ip: '10.0.0.1', dst_ip: '8.8.8.8', src_port: 40000 + from + index, dst_port: 53, protocol: 'udp' }));
+  return Array.from({ length: count }, (_, index) => ({
+    ts: 1732288800 + from + index,
+    src_ip: '10.0.0.1',
+    dst_ip: '8.8.8.8',
+    src_port: 40000 + from + index,
+    dst_port: 53,
+    protocol: 'udp',
+  }));
 }
 
 async function rowsOf(product: RunningProduct): Promise<number> {

@@ -30,16 +30,46 @@ const DLQ_ROUTE = '/v1/dlq/splunk/replay';
 
 /** Every `error` code the edge answers 4xx with (README "API", the DLQ API, auth, timeouts). */
 const STABLE_CODES = new Set([
-  'invalid_json', 'bad_batch_shape', 'invalid_encoding', 'decompress_failed', 'unsupported_media_type', 'batch_too_large', 'too_many_records',
-  'unknown_format', 'format_mismatch', 'invalid_idempotency_key', 'empty_batch', 'request_timeout',
-  'payload_too_large', 'unsupported_encoding', 'unsupported_charset', 'request_aborted',
-  'bad_request', 'headers_too_large',
-  'missing_selector', 'invalid_body', 'invalid_parameter', 'not_found', 'unauthorized', 'forbidden',
+  'invalid_json',
+  'bad_batch_shape',
+  'invalid_encoding',
+  'decompress_failed',
+  'unsupported_media_type',
+  'batch_too_large',
+  'too_many_records',
+  'unknown_format',
+  'format_mismatch',
+  'invalid_idempotency_key',
+  'empty_batch',
+  'request_timeout',
+  'payload_too_large',
+  'unsupported_encoding',
+  'unsupported_charset',
+  'request_aborted',
+  'bad_request',
+  'headers_too_large',
+  'missing_selector',
+  'invalid_body',
+  'invalid_parameter',
+  'not_found',
+  'unauthorized',
+  'forbidden',
 ]);
 /** Per-record codes of a 422 (every record refused). */
 const RECORD_CODES = new Set(['missing_field', 'invalid_ip', 'invalid_port', 'invalid_timestamp', 'invalid_number', 'not_an_object', 'too_deep']);
 
-const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__lookupSetter__'];
+const PROTOTYPE_NAMES = [
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+  '__defineGetter__',
+  '__lookupSetter__',
+];
 
 interface FuzzCase {
   readonly family: string;
@@ -59,7 +89,13 @@ function aFlow(index: number): Record<string, unknown> {
 
 /** A whole request with Content-Length, sent in one write. */
 function whole(route: string, body: Buffer, headers: Record<string, string> = {}): ClientStep[] {
-  const head = requestHead('POST', route, { ...auth, 'Content-Type': 'application/json', Connection: 'close', 'Content-Length': String(body.length), ...headers });
+  const head = requestHead('POST', route, {
+    ...auth,
+    'Content-Type': 'application/json',
+    Connection: 'close',
+    'Content-Length': String(body.length),
+    ...headers,
+  });
   return [{ write: Buffer.concat([Buffer.from(head), body]) }];
 }
 
@@ -72,7 +108,17 @@ function invalidBody(rng: SeededRng, route: string): Buffer {
 function randomCase(rng: SeededRng, index: number): FuzzCase {
   const route = rng.bool(0.75) ? rng.pick(INGEST_ROUTES) : DLQ_ROUTE;
   const ingest = route !== DLQ_ROUTE;
-  const family = rng.pick(['prototype format', 'prototype fields', 'encoding', 'charset', 'truncated gzip', 'oversized', 'bad json', 'slow body', 'broken http'] as const);
+  const family = rng.pick([
+    'prototype format',
+    'prototype fields',
+    'encoding',
+    'charset',
+    'truncated gzip',
+    'oversized',
+    'bad json',
+    'slow body',
+    'broken http',
+  ] as const);
   switch (family) {
     case 'prototype format': {
       const name = rng.pick(PROTOTYPE_NAMES);
@@ -88,7 +134,8 @@ function randomCase(rng: SeededRng, index: number): FuzzCase {
     case 'prototype fields': {
       const keys = Array.from({ length: rng.int(1, 4) }, () => rng.pick(PROTOTYPE_NAMES));
       const record = Object.fromEntries(keys.map((key) => [key, rng.pick([1, 'tcp', '10.0.0.1', {}, [], null])]));
-      if (!ingest) return { family, name: `DLQ ${keys.join(',')}`, steps: whole(route, Buffer.from(JSON.stringify(record))), codes: ['invalid_body', 'missing_selector'] };
+      if (!ingest)
+        return { family, name: `DLQ ${keys.join(',')}`, steps: whole(route, Buffer.from(JSON.stringify(record))), codes: ['invalid_body', 'missing_selector'] };
       // No src_ip under any spelling: every record is refused, whatever the prototype names do.
       const body = Buffer.from(JSON.stringify(rng.bool() ? [record, { ...record, ts: 1 }] : { collector_id: 'fuzz', records: [record] }));
       return { family, name: `${route} record keys ${keys.join(',')}`, steps: whole(route, body), mayRejectRecords: true };
@@ -101,7 +148,11 @@ function randomCase(rng: SeededRng, index: number): FuzzCase {
     }
     case 'charset': {
       const charset = rng.pick(['klingon', 'latin1', 'utf-7000', 'UTF-16', 'utf-8', 'ascii', '"utf-8"', 'iso-8859-1', '', 'utf8;x=1']);
-      return { family, name: `${route} charset ${JSON.stringify(charset)}`, steps: whole(route, invalidBody(rng, route), { 'Content-Type': `application/json; charset=${charset}` }) };
+      return {
+        family,
+        name: `${route} charset ${JSON.stringify(charset)}`,
+        steps: whole(route, invalidBody(rng, route), { 'Content-Type': `application/json; charset=${charset}` }),
+      };
     }
     case 'truncated gzip': {
       const gz = zlib.gzipSync(ingest ? JSON.stringify([aFlow(index), aFlow(index + 1)]) : '{"all":true,"limit":5}');
@@ -137,7 +188,12 @@ function randomCase(rng: SeededRng, index: number): FuzzCase {
       const full = ingest ? Buffer.from(JSON.stringify([aFlow(index)])) : Buffer.from('{"all":true}');
       const sent = rng.int(0, full.length - 1);
       const chunked = rng.bool();
-      const head = requestHead('POST', route, { ...auth, 'Content-Type': 'application/json', Connection: 'close', ...(chunked ? { 'Transfer-Encoding': 'chunked' } : { 'Content-Length': String(full.length) }) });
+      const head = requestHead('POST', route, {
+        ...auth,
+        'Content-Type': 'application/json',
+        Connection: 'close',
+        ...(chunked ? { 'Transfer-Encoding': 'chunked' } : { 'Content-Length': String(full.length) }),
+      });
       const steps: ClientStep[] = [{ write: head }];
       if (sent > 0) steps.push({ afterMs: rng.int(0, 200), write: chunked ? chunk(full.subarray(0, sent)) : full.subarray(0, sent) });
       return { family, name: `${route} stalls after ${sent}/${full.length} bytes${chunked ? ' (chunked)' : ''}`, steps, codes: ['request_timeout'] };
@@ -160,7 +216,8 @@ function randomCase(rng: SeededRng, index: number): FuzzCase {
 
 /** What is wrong with an answer, or undefined. */
 function violation(testCase: FuzzCase, answer: RawExchange): string | undefined {
-  if (answer.status === undefined) return `no answer (the connection closed${answer.socketError ? ` with ${answer.socketError}` : ''} after ${answer.elapsedMs} ms)`;
+  if (answer.status === undefined)
+    return `no answer (the connection closed${answer.socketError ? ` with ${answer.socketError}` : ''} after ${answer.elapsedMs} ms)`;
   if (answer.status >= 500) return `answered ${answer.status}: ${answer.text.slice(0, 200)}`;
   if (answer.status < 400) return `answered ${answer.status} to a request that is never valid: ${answer.text.slice(0, 200)}`;
   if (!answer.closedByServer) return `the connection stayed open ${CASE_DEADLINE_MS} ms after the answer`;
@@ -173,7 +230,8 @@ function violation(testCase: FuzzCase, answer: RawExchange): string | undefined 
     }
     return undefined;
   }
-  if (typeof body.error !== 'string' || !STABLE_CODES.has(body.error)) return `answered ${answer.status} with error ${JSON.stringify(body.error)}: ${answer.text.slice(0, 200)}`;
+  if (typeof body.error !== 'string' || !STABLE_CODES.has(body.error))
+    return `answered ${answer.status} with error ${JSON.stringify(body.error)}: ${answer.text.slice(0, 200)}`;
   if (typeof body.message !== 'string' || body.message.length === 0) return `answered ${body.error} without a message`;
   if (testCase.codes && !testCase.codes.includes(body.error)) return `answered ${body.error}, expected one of ${testCase.codes.join(', ')}`;
   return undefined;

@@ -23,7 +23,15 @@ const auth = { Authorization: `Bearer ${TEST_KEY}` };
 
 function flows(count: number): Array<Record<string, unknown>> {
   const marker = uniqueName('edge');
-  return Array.from({ length: count }, (_, index) => ({ ts: 1732288805 + index, src_ip: '10.1.2.3', dst_ip: '185.220.101.45', dst_port: 443, protocol: 'tcp', bytes: 100, marker }));
+  return Array.from({ length: count }, (_, index) => ({
+    ts: 1732288805 + index,
+    src_ip: '10.1.2.3',
+    dst_ip: '185.220.101.45',
+    dst_port: 443,
+    protocol: 'tcp',
+    bytes: 100,
+    marker,
+  }));
 }
 
 /** A body cut into three parts. */
@@ -56,7 +64,9 @@ describe('the HTTP edge (embedded mode, small timeouts)', () => {
 
   describe('a valid body sent slowly gets its answer', () => {
     const CASES = ['/v1/ingest', '/v1/ingest/bulk', '/v1/ingest/netflow'].flatMap((path) =>
-      [false, true].flatMap((gzip) => [false, true].map((halfClose) => [path, gzip ? 'gzip' : 'plain', halfClose ? 'then half-closes' : 'keeps its side open', gzip, halfClose] as const)),
+      [false, true].flatMap((gzip) =>
+        [false, true].map((halfClose) => [path, gzip ? 'gzip' : 'plain', halfClose ? 'then half-closes' : 'keeps its side open', gzip, halfClose] as const),
+      ),
     );
 
     it.each(CASES)('%s, %s, in three chunks 300 ms apart; the client %s → 202', async (path, _, __, gzip, halfClose) => {
@@ -64,12 +74,23 @@ describe('the HTTP edge (embedded mode, small timeouts)', () => {
       const json = Buffer.from(JSON.stringify(records));
       const [first, second, third] = thirds(gzip ? zlib.gzipSync(json) : json);
       const before = await written(TOPICS.ingestFlows);
-      const answer = await exchange(port, [
-        { write: requestHead('POST', path, { ...auth, 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) }) },
-        { afterMs: 300, write: chunk(first) },
-        { afterMs: 300, write: chunk(second) },
-        { afterMs: 300, write: Buffer.concat([chunk(third), Buffer.from(LAST_CHUNK)]), end: halfClose },
-      ], halfClose ? { closeWithinMs: 5_000 } : { untilAnswered: true });
+      const answer = await exchange(
+        port,
+        [
+          {
+            write: requestHead('POST', path, {
+              ...auth,
+              'Content-Type': 'application/json',
+              'Transfer-Encoding': 'chunked',
+              ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+            }),
+          },
+          { afterMs: 300, write: chunk(first) },
+          { afterMs: 300, write: chunk(second) },
+          { afterMs: 300, write: Buffer.concat([chunk(third), Buffer.from(LAST_CHUNK)]), end: halfClose },
+        ],
+        halfClose ? { closeWithinMs: 5_000 } : { untilAnswered: true },
+      );
       expect({ status: answer.status, body: answer.json }).toMatchObject({ status: 202, body: { status: 'accepted', total: 3, accepted: 3, rejected: 0 } });
       expect(await written(TOPICS.ingestFlows)).toBe(before + 3);
       // A half-closed client is answered, then the server closes its side too.
@@ -78,39 +99,53 @@ describe('the HTTP edge (embedded mode, small timeouts)', () => {
 
     it('a Content-Length body sent whole, then a half-close → 202 and the connection closes', async () => {
       const body = JSON.stringify(flows(2));
-      const answer = await exchange(port, [{ write: requestHead('POST', '/v1/ingest/netflow', { ...auth, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }) + body, end: true }]);
+      const answer = await exchange(port, [
+        {
+          write:
+            requestHead('POST', '/v1/ingest/netflow', { ...auth, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }) +
+            body,
+          end: true,
+        },
+      ]);
       expect({ status: answer.status, body: answer.json, closed: answer.closedByServer }).toMatchObject({ status: 202, body: { accepted: 2 }, closed: true });
     });
   });
 
   describe('a client that stalls gets 408 request_timeout and the connection closes', () => {
-    it.each(['/v1/ingest', '/v1/ingest/netflow', '/v1/ingest/zeek'])('%s: a body that stops halfway → 408 after the body idle timeout, nothing written', async (path) => {
-      const body = Buffer.from(JSON.stringify(flows(4)));
-      const before = await written(TOPICS.ingestFlows);
-      const beforeZeek = await written(TOPICS.ingestZeekConn);
-      const answer = await exchange(port, [
-        { write: requestHead('POST', path, { ...auth, 'Content-Type': 'application/json', 'Content-Length': String(body.length) }) },
-        { write: body.subarray(0, Math.floor(body.length / 2)) },
-      ]);
-      expect({ status: answer.status, body: answer.json, connection: answer.headers.connection, closed: answer.closedByServer }).toEqual({
-        status: 408,
-        body: { error: 'request_timeout', message: expect.any(String), idle_timeout_ms: TIMEOUTS.bodyIdle, received_bytes: Math.floor(body.length / 2) },
-        connection: 'close',
-        closed: true,
-      });
-      expect(answer.elapsedMs).toBeGreaterThanOrEqual(TIMEOUTS.bodyIdle - 50);
-      expect(answer.elapsedMs).toBeLessThan(TIMEOUTS.bodyIdle + SLACK_MS);
-      // Nothing half-read is published, not even the records that arrived whole.
-      expect(await written(TOPICS.ingestFlows)).toBe(before);
-      expect(await written(TOPICS.ingestZeekConn)).toBe(beforeZeek);
-    });
+    it.each(['/v1/ingest', '/v1/ingest/netflow', '/v1/ingest/zeek'])(
+      '%s: a body that stops halfway → 408 after the body idle timeout, nothing written',
+      async (path) => {
+        const body = Buffer.from(JSON.stringify(flows(4)));
+        const before = await written(TOPICS.ingestFlows);
+        const beforeZeek = await written(TOPICS.ingestZeekConn);
+        const answer = await exchange(port, [
+          { write: requestHead('POST', path, { ...auth, 'Content-Type': 'application/json', 'Content-Length': String(body.length) }) },
+          { write: body.subarray(0, Math.floor(body.length / 2)) },
+        ]);
+        expect({ status: answer.status, body: answer.json, connection: answer.headers.connection, closed: answer.closedByServer }).toEqual({
+          status: 408,
+          body: { error: 'request_timeout', message: expect.any(String), idle_timeout_ms: TIMEOUTS.bodyIdle, received_bytes: Math.floor(body.length / 2) },
+          connection: 'close',
+          closed: true,
+        });
+        expect(answer.elapsedMs).toBeGreaterThanOrEqual(TIMEOUTS.bodyIdle - 50);
+        expect(answer.elapsedMs).toBeLessThan(TIMEOUTS.bodyIdle + SLACK_MS);
+        // Nothing half-read is published, not even the records that arrived whole.
+        expect(await written(TOPICS.ingestFlows)).toBe(before);
+        expect(await written(TOPICS.ingestZeekConn)).toBe(beforeZeek);
+      },
+    );
 
     it('a chunked ingest body whose last chunk never comes → 408', async () => {
       const answer = await exchange(port, [
         { write: requestHead('POST', '/v1/ingest/bulk', { ...auth, 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' }) },
         { write: chunk(JSON.stringify(flows(1))) },
       ]);
-      expect({ status: answer.status, error: answer.json?.error, closed: answer.closedByServer }).toEqual({ status: 408, error: 'request_timeout', closed: true });
+      expect({ status: answer.status, error: answer.json?.error, closed: answer.closedByServer }).toEqual({
+        status: 408,
+        error: 'request_timeout',
+        closed: true,
+      });
     });
 
     it('a body that trickles (never idle long, but never done) → 408 by the request timeout', async () => {
@@ -142,7 +177,11 @@ describe('the HTTP edge (embedded mode, small timeouts)', () => {
         { write: requestHead('POST', '/v1/dlq/splunk/replay', { ...auth, 'Content-Type': 'application/json', 'Content-Length': '40' }) },
         { write: '{"all":' },
       ]);
-      expect({ status: answer.status, error: answer.json?.error, closed: answer.closedByServer }).toEqual({ status: 408, error: 'request_timeout', closed: true });
+      expect({ status: answer.status, error: answer.json?.error, closed: answer.closedByServer }).toEqual({
+        status: 408,
+        error: 'request_timeout',
+        closed: true,
+      });
       expect(answer.elapsedMs).toBeLessThan(TIMEOUTS.request + SLACK_MS);
     });
 
@@ -161,11 +200,27 @@ describe('the HTTP edge (embedded mode, small timeouts)', () => {
     });
   });
 
-  describe('bodies Express\'s JSON parser refuses get coded 4xx answers (POST /v1/dlq/splunk/replay)', () => {
+  describe("bodies Express's JSON parser refuses get coded 4xx answers (POST /v1/dlq/splunk/replay)", () => {
     function replay(body: Buffer, headers: Record<string, string> = {}) {
-      return exchange(port, [
-        { write: Buffer.concat([Buffer.from(requestHead('POST', '/v1/dlq/splunk/replay', { ...auth, 'Content-Type': 'application/json', 'Content-Length': String(body.length), ...headers })), body]) },
-      ], { untilAnswered: true });
+      return exchange(
+        port,
+        [
+          {
+            write: Buffer.concat([
+              Buffer.from(
+                requestHead('POST', '/v1/dlq/splunk/replay', {
+                  ...auth,
+                  'Content-Type': 'application/json',
+                  'Content-Length': String(body.length),
+                  ...headers,
+                }),
+              ),
+              body,
+            ]),
+          },
+        ],
+        { untilAnswered: true },
+      );
     }
 
     it('a valid body (plain and gzip) is still parsed → 202', async () => {
@@ -185,12 +240,20 @@ describe('the HTTP edge (embedded mode, small timeouts)', () => {
 
     it('a chunked body over 1 MiB → 413 payload_too_large', async () => {
       const part = Buffer.alloc(256 * 1024, 0x20);
-      const answer = await exchange(port, [
-        { write: requestHead('POST', '/v1/dlq/splunk/replay', { ...auth, 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' }) },
-        ...Array.from({ length: 6 }, () => ({ write: chunk(part) })),
-        { write: LAST_CHUNK },
-      ], { untilAnswered: true });
-      expect({ status: answer.status, error: answer.json?.error, limit: answer.json?.limit_bytes }).toEqual({ status: 413, error: 'payload_too_large', limit: 1024 * 1024 });
+      const answer = await exchange(
+        port,
+        [
+          { write: requestHead('POST', '/v1/dlq/splunk/replay', { ...auth, 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' }) },
+          ...Array.from({ length: 6 }, () => ({ write: chunk(part) })),
+          { write: LAST_CHUNK },
+        ],
+        { untilAnswered: true },
+      );
+      expect({ status: answer.status, error: answer.json?.error, limit: answer.json?.limit_bytes }).toEqual({
+        status: 413,
+        error: 'payload_too_large',
+        limit: 1024 * 1024,
+      });
     });
 
     it.each([
@@ -200,7 +263,10 @@ describe('the HTTP edge (embedded mode, small timeouts)', () => {
       ['zstd that is not zstd', { 'Content-Encoding': 'zstd' }, Buffer.from('{"all":true}')],
     ])('%s → 400 decompress_failed', async (_, headers, body) => {
       const answer = await replay(body, headers);
-      expect({ status: answer.status, body: answer.json }).toEqual({ status: 400, body: { error: 'decompress_failed', message: expect.stringContaining('decompress'), detail: expect.any(String) } });
+      expect({ status: answer.status, body: answer.json }).toEqual({
+        status: 400,
+        body: { error: 'decompress_failed', message: expect.stringContaining('decompress'), detail: expect.any(String) },
+      });
     });
 
     it('a valid brotli body is inflated like gzip → 202', async () => {
@@ -212,7 +278,12 @@ describe('the HTTP edge (embedded mode, small timeouts)', () => {
       const answer = await replay(Buffer.from('{"all":true}'), { 'Content-Encoding': encoding });
       expect({ status: answer.status, body: answer.json }).toEqual({
         status: 415,
-        body: { error: 'unsupported_encoding', message: expect.stringContaining('not supported'), content_encoding: encoding, supported: expect.arrayContaining(['identity', 'gzip']) },
+        body: {
+          error: 'unsupported_encoding',
+          message: expect.stringContaining('not supported'),
+          content_encoding: encoding,
+          supported: expect.arrayContaining(['identity', 'gzip']),
+        },
       });
     });
 
@@ -230,7 +301,10 @@ describe('the HTTP edge (embedded mode, small timeouts)', () => {
       ['a bare string (strict JSON parser)', '"all"'],
     ])('%s → 400 invalid_json saying what is wrong', async (_, body) => {
       const answer = await replay(Buffer.from(body));
-      expect({ status: answer.status, body: answer.json }).toEqual({ status: 400, body: { error: 'invalid_json', message: expect.stringContaining('JSON'), detail: expect.any(String) } });
+      expect({ status: answer.status, body: answer.json }).toEqual({
+        status: 400,
+        body: { error: 'invalid_json', message: expect.stringContaining('JSON'), detail: expect.any(String) },
+      });
     });
   });
 });
@@ -239,12 +313,23 @@ describe('the HTTP timeout settings', () => {
   const base = { API_KEY: TEST_KEY, DATA_DIR: '/tmp/telemetry-config-check' };
 
   it('default to 15 s headers, 60 s request, 10 s body idle, 5 s keep-alive', () => {
-    expect(loadAllInOneConfig(base).platform.http).toEqual({ headersTimeoutMs: 15_000, requestTimeoutMs: 60_000, bodyIdleTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 });
+    expect(loadAllInOneConfig(base).platform.http).toEqual({
+      headersTimeoutMs: 15_000,
+      requestTimeoutMs: 60_000,
+      bodyIdleTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 5_000,
+    });
   });
 
   it('refuse to boot with every problem listed: out of bounds, not integers, headers longer than the request', () => {
     const load = () =>
-      loadAllInOneConfig({ ...base, HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000', HTTP_BODY_IDLE_TIMEOUT_MS: '5', HTTP_KEEPALIVE_TIMEOUT_MS: 'soon' });
+      loadAllInOneConfig({
+        ...base,
+        HTTP_HEADERS_TIMEOUT_MS: '20000',
+        HTTP_REQUEST_TIMEOUT_MS: '10000',
+        HTTP_BODY_IDLE_TIMEOUT_MS: '5',
+        HTTP_KEEPALIVE_TIMEOUT_MS: 'soon',
+      });
     expect(load).toThrow(/HTTP_HEADERS_TIMEOUT_MS \(20000\) must not exceed HTTP_REQUEST_TIMEOUT_MS \(10000\)/);
     expect(load).toThrow(/HTTP_BODY_IDLE_TIMEOUT_MS must be between 100 and 600000, got 5/);
     expect(load).toThrow(/HTTP_KEEPALIVE_TIMEOUT_MS must be an integer, got "soon"/);

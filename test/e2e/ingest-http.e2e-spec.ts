@@ -20,11 +20,29 @@ const MAX_RECORDS = 10_000;
 type Format = 'zeek.conn' | 'flows.v1';
 
 function aFlow(marker: string, index: number): Record<string, unknown> {
-  return { ts: 1732288805 + index, src_ip: '10.1.2.3', dst_ip: '185.220.101.45', src_port: 55000 + index, dst_port: 443, protocol: 'tcp', bytes: 1500, packets: 11, marker };
+  return {
+    ts: 1732288805 + index,
+    src_ip: '10.1.2.3',
+    dst_ip: '185.220.101.45',
+    src_port: 55000 + index,
+    dst_port: 443,
+    protocol: 'tcp',
+    bytes: 1500,
+    packets: 11,
+    marker,
+  };
 }
 
 function aZeekConn(marker: string, index: number): Record<string, unknown> {
-  return { ts: 1732288800.123 + index, uid: `${marker}-${index}`, 'id.orig_h': '10.0.0.15', 'id.orig_p': 51514 + index, 'id.resp_h': '8.8.8.8', 'id.resp_p': 53, proto: 'udp' };
+  return {
+    ts: 1732288800.123 + index,
+    uid: `${marker}-${index}`,
+    'id.orig_h': '10.0.0.15',
+    'id.orig_p': 51514 + index,
+    'id.resp_h': '8.8.8.8',
+    'id.resp_p': 53,
+    proto: 'udp',
+  };
 }
 
 function recordsOf(format: Format, count: number): Array<Record<string, unknown>> {
@@ -162,7 +180,11 @@ describe('ingest over HTTP (embedded mode)', () => {
     });
 
     it('invalid_encoding (400) for bytes that are not UTF-8 (an overlong sequence)', async () => {
-      const body = Buffer.concat([Buffer.from('[{"ts":1732288805,"src_ip":"10.1.2.3","dst_ip":"8.8.8.8","note":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}]')]);
+      const body = Buffer.concat([
+        Buffer.from('[{"ts":1732288805,"src_ip":"10.1.2.3","dst_ip":"8.8.8.8","note":"'),
+        Buffer.from([0xc0, 0xaf]),
+        Buffer.from('"}]'),
+      ]);
       const response = await post('/v1/ingest/netflow').set('Content-Type', 'application/json').send(body);
       expect(response.status).toBe(400);
       expect(response.body).toMatchObject({ error: 'invalid_encoding', message: expect.any(String) });
@@ -174,7 +196,9 @@ describe('ingest over HTTP (embedded mode)', () => {
       expect(notGzip.body).toMatchObject({ error: 'decompress_failed', content_encoding: 'gzip' });
 
       const gz = zlib.gzipSync(JSON.stringify(recordsOf('flows.v1', 3)));
-      const truncated = await post('/v1/ingest/netflow').set('Content-Type', 'application/octet-stream').send(gz.subarray(0, gz.length - 10));
+      const truncated = await post('/v1/ingest/netflow')
+        .set('Content-Type', 'application/octet-stream')
+        .send(gz.subarray(0, gz.length - 10));
       expect(truncated.status).toBe(400);
       expect(truncated.body).toMatchObject({ error: 'decompress_failed' });
     });
@@ -227,7 +251,9 @@ describe('ingest over HTTP (embedded mode)', () => {
     });
 
     it('unknown_format (400) lists the known formats', async () => {
-      const response = await post('/v1/ingest').set('Content-Type', 'application/json').send(JSON.stringify({ collector_id: 'c1', format: 'syslog', records: recordsOf('flows.v1', 1) }));
+      const response = await post('/v1/ingest')
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ collector_id: 'c1', format: 'syslog', records: recordsOf('flows.v1', 1) }));
       expect(response.status).toBe(400);
       expect(response.body).toMatchObject({ error: 'unknown_format', field: 'format', known_formats: expect.arrayContaining(['zeek.conn', 'flows.v1']) });
     });
@@ -236,17 +262,26 @@ describe('ingest over HTTP (embedded mode)', () => {
       '%s: the envelope format %j (an Object.prototype member) is unknown_format (400), and nothing is written',
       async (path, name) => {
         const before = await written(TOPICS.ingestFlows);
-        const response = await post(path).set('Content-Type', 'application/json').send(JSON.stringify({ format: name, records: recordsOf('flows.v1', 1) }));
+        const response = await post(path)
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify({ format: name, records: recordsOf('flows.v1', 1) }));
         expect({ status: response.status, body: response.body }).toEqual({
           status: 400,
-          body: { error: 'unknown_format', message: expect.any(String), field: 'format', known_formats: ['zeek.conn', 'zeek.conn.v1', 'zeek', 'flows.v1', 'netflow', 'ipfix'] },
+          body: {
+            error: 'unknown_format',
+            message: expect.any(String),
+            field: 'format',
+            known_formats: ['zeek.conn', 'zeek.conn.v1', 'zeek', 'flows.v1', 'netflow', 'ipfix'],
+          },
         });
         expect(await written(TOPICS.ingestFlows)).toBe(before);
       },
     );
 
     it('format_mismatch (400) when the envelope names another format than the endpoint takes', async () => {
-      const response = await post('/v1/ingest/zeek').set('Content-Type', 'application/json').send(JSON.stringify({ format: 'flows.v1', records: recordsOf('flows.v1', 1) }));
+      const response = await post('/v1/ingest/zeek')
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ format: 'flows.v1', records: recordsOf('flows.v1', 1) }));
       expect(response.status).toBe(400);
       expect(response.body).toMatchObject({ error: 'format_mismatch', field: 'format', expected: 'zeek.conn' });
     });
@@ -255,7 +290,9 @@ describe('ingest over HTTP (embedded mode)', () => {
       const array = await post('/v1/ingest/netflow').set('Content-Type', 'application/json').send('[]');
       expect(array.status).toBe(400);
       expect(array.body).toMatchObject({ error: 'empty_batch' });
-      const envelope = await post('/v1/ingest').set('Content-Type', 'application/json').send(JSON.stringify({ collector_id: 'c1', records: [] }));
+      const envelope = await post('/v1/ingest')
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ collector_id: 'c1', records: [] }));
       expect(envelope.status).toBe(400);
       expect(envelope.body).toMatchObject({ error: 'empty_batch' });
     });
@@ -266,7 +303,9 @@ describe('ingest over HTTP (embedded mode)', () => {
       const [first, second, third] = recordsOf('flows.v1', 3);
       delete second.dst_ip;
       const before = await written(TOPICS.ingestFlows);
-      const response = await post('/v1/ingest/netflow').set('Content-Type', 'application/json').send(JSON.stringify([first, second, third, 'not a record']));
+      const response = await post('/v1/ingest/netflow')
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify([first, second, third, 'not a record']));
       expect(response.status).toBe(207);
       expect(response.body).toMatchObject({ status: 'partial', total: 4, accepted: 2, rejected: 2, records_processed: 2, errors_truncated: false });
       expect(response.body.errors).toEqual([
@@ -278,7 +317,9 @@ describe('ingest over HTTP (embedded mode)', () => {
 
     it('422 when no record is accepted, and nothing is written', async () => {
       const before = await written(TOPICS.ingestZeekConn);
-      const response = await post('/v1/ingest/zeek').set('Content-Type', 'application/json').send(JSON.stringify([{ uid: 'no-ts-no-hosts' }, { ts: 1732288800 }]));
+      const response = await post('/v1/ingest/zeek')
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify([{ uid: 'no-ts-no-hosts' }, { ts: 1732288800 }]));
       expect(response.status).toBe(422);
       expect(response.body).toMatchObject({ status: 'rejected', total: 2, accepted: 0, rejected: 2, records_processed: 0 });
       expect(response.body.errors).toHaveLength(2);
@@ -378,7 +419,11 @@ function postChunked(product: RunningProduct, path: string, offered: number): Pr
     });
     outgoing.on('error', (error) => {
       // Writing after the server answered and closed is expected; losing the answer is not.
-      if (!responded) finish({ error: `${(error as NodeJS.ErrnoException).code ?? ''} ${error.message} after ${written} bytes, with no response`, writtenBeforeResponse: written });
+      if (!responded)
+        finish({
+          error: `${(error as NodeJS.ErrnoException).code ?? ''} ${error.message} after ${written} bytes, with no response`,
+          writtenBeforeResponse: written,
+        });
     });
     const pump = () => {
       while (!responded && !settled && written < offered) {

@@ -66,8 +66,18 @@ describe('Idempotency-Key on ingest', () => {
 
   it('refuses the same key with a different body with 409 idempotency_key_reused', async () => {
     const key = uniqueName('key');
-    await request(product.server).post('/v1/ingest/zeek').set(auth).set('Idempotency-Key', key).send(aBatch(uniqueName('a'))).expect(202);
-    const conflict = await request(product.server).post('/v1/ingest/zeek').set(auth).set('Idempotency-Key', key).send(aBatch(uniqueName('b'))).expect(409);
+    await request(product.server)
+      .post('/v1/ingest/zeek')
+      .set(auth)
+      .set('Idempotency-Key', key)
+      .send(aBatch(uniqueName('a')))
+      .expect(202);
+    const conflict = await request(product.server)
+      .post('/v1/ingest/zeek')
+      .set(auth)
+      .set('Idempotency-Key', key)
+      .send(aBatch(uniqueName('b')))
+      .expect(409);
     expect(conflict.body).toMatchObject({ error: 'idempotency_key_reused', field: 'Idempotency-Key' });
   });
 
@@ -86,8 +96,19 @@ describe('Idempotency-Key on ingest', () => {
     expect(again.body).toEqual(first.body);
 
     const badKey = uniqueName('key');
-    await request(product.server).post('/v1/ingest/zeek').set(auth).set('Idempotency-Key', badKey).set('Content-Type', 'application/json').send('[{"ts":').expect(400);
-    await request(product.server).post('/v1/ingest/zeek').set(auth).set('Idempotency-Key', badKey).send(aBatch(uniqueName('e'))).expect(202);
+    await request(product.server)
+      .post('/v1/ingest/zeek')
+      .set(auth)
+      .set('Idempotency-Key', badKey)
+      .set('Content-Type', 'application/json')
+      .send('[{"ts":')
+      .expect(400);
+    await request(product.server)
+      .post('/v1/ingest/zeek')
+      .set(auth)
+      .set('Idempotency-Key', badKey)
+      .send(aBatch(uniqueName('e')))
+      .expect(202);
   });
 
   it('refuses a malformed key with 400 invalid_idempotency_key', async () => {
@@ -136,11 +157,19 @@ describe('rate limit per API key', () => {
     const product = await startProduct('embedded', { RATE_LIMIT_PER_MIN: '3' });
     try {
       for (let i = 0; i < 3; i += 1) {
-        const ok = await request(product.server).post('/v1/ingest/zeek').set(auth).send(aBatch(uniqueName('rl'), 1)).expect(202);
+        const ok = await request(product.server)
+          .post('/v1/ingest/zeek')
+          .set(auth)
+          .send(aBatch(uniqueName('rl'), 1))
+          .expect(202);
         expect(ok.headers['ratelimit-limit']).toBe('3');
         expect(ok.headers['ratelimit-remaining']).toBe(String(2 - i));
       }
-      const limited = await request(product.server).post('/v1/ingest/zeek').set(auth).send(aBatch(uniqueName('rl'), 1)).expect(429);
+      const limited = await request(product.server)
+        .post('/v1/ingest/zeek')
+        .set(auth)
+        .send(aBatch(uniqueName('rl'), 1))
+        .expect(429);
       expect(limited.body).toMatchObject({ error: 'rate_limited', limit_per_min: 3 });
       expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       expect(limited.headers['ratelimit-remaining']).toBe('0');

@@ -98,15 +98,18 @@ describe('the samples for direct producers', () => {
     }
   });
 
-  it.each(['netflow_ipfix.json', 'netflow_v9.json', 'flows_v1.json', 'zeek_conn.json'])('every record of the %s envelope is accepted by the enricher', (file) => {
-    const envelope = JSON.parse(fs.readFileSync(path.join(SAMPLES, file), 'utf8')) as { format: string; records: Array<Record<string, unknown>> };
-    const format = canonicalFormat(envelope.format) as IngressFormat;
-    expect(format).toBeDefined();
-    for (const record of envelope.records) {
-      const result = normalize(format, record, ctx);
-      expect(result.ok ? 'ok' : result.error).toBe('ok');
-    }
-  });
+  it.each(['netflow_ipfix.json', 'netflow_v9.json', 'flows_v1.json', 'zeek_conn.json'])(
+    'every record of the %s envelope is accepted by the enricher',
+    (file) => {
+      const envelope = JSON.parse(fs.readFileSync(path.join(SAMPLES, file), 'utf8')) as { format: string; records: Array<Record<string, unknown>> };
+      const format = canonicalFormat(envelope.format) as IngressFormat;
+      expect(format).toBeDefined();
+      for (const record of envelope.records) {
+        const result = normalize(format, record, ctx);
+        expect(result.ok ? 'ok' : result.error).toBe('ok');
+      }
+    },
+  );
 });
 
 describe('direct Kafka producers: kcat → ingress topics → enriched for the header tenant, invalid → dead-letter topic', () => {
@@ -141,15 +144,46 @@ describe('direct Kafka producers: kcat → ingress topics → enriched for the h
       .map((line) => `zeek-sensor-1:${line}\n`)
       .join('');
     await produce(
-      ['-t', TOPICS.ingestZeekConn, '-K', ':', '-H', `${HEADERS.tenantId}=${tenant}`, '-H', `${HEADERS.traceparent}=${traceparent}`, '-H', `${HEADERS.collectorId}=zeek-sensor-1`],
+      [
+        '-t',
+        TOPICS.ingestZeekConn,
+        '-K',
+        ':',
+        '-H',
+        `${HEADERS.tenantId}=${tenant}`,
+        '-H',
+        `${HEADERS.traceparent}=${traceparent}`,
+        '-H',
+        `${HEADERS.collectorId}=zeek-sensor-1`,
+      ],
       keyedZeek,
     );
     // (b) goflow2 JSON lines straight from the file, unkeyed as goflow2 writes without hashing, and
     // gzip-compressed (the one producer compression the consumer decodes; see docs/ingress-topics.md).
-    await produce(['-t', TOPICS.ingestFlows, '-z', 'gzip', '-H', `${HEADERS.tenantId}=${tenant}`, '-H', `${HEADERS.collectorId}=goflow2-1`, '-l', path.join(SAMPLES, 'goflow2.ndjson')]);
+    await produce([
+      '-t',
+      TOPICS.ingestFlows,
+      '-z',
+      'gzip',
+      '-H',
+      `${HEADERS.tenantId}=${tenant}`,
+      '-H',
+      `${HEADERS.collectorId}=goflow2-1`,
+      '-l',
+      path.join(SAMPLES, 'goflow2.ndjson'),
+    ]);
     // (c) Invalid: not JSON on the Zeek topic; JSON without a destination address on the flows topic.
     const notJson = `{"uid":"${marker}", "id.orig_h": "10.9.9.9" this is not JSON`;
-    const noDestination = JSON.stringify({ TimeFlowStartNs: 1732291206000000000, SrcAddr: '10.1.2.9', SrcPort: 53001, DstPort: 53, Proto: 17, Bytes: 64, Packets: 1, marker });
+    const noDestination = JSON.stringify({
+      TimeFlowStartNs: 1732291206000000000,
+      SrcAddr: '10.1.2.9',
+      SrcPort: 53001,
+      DstPort: 53,
+      Proto: 17,
+      Bytes: 64,
+      Packets: 1,
+      marker,
+    });
     await produce(['-t', TOPICS.ingestZeekConn, '-K', ':', '-H', `${HEADERS.tenantId}=${tenant}`], `bad-sensor:${notJson}\n`);
     await produce(['-t', TOPICS.ingestFlows, '-K', ':', '-H', `${HEADERS.tenantId}=${tenant}`], `bad-exporter:${noDestination}\n`);
 
@@ -224,7 +258,16 @@ describe('direct Kafka producers: kcat → ingress topics → enriched for the h
 
     // goflow2's protocol number becomes its name.
     const tor = to('185.220.101.45');
-    expect(tor).toMatchObject({ src_ip: '10.1.2.3', src_port: 55123, dst_port: 443, proto: 'tcp', bytes: 1500000, packets: 1100, ts: 1732291205, risk_score: 80 });
+    expect(tor).toMatchObject({
+      src_ip: '10.1.2.3',
+      src_port: 55123,
+      dst_port: 443,
+      proto: 'tcp',
+      bytes: 1500000,
+      packets: 1100,
+      ts: 1732291205,
+      risk_score: 80,
+    });
     expect(tor.geo.dst).toMatchObject({ country: 'DE' });
     expect(tor.asn.dst).toMatchObject({ number: 208294 });
     expect(tor.ti.matches[0]).toMatchObject({ indicator: '185.220.101.0/24', category: 'tor-exit' });
@@ -260,7 +303,9 @@ describe('direct Kafka producers: kcat → ingress topics → enriched for the h
     expect([...ours.keys()].sort()).toEqual(records.map((record) => record.event_id).sort());
     const oursHeaders = [...ours.values()];
     expect(oursHeaders.filter((headers) => headers[HEADERS.traceparent] === traceparent)).toHaveLength(zeek.length);
-    expect(oursHeaders.filter((headers) => headers[HEADERS.collectorId] === 'goflow2-1').every((headers) => headers[HEADERS.traceparent] === undefined)).toBe(true);
+    expect(oursHeaders.filter((headers) => headers[HEADERS.collectorId] === 'goflow2-1').every((headers) => headers[HEADERS.traceparent] === undefined)).toBe(
+      true,
+    );
 
     // Both invalid messages in the dead-letter topic, unchanged, with the reason and where they came from.
     const letters: LogRecord[] = [];
@@ -310,8 +355,20 @@ describe('direct Kafka producers: kcat → ingress topics → enriched for the h
     // The coordinates point at the original message: kcat reads it back there, byte for byte.
     for (const letter of deadLetters) {
       const original = await kcat([
-        '-C', '-b', kafkaBrokers().join(','), '-t', letter.headers[DEAD_LETTER_HEADERS.originalTopic],
-        '-p', letter.headers[DEAD_LETTER_HEADERS.originalPartition], '-o', letter.headers[DEAD_LETTER_HEADERS.originalOffset], '-c', '1', '-e', '-q', '-J',
+        '-C',
+        '-b',
+        kafkaBrokers().join(','),
+        '-t',
+        letter.headers[DEAD_LETTER_HEADERS.originalTopic],
+        '-p',
+        letter.headers[DEAD_LETTER_HEADERS.originalPartition],
+        '-o',
+        letter.headers[DEAD_LETTER_HEADERS.originalOffset],
+        '-c',
+        '1',
+        '-e',
+        '-q',
+        '-J',
       ]);
       expect(original.exitCode).toBe(0);
       const message = JSON.parse(original.stdout.trim()) as KcatMessage;

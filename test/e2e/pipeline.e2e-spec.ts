@@ -98,7 +98,10 @@ describe.each(['embedded', 'kafka'] as const)('ingest → enrich → project →
     const response = await request(product.server)
       .post('/v1/ingest/netflow')
       .set(auth)
-      .send([{ ts: 1732288900, src_ip: '10.9.9.9', dst_ip: '8.8.8.8', dst_port: 80 }, { ts: 1732288900, src_ip: '10.9.9.9' }])
+      .send([
+        { ts: 1732288900, src_ip: '10.9.9.9', dst_ip: '8.8.8.8', dst_port: 80 },
+        { ts: 1732288900, src_ip: '10.9.9.9' },
+      ])
       .expect(207);
     expect(response.body).toMatchObject({ status: 'partial', accepted: 1, rejected: 1 });
     expect(response.body.errors).toEqual([expect.objectContaining({ index: 1, field: 'dst_ip', code: 'missing_field' })]);
@@ -140,14 +143,26 @@ describe.each(['embedded', 'kafka'] as const)('direct producers on the ingress t
     const marker = uniqueName('marker');
     const headers = { [HEADERS.tenantId]: product.tenant };
     await log.publish(TOPICS.ingestZeekConn, [
-      { key: 'sensor-9', value: JSON.stringify({ ts: 1732289000.5, uid: marker, 'id.orig_h': '10.0.0.9', 'id.orig_p': 40000, 'id.resp_h': '8.8.8.8', 'id.resp_p': 53, proto: 'udp' }), headers },
+      {
+        key: 'sensor-9',
+        value: JSON.stringify({
+          ts: 1732289000.5,
+          uid: marker,
+          'id.orig_h': '10.0.0.9',
+          'id.orig_p': 40000,
+          'id.resp_h': '8.8.8.8',
+          'id.resp_p': 53,
+          proto: 'udp',
+        }),
+        headers,
+      },
       { key: 'sensor-9', value: `{"uid": "${marker}", broken`, headers },
     ]);
 
-    const enriched = await waitFor(
-      async () => (await download(product)).find((record) => record.zeek?.uid === marker),
-      { timeoutMs: 60_000, description: 'the directly produced record enriched and downloadable' },
-    );
+    const enriched = await waitFor(async () => (await download(product)).find((record) => record.zeek?.uid === marker), {
+      timeoutMs: 60_000,
+      description: 'the directly produced record enriched and downloadable',
+    });
     expect(enriched).toMatchObject({ tenant_id: product.tenant, dst_ip: '8.8.8.8', collector_id: 'default' });
 
     const letters: LogRecord[] = [];

@@ -1,7 +1,17 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { dropFreshDatabases, freePorts, freshDatabase, kafkaBrokers, RunningProcess, spawnTypeScript, uniqueName, waitFor, waitHealthy } from '@telemetry/testing';
+import {
+  dropFreshDatabases,
+  freePorts,
+  freshDatabase,
+  kafkaBrokers,
+  RunningProcess,
+  spawnTypeScript,
+  uniqueName,
+  waitFor,
+  waitHealthy,
+} from '@telemetry/testing';
 import { SAMPLES, writeGeoFixtures } from './all-in-one.harness';
 
 const KEY = 'process-e2e-key-01';

@@ -26,7 +26,11 @@ describe.each(['embedded', 'kafka'] as const)('the Elasticsearch/OpenSearch sink
 
   beforeAll(async () => {
     indexPrefix = uniqueName(`e2e-${mode}`).toLowerCase();
-    product = await startProduct(mode, { ELASTIC_URL: opensearchUrl(), ELASTIC_INDEX_PATTERN: `${indexPrefix}-{yyyy.MM.dd}`, SINK_RETRY_DELAYS_MS: '300,600,1200' });
+    product = await startProduct(mode, {
+      ELASTIC_URL: opensearchUrl(),
+      ELASTIC_INDEX_PATTERN: `${indexPrefix}-{yyyy.MM.dd}`,
+      SINK_RETRY_DELAYS_MS: '300,600,1200',
+    });
   });
 
   afterAll(async () => {
@@ -35,8 +39,18 @@ describe.each(['embedded', 'kafka'] as const)('the Elasticsearch/OpenSearch sink
   });
 
   it('indexes every enriched flow once, with the event id as the document id', async () => {
-    await request(product.server).post('/v1/ingest/zeek').set(auth).set('Content-Type', 'application/json').send(fs.readFileSync(path.join(SAMPLES, 'zeek_conn.json'), 'utf8')).expect(202);
-    await request(product.server).post('/v1/ingest/netflow').set(auth).set('Content-Type', 'application/json').send(fs.readFileSync(path.join(SAMPLES, 'flows_v1.json'), 'utf8')).expect(202);
+    await request(product.server)
+      .post('/v1/ingest/zeek')
+      .set(auth)
+      .set('Content-Type', 'application/json')
+      .send(fs.readFileSync(path.join(SAMPLES, 'zeek_conn.json'), 'utf8'))
+      .expect(202);
+    await request(product.server)
+      .post('/v1/ingest/netflow')
+      .set(auth)
+      .set('Content-Type', 'application/json')
+      .send(fs.readFileSync(path.join(SAMPLES, 'flows_v1.json'), 'utf8'))
+      .expect(202);
     const hits = await waitFor(
       async () => {
         const current = await search(indexPrefix, product.tenant);

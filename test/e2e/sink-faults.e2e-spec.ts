@@ -4,7 +4,19 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEAD_LETTER_HEADERS, HEADERS, sinkDeadLetterTopic } from '@telemetry/contracts';
 import { KafkaEventLog, LogRecord, Subscription } from '@telemetry/event-log';
-import { FakeHec, FAKE_HEC_TOKEN, freePorts, kafkaBrokers, opensearchUrl, RunningProcess, spawnTypeScript, startFakeHec, uniqueName, waitFor, waitHealthy } from '@telemetry/testing';
+import {
+  FakeHec,
+  FAKE_HEC_TOKEN,
+  freePorts,
+  kafkaBrokers,
+  opensearchUrl,
+  RunningProcess,
+  spawnTypeScript,
+  startFakeHec,
+  uniqueName,
+  waitFor,
+  waitHealthy,
+} from '@telemetry/testing';
 import { writeGeoFixtures } from './all-in-one.harness';
 
 const KEY = 'sink-faults-key-01';
@@ -140,7 +152,12 @@ describe('sinks under faults (distributed mode on real Kafka)', () => {
       splunk: start('apps/sink-splunk/src/main.ts', splunkPort),
       elastic: start('apps/sink-elastic/src/main.ts', elasticPort),
     };
-    await Promise.all([waitHealthy(ingestPort, apps.ingest), waitHealthy(enricherPort, apps.enricher), waitHealthy(splunkPort, apps.splunk), waitHealthy(elasticPort, apps.elastic)]);
+    await Promise.all([
+      waitHealthy(ingestPort, apps.ingest),
+      waitHealthy(enricherPort, apps.enricher),
+      waitHealthy(splunkPort, apps.splunk),
+      waitHealthy(elasticPort, apps.elastic),
+    ]);
 
     const deadLetters: LogRecord[] = [];
     for (const sink of ['splunk', 'elastic']) {
@@ -158,7 +175,10 @@ describe('sinks under faults (distributed mode on real Kafka)', () => {
     const total = 300;
     await ingest(ingestPort, marker, 0, 100, tenant);
     // Both destinations go down mid-stream.
-    await waitFor(() => hec.events.some((event) => (event.event as { tenant_id?: string }).tenant_id === tenant), { timeoutMs: 60_000, description: 'the first flows in HEC' });
+    await waitFor(() => hec.events.some((event) => (event.event as { tenant_id?: string }).tenant_id === tenant), {
+      timeoutMs: 60_000,
+      description: 'the first flows in HEC',
+    });
     await hec.setDown(true, 'unavailable');
     await proxy.down();
     await ingest(ingestPort, marker, 100, 100, tenant);
@@ -172,7 +192,11 @@ describe('sinks under faults (distributed mode on real Kafka)', () => {
 
     const expected = new Set(Array.from({ length: total }, (_, i) => `${marker}-${i}`));
     const deadUids = () => new Map(deadLetters.map((letter) => [(JSON.parse(letter.value.toString()) as { zeek?: { uid?: string } }).zeek?.uid ?? '', letter]));
-    const hecUids = () => hec.events.map((event) => (event.event as { zeek?: { uid?: string }; tenant_id?: string })).filter((event) => event.tenant_id === tenant).map((event) => event.zeek?.uid ?? '');
+    const hecUids = () =>
+      hec.events
+        .map((event) => event.event as { zeek?: { uid?: string }; tenant_id?: string })
+        .filter((event) => event.tenant_id === tenant)
+        .map((event) => event.zeek?.uid ?? '');
 
     await waitFor(
       async () => {
@@ -194,7 +218,9 @@ describe('sinks under faults (distributed mode on real Kafka)', () => {
     // HEC: at least once; duplicates are counted, not hidden.
     const delivered = hecUids();
     const duplicates = delivered.length - new Set(delivered).size;
-    console.log(`sink faults: ${total} flows, HEC events ${delivered.length} (duplicates ${duplicates}), OpenSearch docs ${openSearch.length}, dead letters ${deadLetters.length}`);
+    console.log(
+      `sink faults: ${total} flows, HEC events ${delivered.length} (duplicates ${duplicates}), OpenSearch docs ${openSearch.length}, dead letters ${deadLetters.length}`,
+    );
     for (const letter of deadLetters) {
       expect(letter.headers[DEAD_LETTER_HEADERS.code]).toEqual(expect.any(String));
       expect(letter.headers[DEAD_LETTER_HEADERS.reason]).toEqual(expect.any(String));

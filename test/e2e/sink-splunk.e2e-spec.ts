@@ -37,10 +37,22 @@ describe.each(['embedded', 'kafka'] as const)('the Splunk HEC sink (%s mode)', (
   });
 
   it('delivers every enriched flow to HEC with indexer acknowledgement', async () => {
-    await request(product.server).post('/v1/ingest/zeek').set(auth).set('Content-Type', 'application/json').send(fs.readFileSync(path.join(SAMPLES, 'zeek_conn.json'), 'utf8')).expect(202);
-    await request(product.server).post('/v1/ingest/netflow').set(auth).set('Content-Type', 'application/json').send(fs.readFileSync(path.join(SAMPLES, 'flows_v1.json'), 'utf8')).expect(202);
+    await request(product.server)
+      .post('/v1/ingest/zeek')
+      .set(auth)
+      .set('Content-Type', 'application/json')
+      .send(fs.readFileSync(path.join(SAMPLES, 'zeek_conn.json'), 'utf8'))
+      .expect(202);
+    await request(product.server)
+      .post('/v1/ingest/netflow')
+      .set(auth)
+      .set('Content-Type', 'application/json')
+      .send(fs.readFileSync(path.join(SAMPLES, 'flows_v1.json'), 'utf8'))
+      .expect(202);
     await waitFor(() => deliveredIds(hec, product.tenant).size >= 6, { timeoutMs: 60_000, description: '6 flows in HEC' });
-    const rdp = hec.events.map((event) => event.event as { dst_ip: string; risk_score: number; geo: unknown; tenant_id: string }).find((event) => event.tenant_id === product.tenant && event.dst_ip === '45.155.205.233');
+    const rdp = hec.events
+      .map((event) => event.event as { dst_ip: string; risk_score: number; geo: unknown; tenant_id: string })
+      .find((event) => event.tenant_id === product.tenant && event.dst_ip === '45.155.205.233');
     expect(rdp).toMatchObject({ risk_score: 90, geo: expect.any(Object) });
     expect(hec.events.find((event) => (event.event as { tenant_id: string }).tenant_id === product.tenant)).toMatchObject({ sourcetype: 'telemetry:flow' });
   });
@@ -48,7 +60,14 @@ describe.each(['embedded', 'kafka'] as const)('the Splunk HEC sink (%s mode)', (
   it('rides out a HEC outage through the retry topics and delivers everything once it is back', async () => {
     const marker = uniqueName('outage');
     await hec.setDown(true, 'unavailable');
-    const records = Array.from({ length: 20 }, (_, i) => ({ ts: 1732288900 + i, uid: `${marker}-${i}`, 'id.orig_h': '10.0.0.1', 'id.resp_h': '8.8.8.8', 'id.resp_p': 53, proto: 'udp' }));
+    const records = Array.from({ length: 20 }, (_, i) => ({
+      ts: 1732288900 + i,
+      uid: `${marker}-${i}`,
+      'id.orig_h': '10.0.0.1',
+      'id.resp_h': '8.8.8.8',
+      'id.resp_p': 53,
+      proto: 'udp',
+    }));
     await request(product.server).post('/v1/ingest/zeek').set(auth).send(records).expect(202);
     // While HEC answers 503, the sink moves the items to its retry topics instead of blocking.
     await waitFor(

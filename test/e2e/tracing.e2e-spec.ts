@@ -52,7 +52,7 @@ describe('OpenTelemetry traces across ingest → enrich → project (embedded mo
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('continues the caller\'s trace at ingest and links the enricher batch span to it', async () => {
+  it("continues the caller's trace at ingest and links the enricher batch span to it", async () => {
     const receiver = await startOtlpReceiver();
     const geo = writeGeoFixtures(dataDir);
     const [port] = await freePorts(1);

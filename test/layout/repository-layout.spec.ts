@@ -15,14 +15,21 @@ describe('the repository layout', () => {
   it('nest-cli.json lists exactly the apps and libs there are', () => {
     const nest = JSON.parse(fs.readFileSync(path.join(ROOT, 'nest-cli.json'), 'utf8')) as { projects: Record<string, { type: string; root: string }> };
     const listed = Object.entries(nest.projects).map(([name, project]) => `${project.type}:${project.root}:${name}`);
-    const present = [...folders('apps').map((app) => `application:apps/${app}:${app}`), ...folders('libs').map((lib) => `library:libs/${lib}:@telemetry/${lib}`)];
+    const present = [
+      ...folders('apps').map((app) => `application:apps/${app}:${app}`),
+      ...folders('libs').map((lib) => `library:libs/${lib}:@telemetry/${lib}`),
+    ];
     expect(listed.sort()).toEqual(present.sort());
   });
 
   it('every lib has its @telemetry/<name> path, and no path names a lib that does not exist', () => {
     const tsconfig = JSON.parse(fs.readFileSync(path.join(ROOT, 'tsconfig.json'), 'utf8')) as { compilerOptions: { paths: Record<string, string[]> } };
     const paths = Object.entries(tsconfig.compilerOptions.paths).map(([alias, [target]]) => `${alias} -> ${target}`);
-    expect(paths.sort()).toEqual(folders('libs').map((lib) => `@telemetry/${lib} -> libs/${lib}/src`).sort());
+    expect(paths.sort()).toEqual(
+      folders('libs')
+        .map((lib) => `@telemetry/${lib} -> libs/${lib}/src`)
+        .sort(),
+    );
   });
 
   it('the product build compiles no test code (specs, libs/testing, */testing/, test/)', () => {

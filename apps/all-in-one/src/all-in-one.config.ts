@@ -16,7 +16,13 @@ export interface AllInOneConfig {
 export function loadAllInOneConfig(env: Environment = process.env): AllInOneConfig {
   const reader = new ConfigReader(env);
   const platform = readPlatformConfig(reader, 'all-in-one', ['ingest', 'enricher', 'query']);
-  const config = { platform, auth: readAuthConfig(reader, platform), ingest: readIngestConfig(reader), enricher: readEnricherConfig(reader), sinks: readSinksConfig(reader, undefined) };
+  const config = {
+    platform,
+    auth: readAuthConfig(reader, platform),
+    ingest: readIngestConfig(reader),
+    enricher: readEnricherConfig(reader),
+    sinks: readSinksConfig(reader, undefined),
+  };
   reader.done();
   return config;
 }

@@ -8,6 +8,9 @@ import { IngestApiConfig } from './ingest-api.config';
 @Module({})
 export class IngestApiModule {
   static forConfig(config: IngestApiConfig): DynamicModule {
-    return { module: IngestApiModule, imports: [PlatformModule.forRoot(config.platform), AuthModule.forRoot(config.auth), IngestModule.forRoot(config.ingest)] };
+    return {
+      module: IngestApiModule,
+      imports: [PlatformModule.forRoot(config.platform), AuthModule.forRoot(config.auth), IngestModule.forRoot(config.ingest)],
+    };
   }
 }

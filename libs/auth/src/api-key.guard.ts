@@ -13,7 +13,10 @@ export const RequireScope = (scope: Scope): MethodDecorator & ClassDecorator => 
 export class AuthError extends Error {
   readonly status: 401 | 403;
   readonly details: Readonly<Record<string, unknown>> = {};
-  constructor(readonly code: 'unauthorized' | 'forbidden', message: string) {
+  constructor(
+    readonly code: 'unauthorized' | 'forbidden',
+    message: string,
+  ) {
     super(message);
     this.status = code === 'unauthorized' ? 401 : 403;
   }
@@ -26,7 +29,10 @@ export interface AuthenticatedRequest {
 
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector, @Inject(API_KEY_STORE) private readonly keys: ApiKeyStore) {}
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(API_KEY_STORE) private readonly keys: ApiKeyStore,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const targets = [context.getHandler(), context.getClass()];

@@ -12,7 +12,9 @@ class DefaultKeyWarning implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     if (this.config.usingDefaultKey) {
-      new Logger('auth').warn(`No API_KEY or TELEMETRY_SEED_KEYS set: the embedded default key "${EMBEDDED_DEFAULT_KEY}" is active. Set API_KEY before exposing this port.`);
+      new Logger('auth').warn(
+        `No API_KEY or TELEMETRY_SEED_KEYS set: the embedded default key "${EMBEDDED_DEFAULT_KEY}" is active. Set API_KEY before exposing this port.`,
+      );
     }
   }
 }

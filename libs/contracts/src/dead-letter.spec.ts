@@ -29,9 +29,9 @@ describe('the one dead-letter header vocabulary', () => {
   });
 
   it('reads a record written before it through the former sink-* names', () => {
-    expect(['code', 'reason', 'attempt', 'originalTopic', 'failedAt'].map((field) => deadLetterHeader(legacy, field as keyof typeof DEAD_LETTER_HEADERS))).toEqual(
-      ['code', 'reason', 'attempt', 'originalTopic', 'failedAt'].map((field) => deadLetterHeader(current, field as keyof typeof DEAD_LETTER_HEADERS)),
-    );
+    expect(
+      ['code', 'reason', 'attempt', 'originalTopic', 'failedAt'].map((field) => deadLetterHeader(legacy, field as keyof typeof DEAD_LETTER_HEADERS)),
+    ).toEqual(['code', 'reason', 'attempt', 'originalTopic', 'failedAt'].map((field) => deadLetterHeader(current, field as keyof typeof DEAD_LETTER_HEADERS)));
     expect(deadLetterHeader(legacy, 'notBefore')).toBe('1767000000000');
     expect(deadLetterHeader(legacy, 'replayedFrom')).toBe('telemetry.sink.splunk.dlq.v1/0/7');
   });
@@ -41,6 +41,9 @@ describe('the one dead-letter header vocabulary', () => {
   });
 
   it('strips every story header, current or former, and keeps the rest', () => {
-    expect(withoutDeadLetterHeaders({ ...current, ...legacy, [DEAD_LETTER_HEADERS.stage]: 'enricher', 'collector-id': 'edge-1' })).toEqual({ 'tenant-id': 'acme', 'collector-id': 'edge-1' });
+    expect(withoutDeadLetterHeaders({ ...current, ...legacy, [DEAD_LETTER_HEADERS.stage]: 'enricher', 'collector-id': 'edge-1' })).toEqual({
+      'tenant-id': 'acme',
+      'collector-id': 'edge-1',
+    });
   });
 });

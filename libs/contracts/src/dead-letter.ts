@@ -62,6 +62,10 @@ export function deadLetterHeader(headers: Readonly<Record<string, string>>, fiel
 
 /** A record's headers without any story header (current or former names), e.g. to send it back to its ingress topic. */
 export function withoutDeadLetterHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
-  const story = new Set<string>([...Object.values(DEAD_LETTER_HEADERS), ...Object.values(LEGACY_SINK_HEADERS).filter((name): name is string => !!name), 'sink-name']);
+  const story = new Set<string>([
+    ...Object.values(DEAD_LETTER_HEADERS),
+    ...Object.values(LEGACY_SINK_HEADERS).filter((name): name is string => !!name),
+    'sink-name',
+  ]);
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !story.has(name)));
 }

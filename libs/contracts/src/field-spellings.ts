@@ -13,8 +13,19 @@ export const FLOW_FIELD_SPELLINGS = {
   packets: ['packets', 'in_pkts', 'packetDeltaCount', 'inPackets', 'Packets'],
   // goflow2 v1 writes TimeFlowStart (s) / TimeFlowStartNs, v2 time_flow_start_ns; the receive time is the last resort.
   ts: [
-    'ts', 'timestamp', 'time', '@timestamp', 'first_switched', 'flowStartMilliseconds', 'flowStartSeconds',
-    'TimeFlowStart', 'TimeFlowStartNs', 'time_flow_start_ns', 'TimeReceived', 'TimeReceivedNs', 'time_received_ns',
+    'ts',
+    'timestamp',
+    'time',
+    '@timestamp',
+    'first_switched',
+    'flowStartMilliseconds',
+    'flowStartSeconds',
+    'TimeFlowStart',
+    'TimeFlowStartNs',
+    'time_flow_start_ns',
+    'TimeReceived',
+    'TimeReceivedNs',
+    'time_received_ns',
   ],
 } as const;
 

@@ -75,10 +75,30 @@ export interface FlowRecord {
 }
 
 const ip = { type: 'string', minLength: 2, maxLength: 45 } as const;
-const port = { anyOf: [{ type: 'integer', minimum: 0, maximum: 65535 }, { type: 'string', pattern: '^[0-9]{1,5}$' }] } as const;
-const count = { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?$' }] } as const;
-const timestamp = { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', minLength: 1, maxLength: 64 }] } as const;
-const protocol = { anyOf: [{ type: 'string', minLength: 1, maxLength: 16 }, { type: 'integer', minimum: 0, maximum: 255 }] } as const;
+const port = {
+  anyOf: [
+    { type: 'integer', minimum: 0, maximum: 65535 },
+    { type: 'string', pattern: '^[0-9]{1,5}$' },
+  ],
+} as const;
+const count = {
+  anyOf: [
+    { type: 'number', minimum: 0 },
+    { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?$' },
+  ],
+} as const;
+const timestamp = {
+  anyOf: [
+    { type: 'number', minimum: 0 },
+    { type: 'string', minLength: 1, maxLength: 64 },
+  ],
+} as const;
+const protocol = {
+  anyOf: [
+    { type: 'string', minLength: 1, maxLength: 16 },
+    { type: 'integer', minimum: 0, maximum: 255 },
+  ],
+} as const;
 
 /** One property schema per spelling of a field. */
 function spellings(names: readonly string[], schema: object): Record<string, object> {

@@ -28,7 +28,10 @@ const INVALID_EXAMPLES: Record<string, Array<{ why: string; value: unknown }>> =
     { why: 'not an object', value: [{ ts: 1732291200.1, 'id.orig_h': '10.0.0.1', 'id.resp_h': '8.8.8.8' }] },
   ],
   'flows.v1.schema.json': [
-    { why: 'no destination address (goflow2 spelling)', value: { TimeFlowStartNs: 1732291206000000000, SrcAddr: '10.1.2.4', SrcPort: 53000, DstPort: 53, Proto: 17 } },
+    {
+      why: 'no destination address (goflow2 spelling)',
+      value: { TimeFlowStartNs: 1732291206000000000, SrcAddr: '10.1.2.4', SrcPort: 53000, DstPort: 53, Proto: 17 },
+    },
     { why: 'no source address', value: { ts: 1732288805, dst_ip: '8.8.8.8' } },
     { why: 'no timestamp under any spelling', value: { sourceIPv4Address: '10.30.0.8', destinationIPv4Address: '8.8.8.8' } },
     { why: 'a negative byte count', value: { ts: 1732288805, src_ip: '10.1.2.3', dst_ip: '8.8.8.8', bytes: -1 } },
@@ -71,7 +74,10 @@ function withoutKey(record: Record<string, unknown>, key: string): Record<string
 
 describe('published JSON Schemas (libs/contracts/schemas)', () => {
   it('publishes exactly the four contract files, no stale ones', () => {
-    const onDisk = fs.readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
+    const onDisk = fs
+      .readdirSync(dir)
+      .filter((name) => name.endsWith('.json'))
+      .sort();
     expect(onDisk).toEqual(files.map((file) => file.fileName).sort());
   });
 

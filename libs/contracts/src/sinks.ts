@@ -33,4 +33,3 @@ export function sinkTopicSpecs(sink: string, retryDelaysMs: readonly number[], p
 
 /** Delays before the 1st, 2nd, 3rd retry; after the last one an item goes to the dead-letter topic. */
 export const DEFAULT_SINK_RETRY_DELAYS_MS: readonly number[] = [10_000, 60_000, 600_000];
-

@@ -1,4 +1,14 @@
-import { DEAD_LETTER_CODES, DEAD_LETTER_HEADERS, DEFAULT_COLLECTOR, DEFAULT_TENANT, EnrichedFlow, ENRICHED_FLOW_SCHEMA_VERSION, HEADERS, IngressFormat, TOPICS } from '@telemetry/contracts';
+import {
+  DEAD_LETTER_CODES,
+  DEAD_LETTER_HEADERS,
+  DEFAULT_COLLECTOR,
+  DEFAULT_TENANT,
+  EnrichedFlow,
+  ENRICHED_FLOW_SCHEMA_VERSION,
+  HEADERS,
+  IngressFormat,
+  TOPICS,
+} from '@telemetry/contracts';
 import { EnrichDependencies, enrich, normalize } from '@telemetry/enrichment';
 import type { LogRecord, OutgoingRecord, RecordBatch } from '@telemetry/event-log';
 

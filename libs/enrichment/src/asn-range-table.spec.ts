@@ -12,7 +12,9 @@ describe('AsnRangeTable on a tiny CSV', () => {
     '167772160,167772160,0,Unrouted', // listed out of order on purpose
     '3758096384,3758096385,9999,"LLC ""QUOTED"""',
   ].join('\r\n');
-  const ipv6 = ['2001:4860::,2001:4860:ffff:ffff:ffff:ffff:ffff:ffff,15169,Google LLC', '2606:4700::,2606:4700:ffff:ffff:ffff:ffff:ffff:ffff,13335,'].join('\n');
+  const ipv6 = ['2001:4860::,2001:4860:ffff:ffff:ffff:ffff:ffff:ffff,15169,Google LLC', '2606:4700::,2606:4700:ffff:ffff:ffff:ffff:ffff:ffff,13335,'].join(
+    '\n',
+  );
   const table = AsnRangeTable.fromCsv({ ipv4, ipv6, name: 'tiny' });
 
   it.each([
@@ -26,12 +28,9 @@ describe('AsnRangeTable on a tiny CSV', () => {
     expect(table.asn(ip)).toEqual({ number, organization });
   });
 
-  it.each(['1.0.1.0', '0.255.255.255', '8.8.9.0', '255.255.255.255', '192.168.1.1', '10.0.0.0', '2001:4861::1', '::1', 'x', ''])(
-    '%j is a miss',
-    (ip) => {
-      expect(table.asn(ip)).toBeNull();
-    },
-  );
+  it.each(['1.0.1.0', '0.255.255.255', '8.8.9.0', '255.255.255.255', '192.168.1.1', '10.0.0.0', '2001:4861::1', '::1', 'x', ''])('%j is a miss', (ip) => {
+    expect(table.asn(ip)).toBeNull();
+  });
 
   it('counts ranges per family', () => {
     expect(table.size).toEqual({ ipv4: 5, ipv6: 2 });

@@ -83,7 +83,10 @@ export class AsnRangeTable implements AsnSource {
       }
     };
     const [ipv4, ipv6] = await Promise.all([read(paths.ipv4Path), read(paths.ipv6Path)]);
-    const name = [paths.ipv4Path, paths.ipv6Path].filter((p): p is string => !!p).map((p) => basename(p)).join(', ');
+    const name = [paths.ipv4Path, paths.ipv6Path]
+      .filter((p): p is string => !!p)
+      .map((p) => basename(p))
+      .join(', ');
     return AsnRangeTable.fromCsv({ ipv4, ipv6, name });
   }
 

@@ -69,9 +69,7 @@ describe('enrich', () => {
       },
       asn: { src: null, dst: { number: 49870, organization: 'Alsycon B.V.' } },
       ti: {
-        matches: [
-          { indicator: '45.155.205.0/24', category: 'C2', confidence: 85, source: 'threats.csv', field: 'dst_ip', ip: '45.155.205.233' },
-        ],
+        matches: [{ indicator: '45.155.205.0/24', category: 'C2', confidence: 85, source: 'threats.csv', field: 'dst_ip', ip: '45.155.205.233' }],
       },
       risk_score: 90,
       risk_reasons: [

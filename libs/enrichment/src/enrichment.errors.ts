@@ -25,7 +25,10 @@ export class InvalidCidrError extends EnrichmentError {
 export class InvalidIndicatorError extends EnrichmentError {
   readonly code = 'invalid_indicator';
 
-  constructor(readonly input: unknown, reason: string) {
+  constructor(
+    readonly input: unknown,
+    reason: string,
+  ) {
     super(`invalid indicator ${JSON.stringify(input)}: ${reason}`);
   }
 }
@@ -34,7 +37,11 @@ export class InvalidIndicatorError extends EnrichmentError {
 export class GeoDataError extends EnrichmentError {
   readonly code = 'geo_data_invalid';
 
-  constructor(readonly source: string, reason: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly source: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${source}: ${reason}`, options);
   }
 }
@@ -43,7 +50,10 @@ export class GeoDataError extends EnrichmentError {
 export class InvalidRiskPolicyError extends EnrichmentError {
   readonly code = 'invalid_risk_policy';
 
-  constructor(readonly policy: string, reason: string) {
+  constructor(
+    readonly policy: string,
+    reason: string,
+  ) {
     super(`risk policy ${policy}: ${reason}`);
   }
 }

@@ -20,7 +20,10 @@ export class InMemoryGeoLookup implements GeoLookup {
   private readonly trie = new CidrTrie<InMemoryGeoEntry>();
 
   /** Throws InvalidCidrError on a bad network. */
-  constructor(entries: Iterable<InMemoryGeoEntry> = [], private readonly name = 'in-memory') {
+  constructor(
+    entries: Iterable<InMemoryGeoEntry> = [],
+    private readonly name = 'in-memory',
+  ) {
     for (const entry of entries) this.trie.insert(entry.network, entry);
   }
 

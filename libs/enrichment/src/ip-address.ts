@@ -16,9 +16,7 @@
 export type IpFamily = 4 | 6;
 
 /** A parsed address. `v4` is a uint32; `words` are the four big-endian uint32 words of an IPv6 address. */
-export type ParsedIp =
-  | { readonly family: 4; readonly v4: number }
-  | { readonly family: 6; readonly words: Uint32Array };
+export type ParsedIp = { readonly family: 4; readonly v4: number } | { readonly family: 6; readonly words: Uint32Array };
 
 /** A parsed network with host bits cleared; `text` is its canonical spelling (`10.0.0.0/8`). */
 export type ParsedCidr =
@@ -201,13 +199,10 @@ export function formatIpv4(v4: number): string {
 
 /** RFC 5952 text: lowercase, no leading zeros, the first longest run (≥ 2) of zero groups as `::`. */
 export function formatIpv6(words: Uint32Array): string {
-  const g = [
-    words[0] >>> 16, words[0] & 0xffff, words[1] >>> 16, words[1] & 0xffff,
-    words[2] >>> 16, words[2] & 0xffff, words[3] >>> 16, words[3] & 0xffff,
-  ];
+  const g = [words[0] >>> 16, words[0] & 0xffff, words[1] >>> 16, words[1] & 0xffff, words[2] >>> 16, words[2] & 0xffff, words[3] >>> 16, words[3] & 0xffff];
   let bestStart = -1;
   let bestLength = 1; // a single zero group is never compressed
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;
@@ -221,8 +216,14 @@ export function formatIpv6(words: Uint32Array): string {
     i = j;
   }
   if (bestStart < 0) return g.map((x) => x.toString(16)).join(':');
-  const head = g.slice(0, bestStart).map((x) => x.toString(16)).join(':');
-  const tail = g.slice(bestStart + bestLength).map((x) => x.toString(16)).join(':');
+  const head = g
+    .slice(0, bestStart)
+    .map((x) => x.toString(16))
+    .join(':');
+  const tail = g
+    .slice(bestStart + bestLength)
+    .map((x) => x.toString(16))
+    .join(':');
   return `${head}::${tail}`;
 }
 
@@ -321,7 +322,7 @@ const V4_SPECIAL: ReadonlyArray<readonly [number, number]> = (
 
 export function isPrivateOrReservedV4(v4: number): boolean {
   for (const [network, length] of V4_SPECIAL) {
-    if (((v4 & maskV4(length)) >>> 0) === network) return true;
+    if ((v4 & maskV4(length)) >>> 0 === network) return true;
   }
   return false;
 }

@@ -84,12 +84,21 @@ describe('MaxmindGeoLookup on the shipped dbip-city files', () => {
 
 describe('record shapes', () => {
   it.each([
-    ['dbip-city', { city: 'Mountain View', country_code: 'US', latitude: 37.42, longitude: -122.08, postcode: '', state1: 'California', timezone: '' },
-      { country: 'US', city: 'Mountain View', latitude: 37.42, longitude: -122.08, timezone: null }],
-    ['dbip-city, empty city', { city: '', country_code: 'DE', latitude: 51, longitude: 9, timezone: 'Europe/Berlin' },
-      { country: 'DE', city: null, latitude: 51, longitude: 9, timezone: 'Europe/Berlin' }],
-    ['GeoLite2-City', { city: { names: { en: 'London' } }, country: { iso_code: 'GB' }, location: { latitude: 51.5, longitude: -0.1, time_zone: 'Europe/London' } },
-      { country: 'GB', city: 'London', latitude: 51.5, longitude: -0.1, timezone: 'Europe/London' }],
+    [
+      'dbip-city',
+      { city: 'Mountain View', country_code: 'US', latitude: 37.42, longitude: -122.08, postcode: '', state1: 'California', timezone: '' },
+      { country: 'US', city: 'Mountain View', latitude: 37.42, longitude: -122.08, timezone: null },
+    ],
+    [
+      'dbip-city, empty city',
+      { city: '', country_code: 'DE', latitude: 51, longitude: 9, timezone: 'Europe/Berlin' },
+      { country: 'DE', city: null, latitude: 51, longitude: 9, timezone: 'Europe/Berlin' },
+    ],
+    [
+      'GeoLite2-City',
+      { city: { names: { en: 'London' } }, country: { iso_code: 'GB' }, location: { latitude: 51.5, longitude: -0.1, time_zone: 'Europe/London' } },
+      { country: 'GB', city: 'London', latitude: 51.5, longitude: -0.1, timezone: 'Europe/London' },
+    ],
     ['GeoLite2-Country', { country: { iso_code: 'FR' } }, { country: 'FR', city: null, latitude: null, longitude: null, timezone: null }],
     ['continent only', { continent: { code: 'EU' } }, null],
     ['dbip, all empty', { city: '', country_code: '', timezone: '' }, null],
@@ -100,7 +109,10 @@ describe('record shapes', () => {
   });
 
   it.each([
-    [{ autonomous_system_number: 15169, autonomous_system_organization: 'GOOGLE' }, { number: 15169, organization: 'GOOGLE' }],
+    [
+      { autonomous_system_number: 15169, autonomous_system_organization: 'GOOGLE' },
+      { number: 15169, organization: 'GOOGLE' },
+    ],
     [{ autonomous_system_number: 64500 }, { number: 64500, organization: null }],
     [{ autonomous_system_number: 0 }, null],
     [{ autonomous_system_organization: 'x' }, null],

@@ -152,14 +152,8 @@ export class MaxmindGeoLookup extends CombinedGeoLookup {
     );
   }
 
-  static async fromFiles(
-    paths: { cityPaths: readonly string[]; asnPath?: string | null },
-    options: MaxmindOptions = {},
-  ): Promise<MaxmindGeoLookup> {
-    const [city, asn] = await Promise.all([
-      Promise.all(paths.cityPaths.map(readMmdb)),
-      paths.asnPath ? readMmdb(paths.asnPath) : Promise.resolve(null),
-    ]);
+  static async fromFiles(paths: { cityPaths: readonly string[]; asnPath?: string | null }, options: MaxmindOptions = {}): Promise<MaxmindGeoLookup> {
+    const [city, asn] = await Promise.all([Promise.all(paths.cityPaths.map(readMmdb)), paths.asnPath ? readMmdb(paths.asnPath) : Promise.resolve(null)]);
     return new MaxmindGeoLookup({ city, asn }, options);
   }
 }

@@ -137,19 +137,29 @@ describe('normalize flows.v1', () => {
   const base = { ts: 1700000000 };
   it.each([
     [{ ...base, ipv4_src_addr: '1.1.1.1', ipv4_dst_addr: '8.8.8.8', l4_src_port: 1, l4_dst_port: 2, in_bytes: 3, in_pkts: 4 }],
-    [{ ...base, sourceIPv4Address: '1.1.1.1', destinationIPv4Address: '8.8.8.8', sourceTransportPort: 1, destinationTransportPort: 2, octetDeltaCount: 3, packetDeltaCount: 4 }],
+    [
+      {
+        ...base,
+        sourceIPv4Address: '1.1.1.1',
+        destinationIPv4Address: '8.8.8.8',
+        sourceTransportPort: 1,
+        destinationTransportPort: 2,
+        octetDeltaCount: 3,
+        packetDeltaCount: 4,
+      },
+    ],
     [{ ...base, SrcAddr: '1.1.1.1', DstAddr: '8.8.8.8', SrcPort: 1, DstPort: 2, Bytes: 3, Packets: 4 }],
     [{ ...base, src_addr: '1.1.1.1', dst_addr: '8.8.8.8', src_port: 1, dst_port: 2, inOctets: 3, inPackets: 4 }],
   ])('accepts exporter spellings %j', (record) => {
     expect(ok('flows.v1', record)).toMatchObject({ srcIp: '1.1.1.1', dstIp: '8.8.8.8', srcPort: 1, dstPort: 2, bytes: 3, packets: 4 });
   });
 
-  it.each([
-    [{ sourceIPv6Address: '2001:db8::1', destinationIPv6Address: '2001:db8::2' }],
-    [{ ipv6_src_addr: '2001:db8::1', ipv6_dst_addr: '2001:db8::2' }],
-  ])('accepts IPv6 spellings %j', (fields) => {
-    expect(ok('flows.v1', { ts: 1, ...fields })).toMatchObject({ srcIp: '2001:db8::1', dstIp: '2001:db8::2' });
-  });
+  it.each([[{ sourceIPv6Address: '2001:db8::1', destinationIPv6Address: '2001:db8::2' }], [{ ipv6_src_addr: '2001:db8::1', ipv6_dst_addr: '2001:db8::2' }]])(
+    'accepts IPv6 spellings %j',
+    (fields) => {
+      expect(ok('flows.v1', { ts: 1, ...fields })).toMatchObject({ srcIp: '2001:db8::1', dstIp: '2001:db8::2' });
+    },
+  );
 
   it('prefers the canonical spelling when several are present', () => {
     expect(ok('flows.v1', aFlowRecord({ extra: { SrcAddr: '9.9.9.9' } })).srcIp).toBe('192.168.1.20');
@@ -178,11 +188,7 @@ describe('normalize flows.v1', () => {
     expect(ok('flows.v1', aFlowRecord({ protocol })).protocol).toBe(expected);
   });
 
-  it.each([
-    [{ proto: 6 }],
-    [{ protocolIdentifier: 6 }],
-    [{ Proto: 6 }],
-  ])('reads protocol from %j', (fields) => {
+  it.each([[{ proto: 6 }], [{ protocolIdentifier: 6 }], [{ Proto: 6 }]])('reads protocol from %j', (fields) => {
     expect(ok('flows.v1', aFlowRecord({ protocol: null, extra: fields })).protocol).toBe('tcp');
   });
 
@@ -233,8 +239,17 @@ describe('normalize flows.v1', () => {
 
   it('reads goflow2 v2 JSON (snake_case, protocol by name)', () => {
     const record = {
-      type: 'IPFIX', time_received_ns: 1700000005000000000, time_flow_start_ns: 1700000000000000000, bytes: 4200, packets: 7,
-      src_addr: '198.51.100.7', dst_addr: '2001:db8::9', etype: 'IPv6', proto: 'TCP', src_port: 49152, dst_port: 22,
+      type: 'IPFIX',
+      time_received_ns: 1700000005000000000,
+      time_flow_start_ns: 1700000000000000000,
+      bytes: 4200,
+      packets: 7,
+      src_addr: '198.51.100.7',
+      dst_addr: '2001:db8::9',
+      etype: 'IPv6',
+      proto: 'TCP',
+      src_port: 49152,
+      dst_port: 22,
     };
     expect(ok('flows.v1', record)).toMatchObject({ tsMs: 1700000000000, srcIp: '198.51.100.7', dstIp: '2001:db8::9', protocol: 'tcp', dstPort: 22 });
   });

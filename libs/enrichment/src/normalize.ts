@@ -245,7 +245,11 @@ function zeekFields(record: Json): Fields | Invalid {
   if (protocol instanceof Invalid) return protocol;
 
   const counts: Record<'orig_bytes' | 'resp_bytes' | 'orig_pkts' | 'resp_pkts' | 'duration', number | null> = {
-    orig_bytes: null, resp_bytes: null, orig_pkts: null, resp_pkts: null, duration: null,
+    orig_bytes: null,
+    resp_bytes: null,
+    orig_pkts: null,
+    resp_pkts: null,
+    duration: null,
   };
   for (const field of Object.keys(counts) as Array<keyof typeof counts>) {
     const n = numberValue(zeekValue(record[field]), field);

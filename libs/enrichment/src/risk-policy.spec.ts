@@ -105,10 +105,21 @@ describe('createRiskPolicy', () => {
   });
 
   it('clamps at the bottom too', () => {
-    const policy = createRiskPolicy({ name: 'negative', version: 1, base: 0, min: 0, max: 100, rules: [{ kind: 'sensitive_port', points: -30, dstPorts: [443] }] });
+    const policy = createRiskPolicy({
+      name: 'negative',
+      version: 1,
+      base: 0,
+      min: 0,
+      max: 100,
+      rules: [{ kind: 'sensitive_port', points: -30, dstPorts: [443] }],
+    });
     const result = policy.evaluate({ flow: aNormalizedFlow({ dstPort: 443 }), threatMatches: [] });
     expect(result.score).toBe(0);
-    expect(result.reasons.map((r) => [r.code, r.points])).toEqual([['base', 0], ['sensitive_port', -30], ['clamped', 30]]);
+    expect(result.reasons.map((r) => [r.code, r.points])).toEqual([
+      ['base', 0],
+      ['sensitive_port', -30],
+      ['clamped', 30],
+    ]);
   });
 
   it('refuses non-integer points', () => {

@@ -47,13 +47,12 @@ describe('ThreatIntelIndex', () => {
     expect(() => ti.remove('8.8.8.0/99')).toThrow(InvalidCidrError);
   });
 
-  it.each([
-    [anIndicator({ indicator: 'evil.example.com' })],
-    [anIndicator({ confidence: 101 })],
-    [anIndicator({ confidence: Number.NaN })],
-  ])('refuses an unusable indicator %j with a coded error', (indicator) => {
-    expect(() => new ThreatIntelIndex([indicator])).toThrow(InvalidIndicatorError);
-  });
+  it.each([[anIndicator({ indicator: 'evil.example.com' })], [anIndicator({ confidence: 101 })], [anIndicator({ confidence: Number.NaN })]])(
+    'refuses an unusable indicator %j with a coded error',
+    (indicator) => {
+      expect(() => new ThreatIntelIndex([indicator])).toThrow(InvalidIndicatorError);
+    },
+  );
 });
 
 describe('parseThreatCsv', () => {

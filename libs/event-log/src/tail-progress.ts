@@ -65,9 +65,7 @@ export class TailProgress {
 
   private reached(targets: readonly CaughtUpTarget[]): boolean {
     return targets.every(
-      (target) =>
-        target.endOffset <= target.startOffset ||
-        (this.applied.get(keyOf(target.topic, target.partition)) ?? -1n) >= target.endOffset,
+      (target) => target.endOffset <= target.startOffset || (this.applied.get(keyOf(target.topic, target.partition)) ?? -1n) >= target.endOffset,
     );
   }
 

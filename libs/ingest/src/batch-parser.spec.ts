@@ -73,7 +73,12 @@ describe('parseBatch: errors with stable codes', () => {
 
   // Object.prototype's members are not formats: each is an unknown_format, with the list, never a lookup hit.
   const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', '__defineGetter__', ' Constructor '];
-  it.each(PROTOTYPE_NAMES.flatMap((name) => [['format', name], ['type', name]]))('refuses the envelope %s %j as unknown_format', (field, name) => {
+  it.each(
+    PROTOTYPE_NAMES.flatMap((name) => [
+      ['format', name],
+      ['type', name],
+    ]),
+  )('refuses the envelope %s %j as unknown_format', (field, name) => {
     const error = errorOf(() => parse(JSON.stringify({ [field]: name, records: [{}] })));
     expect({ code: error.code, status: error.status, details: error.details }).toEqual({
       code: 'unknown_format',

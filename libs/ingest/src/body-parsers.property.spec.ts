@@ -329,7 +329,8 @@ describe(`readBody + parseBatch properties (seed ${SEED}; replay with INGEST_FUZ
       const unsupported = contentEncoding !== undefined && !['gzip', 'x-gzip', 'identity', ''].includes(contentEncoding.trim().toLowerCase());
       const declaredTooLarge = testCase.contentLength !== undefined && Number(testCase.contentLength) > LIMITS.maxBodyBytes;
       // Either refusal is right when both apply; the product need not pick a particular one first.
-      if (declaredTooLarge && unsupported) expectOutcome(new Context(family, index, testCase), outcome, { code: ['batch_too_large', 'unsupported_media_type'] });
+      if (declaredTooLarge && unsupported)
+        expectOutcome(new Context(family, index, testCase), outcome, { code: ['batch_too_large', 'unsupported_media_type'] });
       else if (declaredTooLarge) expectOutcome(new Context(family, index, testCase), outcome, { code: 'batch_too_large' });
       else if (unsupported) expectOutcome(new Context(family, index, testCase), outcome, { code: 'unsupported_media_type' });
     }
@@ -338,7 +339,37 @@ describe(`readBody + parseBatch properties (seed ${SEED}; replay with INGEST_FUZ
   it('JSON token soup: outcomes agree with JSON.parse wherever it parses the whole body', async () => {
     const family = 'token soup';
     const rng = familyRng(family);
-    const tokens = ['[', ']', '{', '}', ',', ':', '"a"', '"records"', '"format"', '"zeek"', '"syslog"', '"collector_id"', '1', '-0.5e3', 'null', 'true', '"\\u00e9"', '"\\ud83d"', ' ', '\n', '\r\n', '\t', '{"src_ip":"10.0.0.1"}', '[]', '{}', '"', '\\', '\u00a0', '\ufeff'];
+    const tokens = [
+      '[',
+      ']',
+      '{',
+      '}',
+      ',',
+      ':',
+      '"a"',
+      '"records"',
+      '"format"',
+      '"zeek"',
+      '"syslog"',
+      '"collector_id"',
+      '1',
+      '-0.5e3',
+      'null',
+      'true',
+      '"\\u00e9"',
+      '"\\ud83d"',
+      ' ',
+      '\n',
+      '\r\n',
+      '\t',
+      '{"src_ip":"10.0.0.1"}',
+      '[]',
+      '{}',
+      '"',
+      '\\',
+      '\u00a0',
+      '\ufeff',
+    ];
     for (let index = 0; index < 3_000; index += 1) {
       const text = Array.from({ length: rng.int(1, 40) }, () => rng.pick(tokens)).join('');
       const format = rng.pick(INGRESS_FORMATS);
@@ -385,10 +416,20 @@ describe(`readBody + parseBatch properties (seed ${SEED}; replay with INGEST_FUZ
         const complete = cut === zipped.length;
         const full1 = sample.lines ? { records: 3 } : { records: sample.name.includes('single') ? 1 : 3 };
         // With the header a truncated stream can only be decompress_failed.
-        await check(family, index++, { name: `gzip(${sample.name}) cut at ${cut} with Content-Encoding`, body: prefix, contentEncoding: 'gzip' }, complete ? full1 : { code: 'decompress_failed' });
+        await check(
+          family,
+          index++,
+          { name: `gzip(${sample.name}) cut at ${cut} with Content-Encoding`, body: prefix, contentEncoding: 'gzip' },
+          complete ? full1 : { code: 'decompress_failed' },
+        );
         // By magic bytes only: under two bytes it is not recognisably gzip and is refused as a shape.
         const byMagic: Expectation = complete ? full1 : cut < 2 ? { code: 'bad_batch_shape' } : { code: 'decompress_failed' };
-        await check(family, index++, { name: `gzip(${sample.name}) cut at ${cut} by magic bytes`, body: prefix, chunkSizes: randomChunkSizes(rng, cut) }, byMagic);
+        await check(
+          family,
+          index++,
+          { name: `gzip(${sample.name}) cut at ${cut} by magic bytes`, body: prefix, chunkSizes: randomChunkSizes(rng, cut) },
+          byMagic,
+        );
       }
     }
   });
@@ -428,7 +469,17 @@ describe(`readBody + parseBatch properties (seed ${SEED}; replay with INGEST_FUZ
         const at = rng.int(0, text.length);
         text = text.slice(0, at) + rng.pick([',', ':', '"', '\n', '}', ']', 'x']) + text.slice(at);
       }
-      await check(family, index++, { name: `random depth ${levels} of ${opener}`, body: Buffer.from(text), chunkSizes: randomChunkSizes(rng, text.length), format: rng.pick(INGRESS_FORMATS) }, oracle(text));
+      await check(
+        family,
+        index++,
+        {
+          name: `random depth ${levels} of ${opener}`,
+          body: Buffer.from(text),
+          chunkSizes: randomChunkSizes(rng, text.length),
+          format: rng.pick(INGRESS_FORMATS),
+        },
+        oracle(text),
+      );
     }
   });
 
@@ -453,7 +504,12 @@ describe(`readBody + parseBatch properties (seed ${SEED}; replay with INGEST_FUZ
       ['exactly the wire limit', Buffer.from(exactly(LIMITS.maxBodyBytes)), { sendLength: true }, { records: 1 }],
       ['exactly the wire limit, streamed', Buffer.from(exactly(LIMITS.maxBodyBytes)), { chunkSizes: new Array(100).fill(64 * 1024) }, { records: 1 }],
       ['one byte over the wire limit, declared', Buffer.from(exactly(LIMITS.maxBodyBytes + 1)), { sendLength: true }, { code: 'batch_too_large' }],
-      ['one byte over the wire limit, streamed', Buffer.from(exactly(LIMITS.maxBodyBytes + 1)), { chunkSizes: new Array(100).fill(64 * 1024) }, { code: 'batch_too_large' }],
+      [
+        'one byte over the wire limit, streamed',
+        Buffer.from(exactly(LIMITS.maxBodyBytes + 1)),
+        { chunkSizes: new Array(100).fill(64 * 1024) },
+        { code: 'batch_too_large' },
+      ],
       ['a 6 MiB string', Buffer.from(`[{"s":"${'z'.repeat(6 * MiB)}"}]`), {}, { code: 'batch_too_large' }],
       ['gzip inflating to exactly the cap', gzip(exactly(LIMITS.maxInflatedBytes)), { contentEncoding: 'gzip' }, { records: 1 }],
       ['gzip inflating to the cap + 1', gzip(exactly(LIMITS.maxInflatedBytes + 1)), { contentEncoding: 'gzip' }, { code: 'batch_too_large' }],
@@ -505,8 +561,18 @@ describe(`readBody + parseBatch properties (seed ${SEED}; replay with INGEST_FUZ
       const bad = Buffer.from(rng.pick(badSequences));
       const at = rng.int(1, valid.length);
       const body = Buffer.concat([valid.subarray(0, at), bad, valid.subarray(at)]);
-      await check(family, index++, { name: `${bad.toString('hex')} at ${at}`, body, chunkSizes: randomChunkSizes(rng, body.length) }, { code: 'invalid_encoding' });
-      await check(family, index++, { name: `gzip of ${bad.toString('hex')} at ${at}`, body: gzip(body), contentEncoding: rng.pick(['gzip', undefined]) }, { code: 'invalid_encoding' });
+      await check(
+        family,
+        index++,
+        { name: `${bad.toString('hex')} at ${at}`, body, chunkSizes: randomChunkSizes(rng, body.length) },
+        { code: 'invalid_encoding' },
+      );
+      await check(
+        family,
+        index++,
+        { name: `gzip of ${bad.toString('hex')} at ${at}`, body: gzip(body), contentEncoding: rng.pick(['gzip', undefined]) },
+        { code: 'invalid_encoding' },
+      );
       if (round % 4 === 0) {
         // Control: the same place, valid multibyte UTF-8 inside a string value, parses.
         const marker = /"note": ?"/.exec(text);
@@ -542,13 +608,19 @@ describe(`readBody + parseBatch properties (seed ${SEED}; replay with INGEST_FUZ
       }
       const changed = positions.filter((position) => corrupted[position] !== zipped[position]);
       const byHeader = rng.bool();
-      const testCase: Case = { name: `flipped bytes at ${positions.join(',')} of ${zipped.length}`, body: corrupted, contentEncoding: byHeader ? 'gzip' : undefined, chunkSizes: randomChunkSizes(rng, corrupted.length) };
+      const testCase: Case = {
+        name: `flipped bytes at ${positions.join(',')} of ${zipped.length}`,
+        body: corrupted,
+        contentEncoding: byHeader ? 'gzip' : undefined,
+        chunkSizes: randomChunkSizes(rng, corrupted.length),
+      };
       const outcome = await check(family, index++, testCase);
       const context = new Context(family, index - 1, testCase);
       // Offsets within a member: 0-1 magic, 2 CM, 3 FLG, 4-9 MTIME/XFL/OS (informational), then
       // deflate data, CRC-32 and ISIZE (the last 8 bytes). The last deflate byte may end in padding
       // bits nobody reads, so a change there proves nothing either way.
-      const memberOf = (position: number) => (position >= firstMember ? { start: firstMember, length: zipped.length - firstMember } : { start: 0, length: firstMember });
+      const memberOf = (position: number) =>
+        position >= firstMember ? { start: firstMember, length: zipped.length - firstMember } : { start: 0, length: firstMember };
       const offsetInMember = (position: number) => position - memberOf(position).start;
       const informational = (position: number) => offsetInMember(position) >= 4 && offsetInMember(position) <= 9;
       const payload = (position: number) => offsetInMember(position) >= 10 && offsetInMember(position) !== memberOf(position).length - 9;
@@ -579,7 +651,18 @@ describe(`readBody + parseBatch properties (seed ${SEED}; replay with INGEST_FUZ
     for (const [name, bomb] of bombs) {
       expect(bomb.length).toBeLessThan(LIMITS.maxBodyBytes);
       for (const contentEncoding of ['gzip', 'x-gzip', undefined]) {
-        const outcome = await check(family, index++, { name: `${name} (${contentEncoding ?? 'magic bytes'})`, body: bomb, contentEncoding, chunkSizes: randomChunkSizes(rng, bomb.length), deadlineMs: 5_000 }, { code: 'batch_too_large' });
+        const outcome = await check(
+          family,
+          index++,
+          {
+            name: `${name} (${contentEncoding ?? 'magic bytes'})`,
+            body: bomb,
+            contentEncoding,
+            chunkSizes: randomChunkSizes(rng, bomb.length),
+            deadlineMs: 5_000,
+          },
+          { code: 'batch_too_large' },
+        );
         if (!outcome.ok) expect(outcome.error.details).toMatchObject({ limit_bytes: LIMITS.maxInflatedBytes, measured: 'inflated' });
       }
     }
@@ -608,16 +691,36 @@ describe(`readBody + parseBatch properties (seed ${SEED}; replay with INGEST_FUZ
       const body = Buffer.from(text);
       const format = rng.pick(INGRESS_FORMATS);
       const expected: Expectation = loneCarriageReturn ? { code: 'invalid_json' } : { records: count };
-      const outcome = await check(family, index++, { name: `${count} JSON lines`, body, chunkSizes: randomChunkSizes(rng, body.length), format }, loneCarriageReturn ? undefined : expected);
+      const outcome = await check(
+        family,
+        index++,
+        { name: `${count} JSON lines`, body, chunkSizes: randomChunkSizes(rng, body.length), format },
+        loneCarriageReturn ? undefined : expected,
+      );
       if (loneCarriageReturn && outcome.ok && outcome.batch.records.length !== count) {
-        new Context(family, index - 1, { name: 'lone CR', body }).fail(`a lone CR separator gave ${outcome.batch.records.length} records instead of ${count} or invalid_json`);
+        new Context(family, index - 1, { name: 'lone CR', body }).fail(
+          `a lone CR separator gave ${outcome.batch.records.length} records instead of ${count} or invalid_json`,
+        );
       }
     }
     // Pretty-printed documents with CRLF and mixed endings are one document, not lines.
     const pretty = JSON.stringify(records(rng, 2), null, 2);
     await check(family, index++, { name: 'pretty array with CRLF', body: Buffer.from(pretty.replace(/\n/g, '\r\n')) }, { records: 2 });
     const prettyObject = JSON.stringify(aFlowRecord(rng), null, 4);
-    await check(family, index++, { name: 'pretty object with mixed endings', body: Buffer.from(prettyObject.split('\n').map((line, position) => line + (position % 2 ? '\r\n' : '\n')).join('')) }, { records: 1 });
+    await check(
+      family,
+      index++,
+      {
+        name: 'pretty object with mixed endings',
+        body: Buffer.from(
+          prettyObject
+            .split('\n')
+            .map((line, position) => line + (position % 2 ? '\r\n' : '\n'))
+            .join(''),
+        ),
+      },
+      { records: 1 },
+    );
   });
 
   it('the record limit holds for arrays, envelopes and JSON Lines, with the observed count', async () => {
@@ -697,13 +800,16 @@ describe(`readBody + parseBatch properties (seed ${SEED}; replay with INGEST_FUZ
     const rng = familyRng(family);
     for (let index = 0; index < 500; index += 1) {
       const items = records(rng, rng.int(1, 8));
-      let body: Buffer = Buffer.from(rng.pick([JSON.stringify(items), ndjson(items, rng.pick(['\n', '\r\n'])), JSON.stringify(anEnvelope(rng, items), null, 2)]));
+      let body: Buffer = Buffer.from(
+        rng.pick([JSON.stringify(items), ndjson(items, rng.pick(['\n', '\r\n'])), JSON.stringify(anEnvelope(rng, items), null, 2)]),
+      );
       if (rng.bool(0.3)) body = body.subarray(0, rng.int(0, body.length));
       if (rng.bool(0.3)) body = gzip(body);
       const whole = await check(family, index, { name: 'one chunk', body });
       const split = await check(family, index, { name: 'random chunks', body, chunkSizes: randomChunkSizes(rng, body.length) ?? [1] });
       const summary = (outcome: Outcome) => (outcome.ok ? `${outcome.batch.records.length} records as ${outcome.batch.format}` : outcome.error.code);
-      if (summary(whole) !== summary(split)) new Context(family, index, { name: 'chunking', body }).fail(`one chunk gave ${summary(whole)}, random chunks gave ${summary(split)}`);
+      if (summary(whole) !== summary(split))
+        new Context(family, index, { name: 'chunking', body }).fail(`one chunk gave ${summary(whole)}, random chunks gave ${summary(split)}`);
     }
   });
 });

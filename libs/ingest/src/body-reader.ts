@@ -13,11 +13,7 @@ const GZIP_MAGIC_1 = 0x8b;
  * pauses longer than `limits.bodyIdleTimeoutMs` is refused with `request_timeout`. On either, the
  * stream is left paused with the rest unread: the caller discards it or closes the connection.
  */
-export async function readBody(
-  stream: Readable,
-  headers: { contentLength?: string; contentEncoding?: string },
-  limits: IngestLimits,
-): Promise<Buffer> {
+export async function readBody(stream: Readable, headers: { contentLength?: string; contentEncoding?: string }, limits: IngestLimits): Promise<Buffer> {
   const declared = headers.contentLength !== undefined ? Number(headers.contentLength) : undefined;
   const encoding = (headers.contentEncoding ?? 'identity').trim().toLowerCase();
   if (declared !== undefined && Number.isFinite(declared) && declared > limits.maxBodyBytes) {

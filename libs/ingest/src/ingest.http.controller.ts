@@ -15,7 +15,6 @@ import { IDEMPOTENCY_STORE, INGEST_LIMITS } from './ingest.tokens';
 import type { IdempotencyStore } from '@telemetry/persistence';
 import { IngestMetrics } from './ingest.metrics';
 
-
 @ApiTags('ingest')
 @ApiBearerAuth()
 @RequireScope('ingest')
@@ -139,7 +138,9 @@ export class IngestHttpController {
           const key = idempotencyKey;
           const answer = error.result;
           void error.outcome!.then((written) =>
-            (written ? this.idempotency.complete(tenantId, key, statusOf(answer), JSON.stringify(answer)) : this.idempotency.abandon(tenantId, key)).catch(() => undefined),
+            (written ? this.idempotency.complete(tenantId, key, statusOf(answer), JSON.stringify(answer)) : this.idempotency.abandon(tenantId, key)).catch(
+              () => undefined,
+            ),
           );
         } else {
           // Nothing was published for this request (or the failure came before it): free the key.

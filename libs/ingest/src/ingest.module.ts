@@ -30,7 +30,10 @@ class IdempotencyMaintenance implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('idempotency');
   private timer?: NodeJS.Timeout;
 
-  constructor(@Inject(IDEMPOTENCY_STORE) private readonly keys: IdempotencyStore, @Inject(INGEST_SQL_STORE) private readonly store: SqlStore) {}
+  constructor(
+    @Inject(IDEMPOTENCY_STORE) private readonly keys: IdempotencyStore,
+    @Inject(INGEST_SQL_STORE) private readonly store: SqlStore,
+  ) {}
 
   onModuleInit(): void {
     this.timer = setInterval(() => {
@@ -53,22 +56,22 @@ export class IngestModule {
       module: IngestModule,
       controllers: [IngestHttpController],
       providers: [
-    { provide: INGEST_CONFIG, useValue: config },
-    IngestService,
-    IngestMetrics,
-    {
-      provide: INGEST_LIMITS,
-      inject: [PLATFORM_CONFIG],
-      useFactory: (config: PlatformConfig): IngestLimits => ({ ...DEFAULT_INGEST_LIMITS, bodyIdleTimeoutMs: config.http.bodyIdleTimeoutMs }),
-    },
-    { provide: INGEST_SQL_STORE, inject: [PLATFORM_CONFIG], useFactory: openIngestStore },
-    {
-      provide: IDEMPOTENCY_STORE,
-      inject: [INGEST_SQL_STORE],
-      useFactory: (store: SqlStore) => new IdempotencyStore(store, config.idempotencyTtlSeconds * 1000),
-    },
-    IdempotencyMaintenance,
-  ],
+        { provide: INGEST_CONFIG, useValue: config },
+        IngestService,
+        IngestMetrics,
+        {
+          provide: INGEST_LIMITS,
+          inject: [PLATFORM_CONFIG],
+          useFactory: (config: PlatformConfig): IngestLimits => ({ ...DEFAULT_INGEST_LIMITS, bodyIdleTimeoutMs: config.http.bodyIdleTimeoutMs }),
+        },
+        { provide: INGEST_SQL_STORE, inject: [PLATFORM_CONFIG], useFactory: openIngestStore },
+        {
+          provide: IDEMPOTENCY_STORE,
+          inject: [INGEST_SQL_STORE],
+          useFactory: (store: SqlStore) => new IdempotencyStore(store, config.idempotencyTtlSeconds * 1000),
+        },
+        IdempotencyMaintenance,
+      ],
       exports: [IngestService],
     };
   }

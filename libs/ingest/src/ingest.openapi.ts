@@ -8,12 +8,53 @@ import { FORMAT_ALIASES } from '@telemetry/contracts';
  */
 
 const zeekRecord = {
-  ts: 1732288801.456, uid: 'C4J4Th3PJpwUYZZ6gc', 'id.orig_h': '10.0.0.23', 'id.orig_p': 49822, 'id.resp_h': '45.155.205.233', 'id.resp_p': 3389,
-  proto: 'tcp', service: 'rdp', duration: 12.5, orig_bytes: 2400000, resp_bytes: 18000, conn_state: 'SF', history: 'ShADadFf', orig_pkts: 1800, resp_pkts: 900,
+  ts: 1732288801.456,
+  uid: 'C4J4Th3PJpwUYZZ6gc',
+  'id.orig_h': '10.0.0.23',
+  'id.orig_p': 49822,
+  'id.resp_h': '45.155.205.233',
+  'id.resp_p': 3389,
+  proto: 'tcp',
+  service: 'rdp',
+  duration: 12.5,
+  orig_bytes: 2400000,
+  resp_bytes: 18000,
+  conn_state: 'SF',
+  history: 'ShADadFf',
+  orig_pkts: 1800,
+  resp_pkts: 900,
 };
-const flowRecord = { ts: 1732288805, src_ip: '10.1.2.3', dst_ip: '185.220.101.45', src_port: 55123, dst_port: 443, protocol: 'tcp', bytes: 1500000, packets: 1100 };
-const ipfixRecord = { flowStartMilliseconds: 1732288805000, sourceIPv4Address: '10.1.2.3', destinationIPv4Address: '8.8.8.8', sourceTransportPort: 53000, destinationTransportPort: 53, protocolIdentifier: 17, octetDeltaCount: 128, packetDeltaCount: 2 };
-const goflow2Record = { TimeFlowStartNs: 1732288805000000000, SrcAddr: '10.1.2.3', DstAddr: '1.1.1.1', SrcPort: 61000, DstPort: 443, Proto: 6, Bytes: 5200, Packets: 9, SamplerAddress: '192.0.2.1' };
+const flowRecord = {
+  ts: 1732288805,
+  src_ip: '10.1.2.3',
+  dst_ip: '185.220.101.45',
+  src_port: 55123,
+  dst_port: 443,
+  protocol: 'tcp',
+  bytes: 1500000,
+  packets: 1100,
+};
+const ipfixRecord = {
+  flowStartMilliseconds: 1732288805000,
+  sourceIPv4Address: '10.1.2.3',
+  destinationIPv4Address: '8.8.8.8',
+  sourceTransportPort: 53000,
+  destinationTransportPort: 53,
+  protocolIdentifier: 17,
+  octetDeltaCount: 128,
+  packetDeltaCount: 2,
+};
+const goflow2Record = {
+  TimeFlowStartNs: 1732288805000000000,
+  SrcAddr: '10.1.2.3',
+  DstAddr: '1.1.1.1',
+  SrcPort: 61000,
+  DstPort: 443,
+  Proto: 6,
+  Bytes: 5200,
+  Packets: 9,
+  SamplerAddress: '192.0.2.1',
+};
 
 const record = { type: 'object', additionalProperties: true, description: 'One flow record; unknown fields are kept under `original` of the enriched flow' };
 
@@ -30,7 +71,7 @@ const bodySchema = {
         properties: {
           collector_id: { type: 'string', maxLength: 128 },
           format: { type: 'string', enum: Object.keys(FORMAT_ALIASES) },
-          type: { type: 'string', enum: Object.keys(FORMAT_ALIASES), description: 'the original product\'s name for `format`' },
+          type: { type: 'string', enum: Object.keys(FORMAT_ALIASES), description: "the original product's name for `format`" },
           records: { type: 'array', items: record, maxItems: 10000 },
         },
         required: ['records'],
@@ -62,7 +103,7 @@ const resultSchema = {
     total: { type: 'integer' },
     accepted: { type: 'integer' },
     rejected: { type: 'integer' },
-    records_processed: { type: 'integer', description: 'the original product\'s name for `accepted`' },
+    records_processed: { type: 'integer', description: "the original product's name for `accepted`" },
     errors: { type: 'array', items: rejection, maxItems: 100 },
     errors_truncated: { type: 'boolean' },
   },
@@ -84,9 +125,23 @@ function errorExamples(examples: Record<string, Record<string, unknown>>) {
   };
 }
 
-const ok = { status: 'accepted', format: 'zeek.conn', collector_id: 'zeek-sensor-1', total: 3, accepted: 3, rejected: 0, records_processed: 3, errors: [], errors_truncated: false };
+const ok = {
+  status: 'accepted',
+  format: 'zeek.conn',
+  collector_id: 'zeek-sensor-1',
+  total: 3,
+  accepted: 3,
+  rejected: 0,
+  records_processed: 3,
+  errors: [],
+  errors_truncated: false,
+};
 const partial = {
-  ...ok, status: 'partial', accepted: 2, rejected: 1, records_processed: 2,
+  ...ok,
+  status: 'partial',
+  accepted: 2,
+  rejected: 1,
+  records_processed: 2,
   errors: [{ index: 1, field: 'id.resp_h', code: 'missing_field', message: 'id.resp_h (or id_resp_h) is required' }],
 };
 
@@ -95,12 +150,29 @@ export function IngestEndpointDocs(summary: string): MethodDecorator {
     ApiOperation({ summary }),
     ApiBody(bodySchema),
     ApiProduces('application/json'),
-    ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Up to 255 printable ASCII characters. The same key with the same body within 24 h returns the original answer (header `Idempotent-Replayed: true`) and publishes nothing again; with another body: 409.' }),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description:
+        'Up to 255 printable ASCII characters. The same key with the same body within 24 h returns the original answer (header `Idempotent-Replayed: true`) and publishes nothing again; with another body: 409.',
+    }),
     ApiHeader({ name: 'X-Collector-ID', required: false, description: 'The collector, when the body is not an envelope with `collector_id`' }),
     ApiHeader({ name: 'traceparent', required: false, description: 'W3C trace context; continued across ingest, enricher and projection' }),
-    ApiResponse({ status: 202, description: 'Every record accepted: written to the event log and acknowledged (Kafka acks=all / embedded fsync)', content: { 'application/json': { schema: resultSchema, example: ok } } }),
-    ApiResponse({ status: 207, description: 'Some records accepted; `errors` lists the rejected ones', content: { 'application/json': { schema: resultSchema, example: partial } } }),
-    ApiResponse({ status: 422, description: 'No record accepted', content: { 'application/json': { schema: resultSchema, example: { ...partial, status: 'rejected', total: 1, accepted: 0, records_processed: 0 } } } }),
+    ApiResponse({
+      status: 202,
+      description: 'Every record accepted: written to the event log and acknowledged (Kafka acks=all / embedded fsync)',
+      content: { 'application/json': { schema: resultSchema, example: ok } },
+    }),
+    ApiResponse({
+      status: 207,
+      description: 'Some records accepted; `errors` lists the rejected ones',
+      content: { 'application/json': { schema: resultSchema, example: partial } },
+    }),
+    ApiResponse({
+      status: 422,
+      description: 'No record accepted',
+      content: { 'application/json': { schema: resultSchema, example: { ...partial, status: 'rejected', total: 1, accepted: 0, records_processed: 0 } } },
+    }),
     ApiResponse({
       status: 400,
       description: 'The body as a whole is unusable',
@@ -116,7 +188,11 @@ export function IngestEndpointDocs(summary: string): MethodDecorator {
       }),
     }),
     ApiResponse({ status: 401, description: 'Missing or invalid API key', content: errorExamples({ unauthorized: { message: 'Invalid API key' } }) }),
-    ApiResponse({ status: 403, description: 'The key lacks the ingest scope', content: errorExamples({ forbidden: { message: 'This API key lacks the "ingest" scope' } }) }),
+    ApiResponse({
+      status: 403,
+      description: 'The key lacks the ingest scope',
+      content: errorExamples({ forbidden: { message: 'This API key lacks the "ingest" scope' } }),
+    }),
     ApiResponse({
       status: 409,
       description: 'Idempotency-Key conflicts',
@@ -135,11 +211,34 @@ export function IngestEndpointDocs(summary: string): MethodDecorator {
     }),
     ApiResponse({
       status: 408,
-      description: 'The body paused longer than HTTP_BODY_IDLE_TIMEOUT_MS (or the request took longer than HTTP_REQUEST_TIMEOUT_MS); nothing was published; the connection closes',
-      content: errorExamples({ request_timeout: { message: 'No body bytes arrived for 10000 ms after 4096 bytes; send the body without pausing', idle_timeout_ms: 10000, received_bytes: 4096 } }),
+      description:
+        'The body paused longer than HTTP_BODY_IDLE_TIMEOUT_MS (or the request took longer than HTTP_REQUEST_TIMEOUT_MS); nothing was published; the connection closes',
+      content: errorExamples({
+        request_timeout: {
+          message: 'No body bytes arrived for 10000 ms after 4096 bytes; send the body without pausing',
+          idle_timeout_ms: 10000,
+          received_bytes: 4096,
+        },
+      }),
     }),
-    ApiResponse({ status: 415, description: 'Unsupported Content-Encoding', content: errorExamples({ unsupported_media_type: { message: 'Content-Encoding "br" is not supported; use gzip or identity', supported: ['identity', 'gzip'] } }) }),
-    ApiResponse({ status: 429, description: 'Over the requests-per-minute limit of the key; see Retry-After and RateLimit-* headers', content: errorExamples({ rate_limited: { message: 'Rate limit of 600 requests per minute exceeded; retry after 12 s', limit_per_min: 600, retry_after: 12 } }) }),
-    ApiResponse({ status: 503, description: 'The event log cannot take records now; nothing was accepted; retry after Retry-After', content: errorExamples({ backpressure: { message: 'The event log is not accepting records right now; retry later', retry_after: 5 } }) }),
+    ApiResponse({
+      status: 415,
+      description: 'Unsupported Content-Encoding',
+      content: errorExamples({
+        unsupported_media_type: { message: 'Content-Encoding "br" is not supported; use gzip or identity', supported: ['identity', 'gzip'] },
+      }),
+    }),
+    ApiResponse({
+      status: 429,
+      description: 'Over the requests-per-minute limit of the key; see Retry-After and RateLimit-* headers',
+      content: errorExamples({
+        rate_limited: { message: 'Rate limit of 600 requests per minute exceeded; retry after 12 s', limit_per_min: 600, retry_after: 12 },
+      }),
+    }),
+    ApiResponse({
+      status: 503,
+      description: 'The event log cannot take records now; nothing was accepted; retry after Retry-After',
+      content: errorExamples({ backpressure: { message: 'The event log is not accepting records right now; retry later', retry_after: 5 } }),
+    }),
   );
 }

@@ -44,7 +44,10 @@ export class IngestService {
   /** Records handed to the event log and not yet acknowledged, across all requests. */
   private inflight = 0;
 
-  constructor(@Inject(EVENT_LOG) private readonly log: EventLog, @Inject(INGEST_CONFIG) private readonly config: IngestConfig) {}
+  constructor(
+    @Inject(EVENT_LOG) private readonly log: EventLog,
+    @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
+  ) {}
 
   async ingest(command: IngestCommand): Promise<IngestResult> {
     const collectorId = command.collectorId ?? DEFAULT_COLLECTOR;
@@ -103,7 +106,11 @@ export class IngestService {
  * gets the original answer if the records were written, and publishes them if they were not.
  */
 export class IngestOutcomePendingError extends EventLogUnavailableError {
-  constructor(cause: EventLogUnavailableError, readonly result: IngestResult, outcome: Promise<boolean>) {
+  constructor(
+    cause: EventLogUnavailableError,
+    readonly result: IngestResult,
+    outcome: Promise<boolean>,
+  ) {
     super(cause.message, cause, outcome);
     this.name = 'IngestOutcomePendingError';
   }

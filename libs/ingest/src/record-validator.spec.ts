@@ -32,7 +32,10 @@ describe('RecordValidator', () => {
   });
 
   it.each([
-    ['IPFIX', { flowStartMilliseconds: 1732288800000, sourceIPv4Address: '10.0.0.1', destinationIPv4Address: '8.8.8.8', protocolIdentifier: 6, octetDeltaCount: 0 }],
+    [
+      'IPFIX',
+      { flowStartMilliseconds: 1732288800000, sourceIPv4Address: '10.0.0.1', destinationIPv4Address: '8.8.8.8', protocolIdentifier: 6, octetDeltaCount: 0 },
+    ],
     ['NetFlow v9', { first_switched: 1732288800, ipv4_src_addr: '10.0.0.1', ipv4_dst_addr: '8.8.8.8', l4_src_port: 0, in_bytes: 10 }],
     ['goflow2', { TimeFlowStartNs: 1732288800000000000, SrcAddr: '2001:db8::1', DstAddr: '2001:db8::2', Proto: 17, Bytes: 100 }],
     ['RFC 3339 timestamps', { timestamp: '2024-11-22T15:20:00Z', src_ip: '10.0.0.1', dst_ip: '10.0.0.2' }],
@@ -41,8 +44,14 @@ describe('RecordValidator', () => {
   });
 
   it('rejects what the enricher could not enrich, naming the field as the producer spelled it', () => {
-    expect(validator.validate('flows.v1', [{ ts: 1, SrcAddr: 'not-an-ip', DstAddr: '10.0.0.2' }]).rejected[0]).toMatchObject({ code: 'invalid_ip', field: 'SrcAddr' });
-    expect(validator.validate('zeek.conn', [{ ts: 'yesterday', id_orig_h: '10.0.0.1', id_resp_h: '10.0.0.2' }]).rejected[0]).toMatchObject({ code: 'invalid_timestamp', field: 'ts' });
+    expect(validator.validate('flows.v1', [{ ts: 1, SrcAddr: 'not-an-ip', DstAddr: '10.0.0.2' }]).rejected[0]).toMatchObject({
+      code: 'invalid_ip',
+      field: 'SrcAddr',
+    });
+    expect(validator.validate('zeek.conn', [{ ts: 'yesterday', id_orig_h: '10.0.0.1', id_resp_h: '10.0.0.2' }]).rejected[0]).toMatchObject({
+      code: 'invalid_timestamp',
+      field: 'ts',
+    });
   });
 
   it('needs a timestamp on flows.v1 records', () => {

@@ -26,7 +26,10 @@ export async function openEventLog(config: PlatformConfig): Promise<EventLog> {
 class EventLogLifecycle implements OnApplicationShutdown {
   private readonly logger = new Logger('runtime');
 
-  constructor(@Inject(EVENT_LOG) private readonly log: EventLog, @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig) {}
+  constructor(
+    @Inject(EVENT_LOG) private readonly log: EventLog,
+    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
     this.logger.log(`${this.config.appName} shutting down: closing the event log`);
@@ -55,7 +58,11 @@ export class PlatformModule {
         ConsumerMetrics,
         EventLogMetrics,
         // Every consumer of the process is an @EventPattern handler of this transport (connected in createHttpApp).
-        { provide: EVENT_LOG_TRANSPORT, inject: [EVENT_LOG], useFactory: (log: EventLog) => new EventLogTransport(log, { groupPrefix: config.runtime.groupPrefix }) },
+        {
+          provide: EVENT_LOG_TRANSPORT,
+          inject: [EVENT_LOG],
+          useFactory: (log: EventLog) => new EventLogTransport(log, { groupPrefix: config.runtime.groupPrefix }),
+        },
         EventLogLifecycle,
         { provide: APP_FILTER, useClass: HttpErrorFilter },
       ],

@@ -39,7 +39,12 @@ export function traceparentOf(span: Span): string | undefined {
 /** Runs `work` in a span; the span records the error and ends either way. */
 export async function inSpan<T>(
   name: string,
-  options: { kind?: SpanKind; parent?: ReturnType<typeof extractContext>; attributes?: Record<string, string | number>; links?: Array<{ traceparent: string }> },
+  options: {
+    kind?: SpanKind;
+    parent?: ReturnType<typeof extractContext>;
+    attributes?: Record<string, string | number>;
+    links?: Array<{ traceparent: string }>;
+  },
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
   const links = (options.links ?? [])

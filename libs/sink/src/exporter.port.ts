@@ -38,7 +38,10 @@ export interface Exporter {
  */
 export class SinkConfigurationError extends Error {
   readonly code = 'sink_configuration';
-  constructor(message: string, readonly errorClass: string) {
+  constructor(
+    message: string,
+    readonly errorClass: string,
+  ) {
     super(message);
     this.name = 'SinkConfigurationError';
   }

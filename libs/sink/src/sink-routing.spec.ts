@@ -80,7 +80,11 @@ describe('routeOutcomes', () => {
   it('sends permanent failures straight to the dead-letter list with the reason', () => {
     const routed = routeOutcomes([anItem(1), anItem(2)], [delivered, rejected], policy, now);
     expect(routed.deadLetters).toHaveLength(1);
-    expect(routed.deadLetters[0].headers).toMatchObject({ [DEAD_LETTER_HEADERS.code]: 'invalid_event', [DEAD_LETTER_HEADERS.attempt]: '1', [DEAD_LETTER_HEADERS.originalOffset]: '2' });
+    expect(routed.deadLetters[0].headers).toMatchObject({
+      [DEAD_LETTER_HEADERS.code]: 'invalid_event',
+      [DEAD_LETTER_HEADERS.attempt]: '1',
+      [DEAD_LETTER_HEADERS.originalOffset]: '2',
+    });
     expect(routed.deadLetteredByClass.get('invalid_event')).toBe(1);
   });
 

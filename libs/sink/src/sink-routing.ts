@@ -1,4 +1,12 @@
-import { deadLetterHeader, deadLetterStageOfSink, DEAD_LETTER_HEADERS, HEADERS, sinkDeadLetterTopic, sinkRetryTopic, withoutDeadLetterHeaders } from '@telemetry/contracts';
+import {
+  deadLetterHeader,
+  deadLetterStageOfSink,
+  DEAD_LETTER_HEADERS,
+  HEADERS,
+  sinkDeadLetterTopic,
+  sinkRetryTopic,
+  withoutDeadLetterHeaders,
+} from '@telemetry/contracts';
 import type { OutgoingRecord } from '@telemetry/event-log';
 import type { ItemOutcome, SinkItem } from './exporter.port';
 

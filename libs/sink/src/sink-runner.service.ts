@@ -26,34 +26,29 @@ export class SinkRunnerService implements OnApplicationBootstrap, OnModuleDestro
     private readonly metrics: SinkMetrics,
   ) {
     this.logger = new Logger(`sink-${sink}`);
-    this.runner = new SinkRunner(
-      log,
-      exporter,
-      options,
-      {
-        delivered: (count, batchSize, seconds) => {
-          metrics.items.inc({ sink, outcome: 'delivered' }, count);
-          metrics.batchRecords.observe({ sink }, batchSize);
-          metrics.deliverySeconds.observe({ sink }, seconds);
-          if (exporter.pendingAcks) metrics.pendingAcks.set({ sink }, exporter.pendingAcks());
-        },
-        retried: (errorClass, count) => {
-          metrics.items.inc({ sink, outcome: 'retried' }, count);
-          metrics.failures.inc({ sink, error_class: errorClass, route: 'retry' }, count);
-        },
-        deadLettered: (errorClass, count) => {
-          metrics.items.inc({ sink, outcome: 'dead_lettered' }, count);
-          metrics.failures.inc({ sink, error_class: errorClass, route: 'dead_letter' }, count);
-          this.logger.warn(`${count} item(s) sent to the ${sink} dead-letter topic: ${errorClass}`);
-        },
-        paused: (reason) => {
-          metrics.paused.set({ sink }, reason ? 1 : 0);
-          if (reason && reason !== this.pausedReason) this.logger.error(`paused, nothing is dropped, retrying: ${reason}`);
-          if (!reason && this.pausedReason) this.logger.log('resumed: the destination accepts the configuration again');
-          this.pausedReason = reason;
-        },
+    this.runner = new SinkRunner(log, exporter, options, {
+      delivered: (count, batchSize, seconds) => {
+        metrics.items.inc({ sink, outcome: 'delivered' }, count);
+        metrics.batchRecords.observe({ sink }, batchSize);
+        metrics.deliverySeconds.observe({ sink }, seconds);
+        if (exporter.pendingAcks) metrics.pendingAcks.set({ sink }, exporter.pendingAcks());
       },
-    );
+      retried: (errorClass, count) => {
+        metrics.items.inc({ sink, outcome: 'retried' }, count);
+        metrics.failures.inc({ sink, error_class: errorClass, route: 'retry' }, count);
+      },
+      deadLettered: (errorClass, count) => {
+        metrics.items.inc({ sink, outcome: 'dead_lettered' }, count);
+        metrics.failures.inc({ sink, error_class: errorClass, route: 'dead_letter' }, count);
+        this.logger.warn(`${count} item(s) sent to the ${sink} dead-letter topic: ${errorClass}`);
+      },
+      paused: (reason) => {
+        metrics.paused.set({ sink }, reason ? 1 : 0);
+        if (reason && reason !== this.pausedReason) this.logger.error(`paused, nothing is dropped, retrying: ${reason}`);
+        if (!reason && this.pausedReason) this.logger.log('resumed: the destination accepts the configuration again');
+        this.pausedReason = reason;
+      },
+    });
   }
 
   /** A batch for the runner's consumer group number `group` (the order of sinkConsumerPlan). */

@@ -36,7 +36,8 @@ export interface SinksConfig {
 /** The original product's variables (SPLUNK_HEC_URL, SPLUNK_HEC_TOKEN, ELASTIC_URL, …), checked together. */
 export function readSinksConfig(reader: ConfigReader, required: 'splunk' | 'elastic' | undefined): SinksConfig {
   const delays = reader.list('SINK_RETRY_DELAYS_MS').map(Number);
-  if (delays.some((delay) => !Number.isInteger(delay) || delay < 0)) reader.problem('SINK_RETRY_DELAYS_MS must be comma-separated whole milliseconds, e.g. 10000,60000,600000');
+  if (delays.some((delay) => !Number.isInteger(delay) || delay < 0))
+    reader.problem('SINK_RETRY_DELAYS_MS must be comma-separated whole milliseconds, e.g. 10000,60000,600000');
   const splunkUrl = reader.url('SPLUNK_HEC_URL', ['http', 'https']);
   const splunkToken = reader.string('SPLUNK_HEC_TOKEN');
   if (splunkUrl && !splunkToken) reader.problem('SPLUNK_HEC_TOKEN is required when SPLUNK_HEC_URL is set');

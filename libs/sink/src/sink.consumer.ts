@@ -24,7 +24,11 @@ export function createSinkConsumer(sink: string, serviceToken: symbol, groups: r
       return this.service.handle(index, batch);
     };
     Object.defineProperty(SinkConsumer.prototype, method, { value: handler, writable: true, configurable: true });
-    const options: ConsumerOptions = { group: group.group, maxBatchRecords: group.maxBatchRecords, spanName: `sink ${sink} ${index === 0 ? 'deliver' : `retry ${index}`}` };
+    const options: ConsumerOptions = {
+      group: group.group,
+      maxBatchRecords: group.maxBatchRecords,
+      spanName: `sink ${sink} ${index === 0 ? 'deliver' : `retry ${index}`}`,
+    };
     EventPattern(group.topic, options)(SinkConsumer.prototype, method, Object.getOwnPropertyDescriptor(SinkConsumer.prototype, method) as PropertyDescriptor);
   });
   Object.defineProperty(SinkConsumer, 'name', { value: `${sink[0].toUpperCase()}${sink.slice(1)}SinkConsumer` });

@@ -21,7 +21,8 @@ class ScriptedDestination implements Exporter {
     return items.map((item) => {
       const queue = this.answers.get(item.eventId);
       const outcome = queue && queue.length > 0 ? queue.shift()! : ({ kind: 'delivered' } as const);
-      if (outcome.kind === 'delivered') this.deliveries.push({ eventId: item.eventId, at: Date.now(), attempt: item.source.headers[DEAD_LETTER_HEADERS.attempt] });
+      if (outcome.kind === 'delivered')
+        this.deliveries.push({ eventId: item.eventId, at: Date.now(), attempt: item.source.headers[DEAD_LETTER_HEADERS.attempt] });
       return outcome;
     });
   }
@@ -48,7 +49,8 @@ describe.each(['embedded', 'kafka'] as const)('SinkRunner on the %s log', (mode)
 
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sink-runner-'));
-    log = mode === 'kafka' ? await KafkaEventLog.connect({ brokers: kafkaBrokers(), clientId: 'sink-runner-test' }) : await EmbeddedEventLog.open({ dataDir: dir });
+    log =
+      mode === 'kafka' ? await KafkaEventLog.connect({ brokers: kafkaBrokers(), clientId: 'sink-runner-test' }) : await EmbeddedEventLog.open({ dataDir: dir });
     source = uniqueName('enriched');
     sink = uniqueName('sink').replace(/[^a-z0-9-]/g, '');
     await log.ensureTopics([{ name: source, partitions: 2, retentionMs: -1 }]);
@@ -77,12 +79,22 @@ describe.each(['embedded', 'kafka'] as const)('SinkRunner on the %s log', (mode)
   });
 
   async function publishFlows(ids: string[]): Promise<void> {
-    await log.publish(source, ids.map((id) => ({ key: id, value: JSON.stringify({ event_id: id, tenant_id: 'acme', ts: 1732288800 }), headers: { 'tenant-id': 'acme' } })));
+    await log.publish(
+      source,
+      ids.map((id) => ({ key: id, value: JSON.stringify({ event_id: id, tenant_id: 'acme', ts: 1732288800 }), headers: { 'tenant-id': 'acme' } })),
+    );
   }
 
   async function readAll(topic: string): Promise<LogRecord[]> {
     const records: LogRecord[] = [];
-    extra.push(await log.subscribe({ groupId: uniqueName('reader'), topics: [topic], fromBeginning: true, handler: async (batch) => void records.push(...batch.records) }));
+    extra.push(
+      await log.subscribe({
+        groupId: uniqueName('reader'),
+        topics: [topic],
+        fromBeginning: true,
+        handler: async (batch) => void records.push(...batch.records),
+      }),
+    );
     return records;
   }
 
@@ -96,7 +108,10 @@ describe.each(['embedded', 'kafka'] as const)('SinkRunner on the %s log', (mode)
 
   it('holds a small batch up to the max wait to fill a request, then sends it, and reports no lag after', async () => {
     const published = Date.now();
-    await log.publish(source, ['w-1', 'w-2', 'w-3'].map((id) => ({ key: 'same', value: JSON.stringify({ event_id: id, tenant_id: 'acme', ts: 1 }), partition: 0 })));
+    await log.publish(
+      source,
+      ['w-1', 'w-2', 'w-3'].map((id) => ({ key: 'same', value: JSON.stringify({ event_id: id, tenant_id: 'acme', ts: 1 }), partition: 0 })),
+    );
     await waitFor(() => destination.deliveries.length >= 3, { description: 'the three held items delivered' });
     expect(Math.min(...destination.deliveries.map((d) => d.at)) - published).toBeGreaterThanOrEqual(700);
     expect(destination.requestSizes).toEqual([3]);
@@ -114,7 +129,12 @@ describe.each(['embedded', 'kafka'] as const)('SinkRunner on the %s log', (mode)
     expect(observed.retried.get('http_503')).toBe(2);
     const retried = await readAll(sinkRetryTopic(sink, 2));
     await waitFor(() => retried.length >= 1, { description: 'the record on retry topic 2' });
-    expect(retried[0].headers).toMatchObject({ [DEAD_LETTER_HEADERS.originalTopic]: source, [DEAD_LETTER_HEADERS.attempt]: '2', [DEAD_LETTER_HEADERS.code]: 'http_503', 'tenant-id': 'acme' });
+    expect(retried[0].headers).toMatchObject({
+      [DEAD_LETTER_HEADERS.originalTopic]: source,
+      [DEAD_LETTER_HEADERS.attempt]: '2',
+      [DEAD_LETTER_HEADERS.code]: 'http_503',
+      'tenant-id': 'acme',
+    });
   });
 
   it('dead-letters permanent failures, exhausted retries and undecodable records, with the reason', async () => {

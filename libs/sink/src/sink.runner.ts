@@ -23,7 +23,11 @@ export function sinkConsumerPlan(options: Pick<SinkRunnerOptions, 'sink' | 'retr
   const { sink, retryDelaysMs, batch } = options;
   return [
     { group: `sink-${sink}`, topic: options.sourceTopic ?? TOPICS.enriched, maxBatchRecords: batch.maxRecords * 4 },
-    ...retryDelaysMs.map((_, index) => ({ group: `sink-${sink}-retry-${index + 1}`, topic: sinkRetryTopic(sink, index + 1), maxBatchRecords: batch.maxRecords })),
+    ...retryDelaysMs.map((_, index) => ({
+      group: `sink-${sink}-retry-${index + 1}`,
+      topic: sinkRetryTopic(sink, index + 1),
+      maxBatchRecords: batch.maxRecords,
+    })),
   ];
 }
 
@@ -120,7 +124,10 @@ export class SinkRunner {
   /** Records of the source topic this sink has not committed yet (consumer lag). */
   async lag(): Promise<number> {
     const topic = this.options.sourceTopic ?? TOPICS.enriched;
-    const [end, committed] = await Promise.all([this.log.endOffsets(topic), this.log.committedOffsets(`${this.options.groupPrefix}-${this.consumerGroups()[0].group}`, topic)]);
+    const [end, committed] = await Promise.all([
+      this.log.endOffsets(topic),
+      this.log.committedOffsets(`${this.options.groupPrefix}-${this.consumerGroups()[0].group}`, topic),
+    ]);
     let lag = 0n;
     for (const [partition, offset] of end) lag += BigInt(offset) - BigInt(committed.get(partition) ?? '0');
     return Number(lag);
@@ -142,7 +149,12 @@ export class SinkRunner {
     const { items, undecodable } = decode(records);
     const outgoing = new Map<string, OutgoingRecord[]>();
     if (undecodable.length > 0) {
-      const routed = routeOutcomes(undecodable.map((entry) => entry.item), undecodable.map((entry) => entry.outcome), this.policy(), this.now());
+      const routed = routeOutcomes(
+        undecodable.map((entry) => entry.item),
+        undecodable.map((entry) => entry.outcome),
+        this.policy(),
+        this.now(),
+      );
       this.collect(outgoing, routed.retries, routed.deadLetters);
       for (const [errorClass, count] of routed.deadLetteredByClass) this.observer.deadLettered(errorClass, count);
     }
@@ -201,7 +213,10 @@ function decode(records: readonly LogRecord[]): { items: SinkItem[]; undecodable
       source: record,
     };
     if (!parsed || typeof parsed.event_id !== 'string') {
-      undecodable.push({ item, outcome: { kind: 'permanent', errorClass: 'invalid_enriched_record', message: 'not an enriched flow (JSON with an event_id)' } });
+      undecodable.push({
+        item,
+        outcome: { kind: 'permanent', errorClass: 'invalid_enriched_record', message: 'not an enriched flow (JSON with an event_id)' },
+      });
     } else {
       items.push(item);
     }

@@ -61,12 +61,17 @@ async function call(
     status: res.status,
     headers: responseHeaders,
     body: text === '' ? undefined : JSON.parse(text),
-    request: { method, path: urlPath, headers, ...(options.ndjson ? { ndjson: options.ndjson } : {}), ...(options.json !== undefined ? { json: options.json } : {}) },
+    request: {
+      method,
+      path: urlPath,
+      headers,
+      ...(options.ndjson ? { ndjson: options.ndjson } : {}),
+      ...(options.json !== undefined ? { json: options.json } : {}),
+    },
   };
 }
 
-const bulk = (ndjson: unknown[], options: { path?: string; gzip?: boolean } = {}) =>
-  call('POST', options.path ?? '/_bulk', { ndjson, gzip: options.gzip });
+const bulk = (ndjson: unknown[], options: { path?: string; gzip?: boolean } = {}) => call('POST', options.path ?? '/_bulk', { ndjson, gzip: options.gzip });
 
 /** Value types only: `{ took: 'number', items: [{ index: { _id: 'string', ... } }] }`. */
 function shape(value: unknown): unknown {
@@ -224,7 +229,11 @@ describe('OpenSearch node from infra/opensearch', () => {
       { create: { _index: index, _id: 'evt-2' } },
       { event_id: 'evt-2', v: 1 },
     ]);
-    fixture('bulk-create-conflict', 'create on an _id that already exists: that item 409 version_conflict_engine_exception, the others 201; HTTP 200, errors true', res);
+    fixture(
+      'bulk-create-conflict',
+      'create on an _id that already exists: that item 409 version_conflict_engine_exception, the others 201; HTTP 200, errors true',
+      res,
+    );
 
     expect(res.status).toBe(200);
     expect(res.body.errors).toBe(true);
@@ -254,7 +263,11 @@ describe('OpenSearch node from infra/opensearch', () => {
       { create: { _index: index, _id: 'evt-3' } },
       { event_id: 'evt-3', risk_score: '7' }, // a numeric string is coerced, not a conflict
     ]);
-    fixture('bulk-mapping-conflict', 'risk_score mapped as integer: "abc" gives a 400 mapper_parsing_exception item (caused_by number_format_exception), the others 201', res);
+    fixture(
+      'bulk-mapping-conflict',
+      'risk_score mapped as integer: "abc" gives a 400 mapper_parsing_exception item (caused_by number_format_exception), the others 201',
+      res,
+    );
 
     expect(res.status).toBe(200);
     expect(res.body.errors).toBe(true);
@@ -304,7 +317,11 @@ describe('OpenSearch node from infra/opensearch', () => {
       { upsert: { _index: index, _id: 'evt-2' } }, // not a bulk action
       { event_id: 'evt-2' },
     ]);
-    fixture('bulk-request-malformed', 'an unknown action in the NDJSON: the whole request fails (nothing is written), HTTP 400, top-level error, no items', res);
+    fixture(
+      'bulk-request-malformed',
+      'an unknown action in the NDJSON: the whole request fails (nothing is written), HTTP 400, top-level error, no items',
+      res,
+    );
     expect(res.status).toBe(400);
     expect(res.body.error.type).toBe('illegal_argument_exception');
     expect(res.body.error.reason).toBe('Malformed action/metadata line [3], expected one of [create, delete, index, update] but found [upsert]');
@@ -373,17 +390,26 @@ describe('OpenSearch node from infra/opensearch', () => {
       caused_by: { type: 'illegal_argument_exception', reason: "documents must contain a single-valued timestamp field '@timestamp' of date type" },
     });
 
-    const redelivered = await bulk(
-      [{ create: { _id: 'evt-1' } }, { '@timestamp': '2026-01-01T00:00:00.000Z', event_id: 'evt-1', risk_score: 1 }],
-      { path: `/${dataStream}/_bulk` },
+    const redelivered = await bulk([{ create: { _id: 'evt-1' } }, { '@timestamp': '2026-01-01T00:00:00.000Z', event_id: 'evt-1', risk_score: 1 }], {
+      path: `/${dataStream}/_bulk`,
+    });
+    fixture(
+      'data-stream-bulk-redelivery',
+      'a create with an _id that already exists in the data stream (same backing index): 409 version_conflict_engine_exception',
+      redelivered,
     );
-    fixture('data-stream-bulk-redelivery', 'a create with an _id that already exists in the data stream (same backing index): 409 version_conflict_engine_exception', redelivered);
     expect(itemResults(redelivered)).toEqual([{ action: 'create', id: 'evt-1', status: 409, result: undefined, error: 'version_conflict_engine_exception' }]);
 
     const info = await call('GET', `/_data_stream/${dataStream}`);
     fixture('data-stream-get', 'GET /_data_stream/<name> after the first write', info);
     expect(info.body.data_streams).toEqual([
-      expect.objectContaining({ name: dataStream, timestamp_field: { name: '@timestamp' }, generation: 1, template, indices: [expect.objectContaining({ index_name: backingIndex })] }),
+      expect.objectContaining({
+        name: dataStream,
+        timestamp_field: { name: '@timestamp' },
+        generation: 1,
+        template,
+        indices: [expect.objectContaining({ index_name: backingIndex })],
+      }),
     ]);
 
     await waitForCount(dataStream, 2);

@@ -1,11 +1,5 @@
 export type EmbeddedEventLogErrorCode =
-  | 'unknown_topic'
-  | 'invalid_topic'
-  | 'invalid_partition'
-  | 'invalid_subscription'
-  | 'group_already_subscribed'
-  | 'log_corrupted'
-  | 'data_dir_locked';
+  'unknown_topic' | 'invalid_topic' | 'invalid_partition' | 'invalid_subscription' | 'group_already_subscribed' | 'log_corrupted' | 'data_dir_locked';
 
 /**
  * A permanent error of the embedded event log (bad input or corrupt data). Transient conditions

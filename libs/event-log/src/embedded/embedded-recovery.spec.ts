@@ -72,7 +72,10 @@ describe('EmbeddedEventLog recovery', () => {
 
   async function writeTen(log: EmbeddedEventLog, topic: string): Promise<number> {
     await log.ensureTopics([{ name: topic, partitions: 1, retentionMs: -1 }]);
-    await log.publish(topic, range(0, 10).map((i) => ({ key: 'k', value: `value-${i}` })));
+    await log.publish(
+      topic,
+      range(0, 10).map((i) => ({ key: 'k', value: `value-${i}` })),
+    );
     return (await stat(segmentPath(topic))).size / 10;
   }
 
@@ -136,7 +139,11 @@ describe('EmbeddedEventLog recovery', () => {
     log = await reopen(log, { segmentBytes: 400 });
     const records = await consume(log, 'sealed', 29);
 
-    expect(offsets(records)).toEqual(range(0, 30).filter((i) => i !== 2).map(String));
+    expect(offsets(records)).toEqual(
+      range(0, 30)
+        .filter((i) => i !== 2)
+        .map(String),
+    );
     expect(log.stats().corruptFramesSkipped).toBe(1);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain(first);
@@ -161,7 +168,11 @@ describe('EmbeddedEventLog recovery', () => {
     expect(log.stats().corruptFramesSkipped).toBe(1);
     expect(errors[0]).toContain(`at byte ${frameBytes}`);
     const records = await consume(log, 'sealed-length', 29);
-    expect(offsets(records)).toEqual(range(0, 30).filter((i) => i !== 1).map(String));
+    expect(offsets(records)).toEqual(
+      range(0, 30)
+        .filter((i) => i !== 1)
+        .map(String),
+    );
     expect(values(records)[inFirst - 1]).toBe(`value-${String(inFirst).padStart(2, '0')}`);
   });
 
@@ -182,7 +193,11 @@ describe('EmbeddedEventLog recovery', () => {
     expect(log.stats().corruptFramesSkipped).toBe(2);
     expect(errors[0]).toContain('offsets 1..2');
     const records = await consume(log, 'sealed-stretch', 28);
-    expect(offsets(records)).toEqual(range(0, 30).filter((i) => i !== 1 && i !== 2).map(String));
+    expect(offsets(records)).toEqual(
+      range(0, 30)
+        .filter((i) => i !== 1 && i !== 2)
+        .map(String),
+    );
     expect(records.every((r) => r.value.toString() === `value-${r.offset.padStart(2, '0')}`)).toBe(true);
   });
 

@@ -74,7 +74,10 @@ describe('EmbeddedEventLog', () => {
   it('truncates a torn tail frame on open and keeps appending after it', async () => {
     let log = await open();
     await log.ensureTopics([{ name: 'torn', partitions: 1, retentionMs: -1 }]);
-    await log.publish('torn', Array.from({ length: 10 }, (_, i) => ({ key: 'k', value: `v${i}` })));
+    await log.publish(
+      'torn',
+      Array.from({ length: 10 }, (_, i) => ({ key: 'k', value: `v${i}` })),
+    );
     await log.close();
     const intactSize = (await stat(segmentPath('torn', 0))).size;
     // A crash mid-write: the length prefix promises more bytes than made it to disk.
@@ -112,15 +115,16 @@ describe('EmbeddedEventLog', () => {
     let log = await open({ segmentBytes: 4096 });
     await log.ensureTopics([{ name: 'rolling', partitions: 1, retentionMs: 60_000 }]);
     for (let call = 0; call < 20; call++) {
-      await log.publish('rolling', Array.from({ length: 10 }, (_, i) => ({ value: `${call * 10 + i}:${'x'.repeat(100)}` })));
+      await log.publish(
+        'rolling',
+        Array.from({ length: 10 }, (_, i) => ({ value: `${call * 10 + i}:${'x'.repeat(100)}` })),
+      );
     }
     const segments = (await readdir(join(dataDir, 'logs', 'rolling', '0'))).sort();
     expect(segments.length).toBeGreaterThan(3);
     await log.close();
     log = await open({ segmentBytes: 4096 });
-    expect((await readAll(log, 'rolling', 200)).map((r) => r.offset)).toEqual(
-      Array.from({ length: 200 }, (_, i) => String(i)),
-    );
+    expect((await readAll(log, 'rolling', 200)).map((r) => r.offset)).toEqual(Array.from({ length: 200 }, (_, i) => String(i)));
 
     expect(await log.enforceRetention(Date.now())).toBe(0);
     const deleted = await log.enforceRetention(Date.now() + 61_000);
@@ -139,7 +143,10 @@ describe('EmbeddedEventLog', () => {
       await log.ensureTopics([{ name: 'concurrent', partitions: 2, retentionMs: -1 }]);
       await Promise.all(
         Array.from({ length: 20 }, (_, call) =>
-          log.publish('concurrent', Array.from({ length: 50 }, (_, i) => ({ key: `k${call % 4}`, value: `${call}:${i}` }))),
+          log.publish(
+            'concurrent',
+            Array.from({ length: 50 }, (_, i) => ({ key: `k${call % 4}`, value: `${call}:${i}` })),
+          ),
         ),
       );
       const records = await readAll(log, 'concurrent', 1000);
@@ -154,10 +161,7 @@ describe('EmbeddedEventLog', () => {
   it('places a key on the partition Kafka would choose and round-robins keyless records', async () => {
     const log = await open();
     await log.ensureTopics([{ name: 'placement', partitions: 4, retentionMs: -1 }]);
-    await log.publish('placement', [
-      { key: 'foobar', value: 'keyed' },
-      ...Array.from({ length: 8 }, (_, i) => ({ value: `keyless-${i}` })),
-    ]);
+    await log.publish('placement', [{ key: 'foobar', value: 'keyed' }, ...Array.from({ length: 8 }, (_, i) => ({ value: `keyless-${i}` }))]);
     const records = await readAll(log, 'placement', 9);
     // Kafka: toPositive(murmur2("foobar")) % 4 = (-790332482 & 0x7fffffff) % 4 = 2
     expect(records.find((r) => r.value.toString() === 'keyed')?.partition).toBe(2);
@@ -182,9 +186,9 @@ describe('EmbeddedEventLog', () => {
       code: 'invalid_topic',
     });
     const subscription = await log.subscribe({ groupId: 'only-one', topics: ['strict'], handler: async () => undefined });
-    await expect(
-      log.subscribe({ groupId: 'only-one', topics: ['strict'], handler: async () => undefined }),
-    ).rejects.toMatchObject({ code: 'group_already_subscribed' });
+    await expect(log.subscribe({ groupId: 'only-one', topics: ['strict'], handler: async () => undefined })).rejects.toMatchObject({
+      code: 'group_already_subscribed',
+    });
     await subscription.close();
     await expect(EmbeddedEventLog.open({ dataDir })).rejects.toMatchObject({ code: 'data_dir_locked' });
     await log.close();

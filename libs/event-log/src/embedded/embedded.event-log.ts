@@ -143,16 +143,10 @@ export class EmbeddedEventLog implements EventLog {
     const topics = [...new Set(options.topics)];
     const maxBatchRecords = options.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS;
     if (topics.length === 0 || !Number.isInteger(maxBatchRecords) || maxBatchRecords < 1) {
-      throw new EmbeddedEventLogError(
-        'invalid_subscription',
-        'subscribe needs topics and a positive integer maxBatchRecords',
-      );
+      throw new EmbeddedEventLogError('invalid_subscription', 'subscribe needs topics and a positive integer maxBatchRecords');
     }
     if (this.subscriptions.has(options.groupId)) {
-      throw new EmbeddedEventLogError(
-        'group_already_subscribed',
-        `group ${options.groupId} already has a subscription; the embedded log runs one per group`,
-      );
+      throw new EmbeddedEventLogError('group_already_subscribed', `group ${options.groupId} already has a subscription; the embedded log runs one per group`);
     }
     return startGroupSubscription({
       notifier: this.notifier,
@@ -365,9 +359,6 @@ function invalidPartition(message: string): EmbeddedEventLogError {
 
 function validateTopicName(name: string): void {
   if (!TOPIC_NAME.test(name) || name === '.' || name === '..') {
-    throw new EmbeddedEventLogError(
-      'invalid_topic',
-      `invalid topic name ${JSON.stringify(name)} (Kafka rules: [a-zA-Z0-9._-], 1..249)`,
-    );
+    throw new EmbeddedEventLogError('invalid_topic', `invalid topic name ${JSON.stringify(name)} (Kafka rules: [a-zA-Z0-9._-], 1..249)`);
   }
 }

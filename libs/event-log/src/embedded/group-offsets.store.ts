@@ -74,9 +74,11 @@ export class GroupOffsetsStore {
         this.groups.set(groupId, next);
       });
     this.writes.set(groupId, write);
-    void write.finally(() => {
-      if (this.writes.get(groupId) === write) this.writes.delete(groupId);
-    }).catch(() => undefined);
+    void write
+      .finally(() => {
+        if (this.writes.get(groupId) === write) this.writes.delete(groupId);
+      })
+      .catch(() => undefined);
     return write;
   }
 
@@ -101,16 +103,13 @@ function toMaps(file: GroupOffsetsFile): GroupOffsets {
 function toFile(groupId: string, offsets: GroupOffsets): GroupOffsetsFile {
   // fromEntries defines own properties, so even a topic named `__proto__` round-trips.
   const topics = Object.fromEntries(
-    [...offsets].map(([topic, partitions]) => [
-      topic,
-      Object.fromEntries([...partitions].map(([partition, offset]) => [String(partition), String(offset)])),
-    ]),
+    [...offsets].map(([topic, partitions]) => [topic, Object.fromEntries([...partitions].map(([partition, offset]) => [String(partition), String(offset)]))]),
   );
   return { version: 1, groupId, offsets: topics };
 }
 
 const REMEDY =
-  "The log was not opened. Restore this file from a backup, or delete it: the group then starts " +
+  'The log was not opened. Restore this file from a backup, or delete it: the group then starts ' +
   'again like a new one (at the beginning or the end of each partition, as its subscription asks).';
 
 function parseGroupFile(text: string, path: string): GroupOffsetsFile {

@@ -194,11 +194,7 @@ export class LogSegment {
    * record-frame.codec.ts on resync). Returns where the indexed data ends: the file size, or the
    * start of a torn tail.
    */
-  private async scan(
-    fileSize: number,
-    verifyCrc: boolean,
-    tornTailPossible: boolean,
-  ): Promise<{ validEnd: number; corrupt: CorruptRegion[] }> {
+  private async scan(fileSize: number, verifyCrc: boolean, tornTailPossible: boolean): Promise<{ validEnd: number; corrupt: CorruptRegion[] }> {
     const window = new ScanWindow((buffer, length, position) => this.readInto(buffer, length, position), fileSize);
     const corrupt: CorruptRegion[] = [];
     let position = 0;

@@ -48,12 +48,7 @@ export class PartitionLog {
   ) {}
 
   /** Opens (or creates) the partition directory, rebuilding the index and truncating a torn tail. */
-  static async open(
-    directory: string,
-    topic: string,
-    partition: number,
-    options: PartitionLogOptions,
-  ): Promise<PartitionLog> {
+  static async open(directory: string, topic: string, partition: number, options: PartitionLogOptions): Promise<PartitionLog> {
     await mkdir(directory, { recursive: true });
     const baseOffsets = (await readdir(directory))
       .map(parseSegmentFileName)
@@ -91,10 +86,7 @@ export class PartitionLog {
           );
         }
         if (truncatedBytes > 0) {
-          options.logger.warn(
-            `event log ${topic}-${partition}: truncated a torn tail of ${truncatedBytes} bytes ` +
-              `after offset ${segment.nextOffset}`,
-          );
+          options.logger.warn(`event log ${topic}-${partition}: truncated a torn tail of ${truncatedBytes} bytes ` + `after offset ${segment.nextOffset}`);
         }
       }
       if (segments.length === 0) {
@@ -253,9 +245,6 @@ export class PartitionLog {
   }
 
   private unavailable(): EventLogUnavailableError {
-    return new EventLogUnavailableError(
-      `embedded event log ${this.topic}-${this.partition} failed to write; reopen the log`,
-      this.failure,
-    );
+    return new EventLogUnavailableError(`embedded event log ${this.topic}-${this.partition} failed to write; reopen the log`, this.failure);
   }
 }

@@ -154,26 +154,12 @@ export function decodeFrames(buffer: Buffer, topic: string, partition: number, f
  * Decodes the one frame of `length` bytes at `position`, or answers undefined when it is damaged
  * (bad structure or CRC): the caller skips it and reports it.
  */
-export function decodeFrame(
-  buffer: Buffer,
-  position: number,
-  length: number,
-  topic: string,
-  partition: number,
-  offset: number,
-): LogRecord | undefined {
+export function decodeFrame(buffer: Buffer, position: number, length: number, topic: string, partition: number, offset: number): LogRecord | undefined {
   if (!isFrameValid(buffer, position, length, true)) return undefined;
   return decodeBody(buffer, position, length, topic, partition, offset);
 }
 
-function decodeBody(
-  buffer: Buffer,
-  start: number,
-  length: number,
-  topic: string,
-  partition: number,
-  offset: number,
-): LogRecord {
+function decodeBody(buffer: Buffer, start: number, length: number, topic: string, partition: number, offset: number): LogRecord {
   const end = start + length;
   let p = start + TIMESTAMP_AT;
   const timestamp = buffer.readDoubleLE(p);

@@ -45,7 +45,12 @@ describe('InMemoryEventLog fault injection', () => {
     await held.reached;
 
     expect(settled).toBe(false);
-    expect(await log.endOffsets('faults')).toEqual(new Map([[0, '0'], [1, '0']]));
+    expect(await log.endOffsets('faults')).toEqual(
+      new Map([
+        [0, '0'],
+        [1, '0'],
+      ]),
+    );
     held.release();
     await publishing;
 

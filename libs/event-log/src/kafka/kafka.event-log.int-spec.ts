@@ -26,10 +26,17 @@ describe('KafkaEventLog with large records', () => {
       const topic = uniqueName('large');
       await log.ensureTopics([{ name: topic, partitions: 1, retentionMs: 3_600_000 }]);
       const big = (i: number, size: number) => ({ key: 'k', value: Buffer.alloc(size, 65 + (i % 26)) });
-      await log.publish(topic, Array.from({ length: 6 }, (_, i) => big(i, 400 * 1024)));
+      await log.publish(
+        topic,
+        Array.from({ length: 6 }, (_, i) => big(i, 400 * 1024)),
+      );
       await log.publish(topic, [big(6, 3 * 1024 * 1024)]);
       const sizes: number[] = [];
-      const subscription = await log.subscribe({ groupId: uniqueName('large-reader'), topics: [topic], handler: async (batch) => void sizes.push(...batch.records.map((r) => r.value.length)) });
+      const subscription = await log.subscribe({
+        groupId: uniqueName('large-reader'),
+        topics: [topic],
+        handler: async (batch) => void sizes.push(...batch.records.map((r) => r.value.length)),
+      });
       try {
         await waitFor(() => sizes.length >= 7, { description: 'all 7 large records consumed' });
         expect(sizes).toEqual([...Array(6).fill(400 * 1024), 3 * 1024 * 1024]);
@@ -53,7 +60,10 @@ describe('KafkaEventLog tails', () => {
     try {
       const topic = uniqueName('tail-cleanup');
       await log.ensureTopics([{ name: topic, partitions: 2, retentionMs: 3_600_000 }]);
-      await log.publish(topic, [{ key: 'a', value: '1' }, { key: 'b', value: '2' }]);
+      await log.publish(topic, [
+        { key: 'a', value: '1' },
+        { key: 'b', value: '2' },
+      ]);
       const values: string[] = [];
       const tail = await log.tail({ topics: [topic], handler: async (batch) => void values.push(...batch.records.map((r) => r.value.toString())) });
       await tail.caughtUp({ timeoutMs: 30_000 });

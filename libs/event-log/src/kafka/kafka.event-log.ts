@@ -1,16 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  Admin,
-  CompressionTypes,
-  Consumer,
-  ConsumerConfig,
-  IHeaders,
-  Kafka,
-  KafkaMessage,
-  logLevel as KafkaLogLevel,
-  Message,
-  Producer,
-} from 'kafkajs';
+import { Admin, CompressionTypes, Consumer, ConsumerConfig, IHeaders, Kafka, KafkaMessage, logLevel as KafkaLogLevel, Message, Producer } from 'kafkajs';
 import {
   BatchResult,
   EventLog,
@@ -416,7 +405,10 @@ function delayFor(ms: number): Promise<void> {
  * and resumed by its own timer, or as soon as it is revoked or the consumer stops.
  */
 class HeldPartitions {
-  private readonly byPartition = new Map<string, { readonly topic: string; readonly partition: number; readonly timer: NodeJS.Timeout; readonly resume: () => void }>();
+  private readonly byPartition = new Map<
+    string,
+    { readonly topic: string; readonly partition: number; readonly timer: NodeJS.Timeout; readonly resume: () => void }
+  >();
 
   hold(topic: string, partition: number, untilMs: number, pause: () => () => void): void {
     const key = `${partition}|${topic}`;

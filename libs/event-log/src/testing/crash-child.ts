@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   await Promise.all(
     Array.from({ length: WRITERS }, async (_, writer) => {
       const key = `writer-${writer}`;
-      for (let count = 0; ; ) {
+      for (let count = 0; ;) {
         const records = Array.from({ length: RECORDS_PER_PUBLISH }, (_, i) => ({
           key,
           value: `${key}:${count + i}:${VALUE_PADDING}`,

@@ -41,10 +41,7 @@ const CLOCK_SKEW_MS = 5_000;
  * The behaviour every EventLog adapter guarantees (see event-log.port.ts). `setup` runs before each
  * case and must give a fresh, isolated log; each case uses its own topics and groups.
  */
-export function describeEventLogContract(
-  adapterName: string,
-  setup: () => Promise<EventLogContractFixture>,
-): void {
+export function describeEventLogContract(adapterName: string, setup: () => Promise<EventLogContractFixture>): void {
   describe(`EventLog contract: ${adapterName}`, () => {
     let fixture: EventLogContractFixture;
     let log: EventLog;
@@ -96,11 +93,7 @@ export function describeEventLogContract(
       readonly tail: Tail;
     }
 
-    async function follow(
-      topics: readonly string[],
-      onBatch?: (batch: RecordBatch) => void | Promise<void>,
-      maxBatchRecords?: number,
-    ): Promise<TailReader> {
+    async function follow(topics: readonly string[], onBatch?: (batch: RecordBatch) => void | Promise<void>, maxBatchRecords?: number): Promise<TailReader> {
       const records: LogRecord[] = [];
       const batches: RecordBatch[] = [];
       const tail = await log.tail({
@@ -147,13 +140,21 @@ export function describeEventLogContract(
         { name: other, partitions: 1, retentionMs: -1 },
       ]);
 
-      expect(await log.endOffsets(topic)).toEqual(new Map([[0, '0'], [1, '1']]));
+      expect(await log.endOffsets(topic)).toEqual(
+        new Map([
+          [0, '0'],
+          [1, '1'],
+        ]),
+      );
       expect(await log.endOffsets(other)).toEqual(new Map([[0, '0']]));
     });
 
     it('commits the prefix a handler consumed and offers the rest again, not before the time it named', async () => {
       const topic = await createTopic(2);
-      await log.publish(topic, Array.from({ length: 10 }, (_, i) => ({ value: `held-${i}`, partition: 0 })));
+      await log.publish(
+        topic,
+        Array.from({ length: 10 }, (_, i) => ({ value: `held-${i}`, partition: 0 })),
+      );
       await log.publish(topic, [{ value: 'other-partition', partition: 1 }]);
       const groupId = unique('group');
       const deliveries: Array<{ at: number; partition: number; offsets: string[] }> = [];
@@ -172,7 +173,18 @@ export function describeEventLogContract(
       });
       subscriptions.push(subscription);
 
-      await waitFor(() => committedEquals(groupId, topic, new Map([[0, '10'], [1, '1']])), { ...DEADLINE, description: 'both partitions committed' });
+      await waitFor(
+        () =>
+          committedEquals(
+            groupId,
+            topic,
+            new Map([
+              [0, '10'],
+              [1, '1'],
+            ]),
+          ),
+        { ...DEADLINE, description: 'both partitions committed' },
+      );
       const heldPartition = deliveries.filter((d) => d.partition === 0);
       expect(heldPartition[0].offsets[0]).toBe('0');
       // The prefix is not handed over again; the rest comes back at its time, not before.
@@ -188,7 +200,10 @@ export function describeEventLogContract(
 
     it('while one partition waits for its due time, records published to another partition after the wait began are delivered', async () => {
       const topic = await createTopic(2);
-      await log.publish(topic, [{ value: 'first', partition: 0 }, { value: 'held', partition: 0 }]);
+      await log.publish(topic, [
+        { value: 'first', partition: 0 },
+        { value: 'held', partition: 0 },
+      ]);
       const groupId = unique('group');
       const handled: Array<{ at: number; partition: number; value: string }> = [];
       // Due a while after the handler first sees the held record (a broker's group join takes a
@@ -224,7 +239,18 @@ export function describeEventLogContract(
       // Not offered again before its time either (the handler above would only have held it again).
       expect(heldOffered.slice(1).every((at) => at >= dueAt!)).toBe(true);
       expect(handled.filter((h) => h.partition === 0).map((h) => h.value)).toEqual(['first', 'held']);
-      await waitFor(() => committedEquals(groupId, topic, new Map([[0, '2'], [1, '1']])), { ...DEADLINE, description: 'both partitions committed to their end' });
+      await waitFor(
+        () =>
+          committedEquals(
+            groupId,
+            topic,
+            new Map([
+              [0, '2'],
+              [1, '1'],
+            ]),
+          ),
+        { ...DEADLINE, description: 'both partitions committed to their end' },
+      );
     });
 
     it('delivers every published record to a group with key, value, headers and timestamp', async () => {
@@ -252,9 +278,7 @@ export function describeEventLogContract(
         expect(received.partition).toBeGreaterThanOrEqual(0);
         expect(received.partition).toBeLessThan(3);
         expect(received.offset).toMatch(/^\d+$/);
-        expect(received.key).toEqual(
-          expected.key === null || expected.key === undefined ? null : Buffer.from(expected.key),
-        );
+        expect(received.key).toEqual(expected.key === null || expected.key === undefined ? null : Buffer.from(expected.key));
         expect(received.headers).toEqual(expected.headers);
         expect(received.timestamp).toBeGreaterThanOrEqual(before - CLOCK_SKEW_MS);
         expect(received.timestamp).toBeLessThanOrEqual(after + CLOCK_SKEW_MS);
@@ -294,7 +318,10 @@ export function describeEventLogContract(
 
     it('delivers everything to each of two groups independently', async () => {
       const topic = await createTopic(2);
-      await log.publish(topic, Array.from({ length: 50 }, (_, i) => ({ key: `k${i % 7}`, value: `v${i}` })));
+      await log.publish(
+        topic,
+        Array.from({ length: 50 }, (_, i) => ({ key: `k${i % 7}`, value: `v${i}` })),
+      );
       const first = await consume({ groupId: unique('group'), topics: [topic] });
       const second = await consume({ groupId: unique('group'), topics: [topic] });
 
@@ -310,7 +337,10 @@ export function describeEventLogContract(
     it('commits only after the handler resolves and redelivers a batch whose handler threw', async () => {
       const topic = await createTopic(1);
       const groupId = unique('group');
-      await log.publish(topic, Array.from({ length: 5 }, (_, i) => ({ value: `r${i}` })));
+      await log.publish(
+        topic,
+        Array.from({ length: 5 }, (_, i) => ({ value: `r${i}` })),
+      );
       const deliveries: { offsets: string[]; committed: string | undefined }[] = [];
       const consumer = await consume({
         groupId,
@@ -369,13 +399,19 @@ export function describeEventLogContract(
     it('resumes a group after close() at its committed offset without redelivering', async () => {
       const topic = await createTopic(1);
       const groupId = unique('group');
-      await log.publish(topic, Array.from({ length: 5 }, (_, i) => ({ value: `first-${i}` })));
+      await log.publish(
+        topic,
+        Array.from({ length: 5 }, (_, i) => ({ value: `first-${i}` })),
+      );
       const first = await consume({ groupId, topics: [topic] });
       await waitFor(() => first.records.length >= 5, { ...DEADLINE, description: 'first 5 records' });
       await first.subscription.close();
       expect(await log.committedOffsets(groupId, topic)).toEqual(new Map([[0, '5']]));
 
-      await log.publish(topic, Array.from({ length: 5 }, (_, i) => ({ value: `second-${i}` })));
+      await log.publish(
+        topic,
+        Array.from({ length: 5 }, (_, i) => ({ value: `second-${i}` })),
+      );
       const second = await consume({ groupId, topics: [topic] });
       await waitFor(() => second.records.length >= 5, { ...DEADLINE, description: 'second 5 records' });
 
@@ -408,7 +444,10 @@ export function describeEventLogContract(
 
     it('replays everything from offset 0 to a fresh group with fromBeginning=true', async () => {
       const topic = await createTopic(2);
-      await log.publish(topic, Array.from({ length: 40 }, (_, i) => ({ value: `v${i}`, partition: i % 2 })));
+      await log.publish(
+        topic,
+        Array.from({ length: 40 }, (_, i) => ({ value: `v${i}`, partition: i % 2 })),
+      );
       const earlier = await consume({ groupId: unique('group'), topics: [topic] });
       await waitFor(() => earlier.records.length >= 40, { ...DEADLINE, description: 'first group read 40' });
 
@@ -425,7 +464,13 @@ export function describeEventLogContract(
     it('reports end offsets and committed offsets per partition', async () => {
       const topic = await createTopic(3);
       const groupId = unique('group');
-      expect(await log.endOffsets(topic)).toEqual(new Map([[0, '0'], [1, '0'], [2, '0']]));
+      expect(await log.endOffsets(topic)).toEqual(
+        new Map([
+          [0, '0'],
+          [1, '0'],
+          [2, '0'],
+        ]),
+      );
       expect(await log.committedOffsets(groupId, topic)).toEqual(new Map());
 
       await log.publish(topic, [
@@ -434,10 +479,19 @@ export function describeEventLogContract(
         { value: 'c', partition: 0 },
         { value: 'd', partition: 0 },
       ]);
-      expect(await log.endOffsets(topic)).toEqual(new Map([[0, '3'], [1, '1'], [2, '0']]));
+      expect(await log.endOffsets(topic)).toEqual(
+        new Map([
+          [0, '3'],
+          [1, '1'],
+          [2, '0'],
+        ]),
+      );
 
       await consume({ groupId, topics: [topic] });
-      const expected = new Map([[0, '3'], [1, '1']]);
+      const expected = new Map([
+        [0, '3'],
+        [1, '1'],
+      ]);
       await waitFor(() => committedEquals(groupId, topic, expected), { ...DEADLINE, description: 'offsets committed' });
       expect(await log.committedOffsets(groupId, topic)).toEqual(expected);
     });
@@ -445,7 +499,10 @@ export function describeEventLogContract(
     it('hands over waiting records in batches of more than one and at most maxBatchRecords', async () => {
       const topic = await createTopic(1);
       for (let call = 0; call < 5; call++) {
-        await log.publish(topic, Array.from({ length: 500 }, (_, i) => ({ value: `v${call * 500 + i}` })));
+        await log.publish(
+          topic,
+          Array.from({ length: 500 }, (_, i) => ({ value: `v${call * 500 + i}` })),
+        );
       }
       const consumer = await consume({ groupId: unique('group'), topics: [topic], maxBatchRecords: 100 });
       await waitFor(() => consumer.records.length >= 2500, { ...DEADLINE, description: '2500 records' });
@@ -476,8 +533,7 @@ export function describeEventLogContract(
       expect(await log.committedOffsets(groupId, topic)).toEqual(committed);
       const replay = await consume({ groupId: unique('group'), topics: [topic] });
       await waitFor(() => replay.records.length >= 20, { ...DEADLINE, description: '20 records after reopen' });
-      const byPosition = (a: LogRecord, b: LogRecord) =>
-        a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset));
+      const byPosition = (a: LogRecord, b: LogRecord) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset));
       const shape = (r: LogRecord) => ({ ...r, key: r.key?.toString(), value: text(r) });
       expect([...replay.records].sort(byPosition).map(shape)).toEqual([...before.records].sort(byPosition).map(shape));
 
@@ -491,7 +547,10 @@ export function describeEventLogContract(
       if (!fixture.reopen) return;
       const topic = await createTopic(1);
       const groupId = unique('group');
-      await log.publish(topic, Array.from({ length: 5 }, (_, i) => ({ value: `r${i}` })));
+      await log.publish(
+        topic,
+        Array.from({ length: 5 }, (_, i) => ({ value: `r${i}` })),
+      );
       let attempts = 0;
       const crashing = await consume({
         groupId,
@@ -521,7 +580,10 @@ export function describeEventLogContract(
         const first = await follow([topic], undefined, 3);
         const second = await follow([topic]);
         for (let call = 0; call < 4; call++) {
-          await log.publish(topic, Array.from({ length: 10 }, (_, i) => ({ value: `v${call * 10 + i}`, partition: i % 2 })));
+          await log.publish(
+            topic,
+            Array.from({ length: 10 }, (_, i) => ({ value: `v${call * 10 + i}`, partition: i % 2 })),
+          );
         }
 
         await first.tail.caughtUp(DEADLINE);
@@ -544,7 +606,10 @@ export function describeEventLogContract(
 
       it('a tail opened after the writes sees them from the start', async () => {
         const topic = await createTopic(1);
-        await log.publish(topic, Array.from({ length: 5 }, (_, i) => ({ value: `early-${i}` })));
+        await log.publish(
+          topic,
+          Array.from({ length: 5 }, (_, i) => ({ value: `early-${i}` })),
+        );
         const reader = await follow([topic]);
 
         await reader.tail.caughtUp(DEADLINE);
@@ -593,7 +658,10 @@ export function describeEventLogContract(
 
       it('redelivers a batch whose handler threw', async () => {
         const topic = await createTopic(1);
-        await log.publish(topic, Array.from({ length: 5 }, (_, i) => ({ value: `r${i}` })));
+        await log.publish(
+          topic,
+          Array.from({ length: 5 }, (_, i) => ({ value: `r${i}` })),
+        );
         const deliveries: string[][] = [];
         const reader = await follow([topic], (batch) => {
           deliveries.push(batch.records.map((r) => r.offset));

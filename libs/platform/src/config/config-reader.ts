@@ -58,7 +58,10 @@ export class ConfigReader {
   list(name: string): string[] {
     const raw = this.string(name);
     if (raw === undefined) return [];
-    return raw.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+    return raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0);
   }
 
   url(name: string, protocols: readonly string[]): string | undefined {

@@ -7,9 +7,7 @@ export type EventLogConfig =
   | { readonly kind: 'embedded'; readonly dataDir: string; readonly partitions: number };
 
 /** Where projections live: Postgres (DATABASE_URL) or the embedded SQL store under DATA_DIR. */
-export type DatabaseConfig =
-  | { readonly kind: 'postgres'; readonly url: string }
-  | { readonly kind: 'embedded'; readonly file: string };
+export type DatabaseConfig = { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'embedded'; readonly file: string };
 
 export interface RuntimeConfig {
   readonly dataDir: string;
@@ -36,7 +34,8 @@ export function readRuntimeConfig(reader: ConfigReader, clientId: string): Runti
       ? { kind: 'postgres', url: databaseUrl }
       : { kind: 'embedded', file: databaseUrl ? databaseUrl.replace(/^sqlite:(\/\/)?/, '') : path.join(dataDir, 'telemetry.sqlite') };
   const groupPrefix = reader.string('KAFKA_GROUP_PREFIX', 'telemetry');
-  if (!/^[A-Za-z0-9._-]{1,100}$/.test(groupPrefix)) reader.problem(`KAFKA_GROUP_PREFIX may hold letters, digits, ".", "_" and "-" (at most 100), got "${groupPrefix}"`);
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(groupPrefix))
+    reader.problem(`KAFKA_GROUP_PREFIX may hold letters, digits, ".", "_" and "-" (at most 100), got "${groupPrefix}"`);
   return { dataDir, eventLog, database, retentionDays, groupPrefix };
 }
 

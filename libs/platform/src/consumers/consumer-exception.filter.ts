@@ -33,7 +33,13 @@ export class ConsumerExceptionFilter implements RpcExceptionFilter<unknown> {
 export function classify(exception: unknown): { retriable: boolean; errorClass: string; message: string } {
   const error = exception as { retriable?: unknown; code?: unknown; errorClass?: unknown; name?: unknown; message?: unknown } | null;
   const errorClass =
-    typeof error?.errorClass === 'string' ? error.errorClass : typeof error?.code === 'string' ? error.code : typeof error?.name === 'string' ? error.name : 'unknown';
+    typeof error?.errorClass === 'string'
+      ? error.errorClass
+      : typeof error?.code === 'string'
+        ? error.code
+        : typeof error?.name === 'string'
+          ? error.name
+          : 'unknown';
   return {
     retriable: error?.retriable === true,
     errorClass: errorClass.slice(0, 64),

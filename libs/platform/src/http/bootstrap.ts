@@ -38,7 +38,16 @@ const JSON_ENCODINGS = ['identity', 'gzip', 'deflate', 'br', ...('createZstdDeco
  * vocabulary. Anything else (a misconfigured parser, a bug) is returned unchanged and stays a 500.
  */
 export function requestBodyErrorOf(error: unknown): unknown {
-  const failure = (error ?? {}) as { type?: unknown; status?: unknown; code?: unknown; message?: unknown; length?: unknown; received?: unknown; encoding?: unknown; charset?: unknown };
+  const failure = (error ?? {}) as {
+    type?: unknown;
+    status?: unknown;
+    code?: unknown;
+    message?: unknown;
+    length?: unknown;
+    received?: unknown;
+    encoding?: unknown;
+    charset?: unknown;
+  };
   const detail = typeof failure.message === 'string' ? failure.message : String(error);
   switch (failure.type) {
     case 'entity.too.large': {
@@ -49,10 +58,15 @@ export function requestBodyErrorOf(error: unknown): unknown {
       });
     }
     case 'encoding.unsupported':
-      return new RequestBodyError('unsupported_encoding', `Content-Encoding "${String(failure.encoding)}" is not supported; use one of ${JSON_ENCODINGS.join(', ')}`, 415, {
-        content_encoding: failure.encoding,
-        supported: JSON_ENCODINGS,
-      });
+      return new RequestBodyError(
+        'unsupported_encoding',
+        `Content-Encoding "${String(failure.encoding)}" is not supported; use one of ${JSON_ENCODINGS.join(', ')}`,
+        415,
+        {
+          content_encoding: failure.encoding,
+          supported: JSON_ENCODINGS,
+        },
+      );
     case 'charset.unsupported':
       return new RequestBodyError('unsupported_charset', `Charset "${String(failure.charset)}" is not supported; send JSON as UTF-8`, 415, {
         charset: failure.charset,
@@ -104,7 +118,11 @@ export function configureHttpPipeline(app: INestApplication): void {
  * read their raw body themselves (limits, gzip, JSON Lines), so Express's JSON parser only runs on
  * the other routes.
  */
-export async function createHttpApp(module: Type<unknown> | DynamicModule, config: PlatformConfig, options: { listen?: boolean } = {}): Promise<INestApplication> {
+export async function createHttpApp(
+  module: Type<unknown> | DynamicModule,
+  config: PlatformConfig,
+  options: { listen?: boolean } = {},
+): Promise<INestApplication> {
   const tracing = startTracing(config.appName, config.otlpTracesUrl);
   const app = await NestFactory.create(module, new TimedExpressAdapter(config.http), { bodyParser: false, logger: config.logLevels });
   if (tracing) {

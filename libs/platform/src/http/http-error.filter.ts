@@ -54,5 +54,11 @@ interface ClientInputError extends Error {
 function isClientInputError(error: unknown): error is ClientInputError {
   if (!(error instanceof Error)) return false;
   const candidate = error as Partial<ClientInputError>;
-  return typeof candidate.code === 'string' && typeof candidate.status === 'number' && candidate.status >= 400 && candidate.status < 500 && typeof candidate.details === 'object';
+  return (
+    typeof candidate.code === 'string' &&
+    typeof candidate.status === 'number' &&
+    candidate.status >= 400 &&
+    candidate.status < 500 &&
+    typeof candidate.details === 'object'
+  );
 }

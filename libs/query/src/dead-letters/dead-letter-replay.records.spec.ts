@@ -30,7 +30,7 @@ function aSinkEntry(): DeadLetterEntity {
 }
 
 describe('replayTargetOf', () => {
-  it('sends a sink entry to the sink\'s first retry topic with fresh headers, due now', () => {
+  it("sends a sink entry to the sink's first retry topic with fresh headers, due now", () => {
     const target = replayTargetOf(aSinkEntry(), NOW)!;
     expect(target.topic).toBe('telemetry.sink.splunk.retry.1.v1');
     expect(target.record.value).toBe(flow);
@@ -83,7 +83,8 @@ describe('replayTargetOf', () => {
   });
 
   it('replays an ingest entry only to an ingress topic, whatever its headers say', () => {
-    const from = (headers: Record<string, string>) => deadLetterRowOf({ topic: 'telemetry.ingest.dlq.v1', partition: 0, offset: '8', key: null, value: Buffer.from('x'), timestamp: NOW, headers })!;
+    const from = (headers: Record<string, string>) =>
+      deadLetterRowOf({ topic: 'telemetry.ingest.dlq.v1', partition: 0, offset: '8', key: null, value: Buffer.from('x'), timestamp: NOW, headers })!;
     expect(replayTargetOf(from({}), NOW)).toBeUndefined();
     expect(replayTargetOf(from({ [DEAD_LETTER_HEADERS.originalTopic]: 'telemetry.control.v1' }), NOW)).toBeUndefined();
     expect(replayTargetOf(from({ [DEAD_LETTER_HEADERS.originalTopic]: 'telemetry.ingest.flows.v1' }), NOW)?.topic).toBe('telemetry.ingest.flows.v1');

@@ -2,7 +2,6 @@ import { DEAD_LETTER_HEADERS, HEADERS, sinkRetryTopic, TOPICS, withoutDeadLetter
 import type { OutgoingRecord } from '@telemetry/event-log';
 import type { DeadLetterEntity } from '@telemetry/persistence';
 
-
 /**
  * Where an ingest entry may go back to. The target comes from a header of the DLQ record: without
  * this list, whoever can write that topic could have a replay write anywhere (the control topic).

@@ -9,7 +9,8 @@ describe('DLQ request parsing', () => {
   it('checks limits', () => {
     expect(parseLimit(undefined, 50, 500)).toBe(50);
     expect(parseLimit('500', 50, 500)).toBe(500);
-    for (const bad of ['0', '501', '1.5', 'ten', '-1']) expect(() => parseLimit(bad, 50, 500)).toThrow(expect.objectContaining({ code: 'invalid_parameter', details: { field: 'limit', value: bad } }));
+    for (const bad of ['0', '501', '1.5', 'ten', '-1'])
+      expect(() => parseLimit(bad, 50, 500)).toThrow(expect.objectContaining({ code: 'invalid_parameter', details: { field: 'limit', value: bad } }));
   });
 
   it('round-trips a cursor and refuses a forged one', () => {
@@ -35,10 +36,14 @@ describe('DLQ request parsing', () => {
   });
 
   it('names what is wrong in a replay body', () => {
-    expect(() => parseReplayRequest({ all: true, limit: 10_001 })).toThrow(expect.objectContaining({ code: 'invalid_parameter', details: { field: 'limit', value: 10_001 } }));
+    expect(() => parseReplayRequest({ all: true, limit: 10_001 })).toThrow(
+      expect.objectContaining({ code: 'invalid_parameter', details: { field: 'limit', value: 10_001 } }),
+    );
     expect(() => parseReplayRequest({ all: 'yes' })).toThrow(expect.objectContaining({ code: 'invalid_body', details: { field: 'all' } }));
     expect(() => parseReplayRequest({ ids: 'x/0/1' })).toThrow(expect.objectContaining({ code: 'invalid_body', details: { field: 'ids' } }));
-    expect(() => parseReplayRequest({ all: true, everything: true })).toThrow(expect.objectContaining({ code: 'invalid_body', details: { field: 'everything' } }));
+    expect(() => parseReplayRequest({ all: true, everything: true })).toThrow(
+      expect.objectContaining({ code: 'invalid_body', details: { field: 'everything' } }),
+    );
     expect(() => parseReplayRequest([1])).toThrow(expect.objectContaining({ code: 'invalid_body' }));
   });
 });

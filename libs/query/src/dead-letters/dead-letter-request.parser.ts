@@ -65,7 +65,8 @@ export function parseErrorClass(raw: unknown, field = 'error_class'): string | u
 
 export function parseState(raw: string | undefined): 'dead' | 'replayed' | undefined {
   if (raw === undefined || raw === '') return undefined;
-  if (raw !== 'dead' && raw !== 'replayed') throw new DeadLetterRequestError('invalid_parameter', 'state must be dead or replayed', 400, { field: 'state', value: raw });
+  if (raw !== 'dead' && raw !== 'replayed')
+    throw new DeadLetterRequestError('invalid_parameter', 'state must be dead or replayed', 400, { field: 'state', value: raw });
   return raw;
 }
 
@@ -74,8 +75,10 @@ export function parseIdList(raw: unknown): string[] | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;
   const parts = (Array.isArray(raw) ? raw : [raw]).flatMap((part) => (typeof part === 'string' ? part.split(',') : [part]));
   const ids = parts.map((id) => (typeof id === 'string' ? id.trim() : id)).filter((id) => id !== '');
-  if (ids.some((id) => typeof id !== 'string' || id.length > 320)) throw new DeadLetterRequestError('invalid_parameter', 'ids must be DLQ entry ids', 400, { field: 'ids' });
-  if (ids.length > REPLAY_MAX_LIMIT) throw new DeadLetterRequestError('invalid_parameter', `at most ${REPLAY_MAX_LIMIT} ids per request`, 400, { field: 'ids' });
+  if (ids.some((id) => typeof id !== 'string' || id.length > 320))
+    throw new DeadLetterRequestError('invalid_parameter', 'ids must be DLQ entry ids', 400, { field: 'ids' });
+  if (ids.length > REPLAY_MAX_LIMIT)
+    throw new DeadLetterRequestError('invalid_parameter', `at most ${REPLAY_MAX_LIMIT} ids per request`, 400, { field: 'ids' });
   return ids as string[];
 }
 
@@ -91,18 +94,20 @@ export function parseReplayRequest(body: unknown): ReplayRequest {
   if (body === undefined || body === null || (typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0)) {
     throw missingSelector();
   }
-  if (typeof body !== 'object' || Array.isArray(body)) throw new DeadLetterRequestError('invalid_body', 'the body must be a JSON object {ids?, error_class?, all?, limit?}', 400);
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw new DeadLetterRequestError('invalid_body', 'the body must be a JSON object {ids?, error_class?, all?, limit?}', 400);
   const fields = body as Record<string, unknown>;
   const unknown = Object.keys(fields).filter((key) => !['ids', 'error_class', 'all', 'limit'].includes(key));
   if (unknown.length > 0) throw new DeadLetterRequestError('invalid_body', `unknown field ${unknown[0]}`, 400, { field: unknown[0] });
   if (fields.ids !== undefined && (!Array.isArray(fields.ids) || fields.ids.some((id) => typeof id !== 'string'))) {
     throw new DeadLetterRequestError('invalid_body', 'ids must be an array of DLQ entry ids', 400, { field: 'ids' });
   }
-  if (fields.all !== undefined && typeof fields.all !== 'boolean') throw new DeadLetterRequestError('invalid_body', 'all must be true or false', 400, { field: 'all' });
+  if (fields.all !== undefined && typeof fields.all !== 'boolean')
+    throw new DeadLetterRequestError('invalid_body', 'all must be true or false', 400, { field: 'all' });
   if (fields.limit !== undefined && typeof fields.limit !== 'number') {
     throw new DeadLetterRequestError('invalid_body', `limit must be an integer from 1 to ${REPLAY_MAX_LIMIT}`, 400, { field: 'limit', value: fields.limit });
   }
-  const ids = fields.ids === undefined ? undefined : parseIdList(fields.ids as string[]) ?? [];
+  const ids = fields.ids === undefined ? undefined : (parseIdList(fields.ids as string[]) ?? []);
   const errorClass = parseErrorClass(fields.error_class);
   const all = fields.all === true;
   if ((!ids || ids.length === 0) && errorClass === undefined && !all) throw missingSelector();
@@ -110,5 +115,7 @@ export function parseReplayRequest(body: unknown): ReplayRequest {
 }
 
 function missingSelector(): DeadLetterRequestError {
-  return new DeadLetterRequestError('missing_selector', 'Say which entries to replay: ids, error_class, or all: true', 400, { fields: ['ids', 'error_class', 'all'] });
+  return new DeadLetterRequestError('missing_selector', 'Say which entries to replay: ids, error_class, or all: true', 400, {
+    fields: ['ids', 'error_class', 'all'],
+  });
 }

@@ -28,7 +28,11 @@ export function deadLetterTopicSpecs(): TopicSpec[] {
 export class DeadLettersConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly worker: ProjectionWorker;
 
-  constructor(@Inject(EVENT_LOG) private readonly log: EventLog, @Inject(SQL_STORE) store: SqlStore, metrics: ProjectionMetrics) {
+  constructor(
+    @Inject(EVENT_LOG) private readonly log: EventLog,
+    @Inject(SQL_STORE) store: SqlStore,
+    metrics: ProjectionMetrics,
+  ) {
     const projection = new DeadLettersProjection(store);
     this.worker = new ProjectionWorker(metrics, new Logger('dead-letters'), {
       name: DEAD_LETTERS_PROJECTION,

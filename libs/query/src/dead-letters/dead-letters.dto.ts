@@ -23,7 +23,11 @@ export class DeadLetterSummaryDto {
   @ApiProperty({ example: 'acme' })
   tenant_id!: string;
 
-  @ApiProperty({ example: 'hec_code_6', description: 'Sinks: the exporter\'s error class (hec_code_6, http_400, mapper_parsing_exception, …); ingest: the dlq-code (invalid_json, invalid_record, …)' })
+  @ApiProperty({
+    example: 'hec_code_6',
+    description:
+      "Sinks: the exporter's error class (hec_code_6, http_400, mapper_parsing_exception, …); ingest: the dlq-code (invalid_json, invalid_record, …)",
+  })
   error_class!: string;
 
   @ApiProperty({ example: 'Invalid data format (event 0 of the request)' })
@@ -52,7 +56,12 @@ export class DeadLetterPageDto {
   @ApiProperty({ type: [DeadLetterSummaryDto] })
   items!: DeadLetterSummaryDto[];
 
-  @ApiProperty({ example: 'WyIxNzY4MjEwNDcwMDAwIiwidGVsZW1ldHJ5LnNpbmsuc3BsdW5rLmRscS52MS8wLzQxIl0', nullable: true, type: String, description: 'Pass as ?cursor= for the next page; null on the last page' })
+  @ApiProperty({
+    example: 'WyIxNzY4MjEwNDcwMDAwIiwidGVsZW1ldHJ5LnNpbmsuc3BsdW5rLmRscS52MS8wLzQxIl0',
+    nullable: true,
+    type: String,
+    description: 'Pass as ?cursor= for the next page; null on the last page',
+  })
   next_cursor!: string | null;
 
   @ApiProperty({ example: 137, description: 'Entries matching the filters, all pages together' })
@@ -80,10 +89,16 @@ export class ReplayRequestDto {
   @ApiPropertyOptional({ example: 'hec_code_6', description: 'Replay the entries with this error class' })
   error_class?: string;
 
-  @ApiPropertyOptional({ example: false, description: 'Replay every dead entry (of the caller\'s tenant; an admin: of every tenant, or ?tenant=)' })
+  @ApiPropertyOptional({ example: false, description: "Replay every dead entry (of the caller's tenant; an admin: of every tenant, or ?tenant=)" })
   all?: boolean;
 
-  @ApiPropertyOptional({ example: 1000, minimum: 1, maximum: 10_000, default: 1000, description: 'At most this many entries per call (oldest failure first); call again for the rest' })
+  @ApiPropertyOptional({
+    example: 1000,
+    minimum: 1,
+    maximum: 10_000,
+    default: 1000,
+    description: 'At most this many entries per call (oldest failure first); call again for the rest',
+  })
   limit?: number;
 }
 

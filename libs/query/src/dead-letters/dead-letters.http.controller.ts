@@ -1,5 +1,18 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiBody, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { AuthenticatedRequest, AuthError, Principal, RequireScope } from '@telemetry/auth';
 import { DeadLetterEntity, DeadLettersStore, SqlStore, SQL_STORE } from '@telemetry/persistence';
 import {
@@ -16,10 +29,26 @@ import {
   parseState,
 } from './dead-letter-request.parser';
 import { DeadLetterReplayService } from './dead-letter-replay.service';
-import { DeadLetterDetailDto, DeadLetterPageDto, DeadLetterSummaryDto, ErrorResponseDto, PurgeResponseDto, ReplayRequestDto, ReplayResponseDto } from './dead-letters.dto';
+import {
+  DeadLetterDetailDto,
+  DeadLetterPageDto,
+  DeadLetterSummaryDto,
+  ErrorResponseDto,
+  PurgeResponseDto,
+  ReplayRequestDto,
+  ReplayResponseDto,
+} from './dead-letters.dto';
 
-const SINK_PARAM = { name: 'sink', enum: ['splunk', 'elastic', 'ingest'], description: 'The sink whose DLQ (telemetry.sink.<sink>.dlq.v1), or `ingest` for telemetry.ingest.dlq.v1' };
-const TENANT_QUERY = { name: 'tenant', required: false, description: 'Admin keys only: one tenant\'s entries (by default an admin key sees every tenant\'s; other keys always see only their own)' };
+const SINK_PARAM = {
+  name: 'sink',
+  enum: ['splunk', 'elastic', 'ingest'],
+  description: 'The sink whose DLQ (telemetry.sink.<sink>.dlq.v1), or `ingest` for telemetry.ingest.dlq.v1',
+};
+const TENANT_QUERY = {
+  name: 'tenant',
+  required: false,
+  description: "Admin keys only: one tenant's entries (by default an admin key sees every tenant's; other keys always see only their own)",
+};
 
 /**
  * Inspect and replay the dead-letter queues: the sinks' (records a destination refused for good or
@@ -34,7 +63,10 @@ const TENANT_QUERY = { name: 'tenant', required: false, description: 'Admin keys
 export class DeadLettersHttpController {
   private readonly entries: DeadLettersStore;
 
-  constructor(@Inject(SQL_STORE) store: SqlStore, private readonly replays: DeadLetterReplayService) {
+  constructor(
+    @Inject(SQL_STORE) store: SqlStore,
+    private readonly replays: DeadLetterReplayService,
+  ) {
     this.entries = new DeadLettersStore(store);
   }
 
@@ -50,11 +82,7 @@ export class DeadLettersHttpController {
   @ApiOkResponse({ type: DeadLetterPageDto })
   @ApiBadRequestResponse({ description: 'invalid_parameter', type: ErrorResponseDto })
   @ApiNotFoundResponse({ description: 'not_found: no such DLQ', type: ErrorResponseDto })
-  async list(
-    @Param('sink') sinkParameter: string,
-    @Query() query: Record<string, unknown>,
-    @Req() request: AuthenticatedRequest,
-  ): Promise<DeadLetterPageDto> {
+  async list(@Param('sink') sinkParameter: string, @Query() query: Record<string, unknown>, @Req() request: AuthenticatedRequest): Promise<DeadLetterPageDto> {
     const sink = parseSink(sinkParameter);
     const filter = {
       sink,
@@ -70,13 +98,21 @@ export class DeadLettersHttpController {
   // The id contains slashes: `*id` takes it URL-encoded or not.
   @Get(':sink/*id')
   @RequireScope('read_requests')
-  @ApiOperation({ summary: 'One DLQ entry with its payload', description: 'The id contains slashes; it may be sent URL-encoded (`encodeURIComponent`) or as is.' })
+  @ApiOperation({
+    summary: 'One DLQ entry with its payload',
+    description: 'The id contains slashes; it may be sent URL-encoded (`encodeURIComponent`) or as is.',
+  })
   @ApiParam(SINK_PARAM)
   @ApiParam({ name: 'id', example: 'telemetry.sink.splunk.dlq.v1%2F0%2F42' })
   @ApiQuery(TENANT_QUERY)
   @ApiOkResponse({ type: DeadLetterDetailDto })
-  @ApiNotFoundResponse({ description: 'not_found: no such entry (or purged, or another tenant\'s)', type: ErrorResponseDto })
-  async get(@Param('sink') sinkParameter: string, @Param('id') idParameter: string | string[], @Query('tenant') tenant: unknown, @Req() request: AuthenticatedRequest): Promise<DeadLetterDetailDto> {
+  @ApiNotFoundResponse({ description: "not_found: no such entry (or purged, or another tenant's)", type: ErrorResponseDto })
+  async get(
+    @Param('sink') sinkParameter: string,
+    @Param('id') idParameter: string | string[],
+    @Query('tenant') tenant: unknown,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<DeadLetterDetailDto> {
     const sink = parseSink(sinkParameter);
     const id = Array.isArray(idParameter) ? idParameter.join('/') : idParameter;
     const row = await this.entries.get(sink, id, tenantScope(request.principal, single(tenant, 'tenant')));
@@ -90,7 +126,7 @@ export class DeadLettersHttpController {
   @ApiOperation({
     summary: 'Replay dead entries back to the sink',
     description:
-      'Each selected dead entry is published to the sink\'s first retry topic (telemetry.sink.<sink>.retry.1.v1), due now, with attempt 0 and ' +
+      "Each selected dead entry is published to the sink's first retry topic (telemetry.sink.<sink>.retry.1.v1), due now, with attempt 0 and " +
       '`sink-replayed-from: <id>`; the running sink delivers it and, should it fail again, retries or dead-letters it anew. Ingest entries go back ' +
       'to the ingress topic they came from and the enricher processes them again. At most `limit` entries per call, oldest failure first; ' +
       '`remaining` says how many still match.',
@@ -107,7 +143,12 @@ export class DeadLettersHttpController {
   })
   @ApiResponse({ status: 202, type: ReplayResponseDto })
   @ApiBadRequestResponse({ description: 'missing_selector (none of ids, error_class, all), invalid_body, invalid_parameter', type: ErrorResponseDto })
-  async replay(@Param('sink') sinkParameter: string, @Body() body: unknown, @Query('tenant') tenant: unknown, @Req() request: AuthenticatedRequest): Promise<ReplayResponseDto> {
+  async replay(
+    @Param('sink') sinkParameter: string,
+    @Body() body: unknown,
+    @Query('tenant') tenant: unknown,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<ReplayResponseDto> {
     const sink = parseSink(sinkParameter);
     const tenantId = tenantScope(request.principal, single(tenant, 'tenant'));
     const selection = parseReplayRequest(body);
@@ -116,9 +157,17 @@ export class DeadLettersHttpController {
 
   @Delete(':sink')
   @RequireScope('admin')
-  @ApiOperation({ summary: 'Purge DLQ entries', description: 'Marks the matching entries purged: they are no longer listed nor replayable. Say which: ids, error_class, or all=true.' })
+  @ApiOperation({
+    summary: 'Purge DLQ entries',
+    description: 'Marks the matching entries purged: they are no longer listed nor replayable. Say which: ids, error_class, or all=true.',
+  })
   @ApiParam(SINK_PARAM)
-  @ApiQuery({ name: 'ids', required: false, description: 'Comma-separated entry ids', example: 'telemetry.sink.splunk.dlq.v1/0/41,telemetry.sink.splunk.dlq.v1/0/42' })
+  @ApiQuery({
+    name: 'ids',
+    required: false,
+    description: 'Comma-separated entry ids',
+    example: 'telemetry.sink.splunk.dlq.v1/0/41,telemetry.sink.splunk.dlq.v1/0/42',
+  })
   @ApiQuery({ name: 'error_class', required: false, example: 'hec_code_6' })
   @ApiQuery({ name: 'all', required: false, description: 'true: every entry (of ?tenant= when given)' })
   @ApiQuery(TENANT_QUERY)
@@ -129,9 +178,12 @@ export class DeadLettersHttpController {
     const ids = parseIdList(query.ids);
     const errorClass = parseErrorClass(single(query.error_class, 'error_class'));
     const all = single(query.all, 'all');
-    if (all !== undefined && all !== 'true' && all !== 'false') throw new DeadLetterRequestError('invalid_parameter', 'all must be true or false', 400, { field: 'all', value: all });
+    if (all !== undefined && all !== 'true' && all !== 'false')
+      throw new DeadLetterRequestError('invalid_parameter', 'all must be true or false', 400, { field: 'all', value: all });
     if (!ids && errorClass === undefined && all !== 'true') {
-      throw new DeadLetterRequestError('missing_selector', 'Say which entries to purge: ids, error_class, or all=true', 400, { fields: ['ids', 'error_class', 'all'] });
+      throw new DeadLetterRequestError('missing_selector', 'Say which entries to purge: ids, error_class, or all=true', 400, {
+        fields: ['ids', 'error_class', 'all'],
+      });
     }
     const purged = await this.entries.purge({ sink, tenantId: tenantScope(request.principal, single(query.tenant, 'tenant')), ids, errorClass });
     return { purged };
@@ -145,7 +197,7 @@ export class DeadLettersHttpController {
 export function tenantScope(principal: Principal | undefined, requested: string | undefined): string | undefined {
   if (!principal) throw new AuthError('unauthorized', 'Missing API key: send Authorization: Bearer <key>');
   if (principal.scopes.includes('admin')) return requested;
-  if (requested !== undefined && requested !== principal.tenantId) throw new AuthError('forbidden', 'This API key may only see its own tenant\'s entries');
+  if (requested !== undefined && requested !== principal.tenantId) throw new AuthError('forbidden', "This API key may only see its own tenant's entries");
   return principal.tenantId;
 }
 

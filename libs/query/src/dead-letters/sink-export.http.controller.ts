@@ -1,13 +1,22 @@
 import { Controller, HttpCode, Post, Query, Req } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { AuthenticatedRequest, AuthError, RequireScope } from '@telemetry/auth';
 import { EXPORT_DEFAULT_LIMIT, EXPORT_MAX_LIMIT, parseLimit } from './dead-letter-request.parser';
 import { ErrorResponseDto, ExportResponseDto } from './dead-letters.dto';
 import { SinkExportService } from './sink-export.service';
 
 const DESCRIPTION =
-  'Queues the caller tenant\'s newest enriched flows (from the enriched-events read model) for the sink: they are published to its first retry ' +
-  'topic, due now, and the running sink delivers them with its batching, retries and DLQ. Answers 202 at once. This replaces the original\'s ' +
+  "Queues the caller tenant's newest enriched flows (from the enriched-events read model) for the sink: they are published to its first retry " +
+  "topic, due now, and the running sink delivers them with its batching, retries and DLQ. Answers 202 at once. This replaces the original's " +
   'synchronous export, which re-sent the oldest ring entries on every call (defect D22). Elasticsearch writes are idempotent by _id; Splunk ' +
   'indexes what it is sent again.';
 

@@ -37,7 +37,10 @@ export class SinkExportService {
     // Newest first from the read model; queued oldest first, so the destination sees them in order.
     const payloads = (await this.flows.newest(tenantId, limit)).reverse();
     const now = this.clock().getTime();
-    await this.retries.publish(sink, payloads.map((payload) => exportRecordOf(payload, tenantId, now)));
+    await this.retries.publish(
+      sink,
+      payloads.map((payload) => exportRecordOf(payload, tenantId, now)),
+    );
     if (payloads.length > 0) this.logger.log(`queued ${payloads.length} enriched flow(s) of tenant ${tenantId} for ${sink}`);
     return { status: 'queued', queued: payloads.length };
   }

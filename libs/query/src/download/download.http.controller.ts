@@ -11,7 +11,10 @@ const DEFAULT_LIMIT = 10_000;
 class QueryParameterError extends Error {
   readonly code = 'invalid_parameter';
   readonly status = 400;
-  constructor(message: string, readonly details: Readonly<Record<string, unknown>>) {
+  constructor(
+    message: string,
+    readonly details: Readonly<Record<string, unknown>>,
+  ) {
     super(message);
   }
 }
@@ -28,7 +31,7 @@ export class DownloadHttpController {
 
   @Get('json')
   @RequireScope('read_requests')
-  @ApiOperation({ summary: 'The newest enriched flows of the caller\'s tenant as NDJSON (newest first)' })
+  @ApiOperation({ summary: "The newest enriched flows of the caller's tenant as NDJSON (newest first)" })
   @ApiQuery({ name: 'limit', required: false, description: `1..${MAX_LIMIT}, default ${DEFAULT_LIMIT}` })
   @ApiOkResponse({ description: 'application/x-ndjson, one enriched flow per line', content: { 'application/x-ndjson': {} } })
   async downloadJson(@Query('limit') limitParameter: string | undefined, @Req() request: Request, @Res() response: Response): Promise<void> {

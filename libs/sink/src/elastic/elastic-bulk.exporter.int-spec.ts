@@ -134,7 +134,9 @@ describe('ElasticBulkExporter against a real OpenSearch node', () => {
 
     const outcomes = await exporter.export([...acme, ...globex]);
 
-    expect(outcomes.slice(0, 4)).toEqual(Array(4).fill({ kind: 'retriable', errorClass: 'es_429', message: expect.stringContaining('read-only-allow-delete'), retryAfterMs: undefined }));
+    expect(outcomes.slice(0, 4)).toEqual(
+      Array(4).fill({ kind: 'retriable', errorClass: 'es_429', message: expect.stringContaining('read-only-allow-delete'), retryAfterMs: undefined }),
+    );
     expect(outcomes.slice(4)).toEqual(Array(4).fill(delivered));
     await ok('PUT', `/${prefix}-acme/_settings`, { 'index.blocks.read_only_allow_delete': null });
     expect(await exporter.export(acme)).toEqual(Array(4).fill(delivered));
@@ -151,7 +153,8 @@ describe('ElasticBulkExporter against a real OpenSearch node', () => {
 
   it('retries every item of a request the node rejects under indexing pressure (a real whole-request 429)', async () => {
     const stats = await ok('GET', '/_nodes/stats/indexing_pressure');
-    const limit: number = (Object.values(stats.nodes)[0] as { indexing_pressure: { memory: { limit_in_bytes: number } } }).indexing_pressure.memory.limit_in_bytes;
+    const limit: number = (Object.values(stats.nodes)[0] as { indexing_pressure: { memory: { limit_in_bytes: number } } }).indexing_pressure.memory
+      .limit_in_bytes;
     const pad = 'x'.repeat(1024 * 1024);
     const items: SinkItem[] = Array.from({ length: Math.ceil((limit * 1.2) / pad.length) }, (_, n) => aSinkItem({ ...anEnrichedFlow(n), pad }));
 

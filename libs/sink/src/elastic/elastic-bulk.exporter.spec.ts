@@ -129,7 +129,11 @@ describe('ElasticBulkExporter: the request it sends', () => {
 
   it.each([
     ['basic auth', { username: 'sink', password: 's3cr:t' }, `Basic ${Buffer.from('sink:s3cr:t').toString('base64')}`],
-    ['an encoded API key', { apiKey: 'VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==' }, 'ApiKey VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw=='],
+    [
+      'an encoded API key',
+      { apiKey: 'VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==' },
+      'ApiKey VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==',
+    ],
     ['an API key as id:key', { apiKey: 'VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw' }, 'ApiKey VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw=='],
     ['credentials in the URL', { url: 'https://sink:p%40ss@es1:9200/' }, `Basic ${Buffer.from('sink:p@ss').toString('base64')}`],
   ])('authenticates with %s', async (_, options, header) => {
@@ -252,7 +256,8 @@ describe('ElasticBulkExporter: item by item, on real OpenSearch answers', () => 
       status: 429,
       error: {
         type: 'es_rejected_execution_exception',
-        reason: 'rejected execution of org.elasticsearch.action.support.replication.TransportWriteAction on EsThreadPoolExecutor[name = es1/write, queue capacity = 10000]',
+        reason:
+          'rejected execution of org.elasticsearch.action.support.replication.TransportWriteAction on EsThreadPoolExecutor[name = es1/write, queue capacity = 10000]',
       },
     };
     const { exporter: sink } = exporter((request) => bulkAnswer(request, (_, position) => (position === 1 ? rejected : 201)));
@@ -289,32 +294,75 @@ describe('ElasticBulkExporter: whole-request failures', () => {
   it('retries every item of a request rejected by indexing pressure (429)', async () => {
     const { exporter: sink } = exporter(() => fromFixture('bulk-indexing-pressure-429'));
     const outcomes = await sink.export(someSinkItems(3));
-    expect(outcomes).toEqual(Array(3).fill({ kind: 'retriable', errorClass: 'es_rejected_execution_exception', message: expect.stringContaining('coordinating operation'), retryAfterMs: undefined }));
+    expect(outcomes).toEqual(
+      Array(3).fill({
+        kind: 'retriable',
+        errorClass: 'es_rejected_execution_exception',
+        message: expect.stringContaining('coordinating operation'),
+        retryAfterMs: undefined,
+      }),
+    );
   });
 
   it('honours Retry-After on a 429 and on a 503', async () => {
     const { exporter: sink } = exporter((_, n): Reply =>
       n === 0
         ? { status: 429, body: 'Too Many Requests', headers: { 'retry-after': '30', 'content-type': 'text/plain' } }
-        : { status: 503, body: { error: { type: 'cluster_block_exception', reason: 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];' }, status: 503 }, headers: { 'retry-after': '2' } },
+        : {
+            status: 503,
+            body: { error: { type: 'cluster_block_exception', reason: 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];' }, status: 503 },
+            headers: { 'retry-after': '2' },
+          },
     );
-    await expect(sink.export(someSinkItems(1))).resolves.toEqual([{ kind: 'retriable', errorClass: 'es_429', message: 'HTTP 429: Too Many Requests', retryAfterMs: 30_000 }]);
-    await expect(sink.export(someSinkItems(1))).resolves.toEqual([{ kind: 'retriable', errorClass: 'es_5xx', message: expect.stringContaining('state not recovered'), retryAfterMs: 2_000 }]);
+    await expect(sink.export(someSinkItems(1))).resolves.toEqual([
+      { kind: 'retriable', errorClass: 'es_429', message: 'HTTP 429: Too Many Requests', retryAfterMs: 30_000 },
+    ]);
+    await expect(sink.export(someSinkItems(1))).resolves.toEqual([
+      { kind: 'retriable', errorClass: 'es_5xx', message: expect.stringContaining('state not recovered'), retryAfterMs: 2_000 },
+    ]);
   });
 
   it.each([
     // Elasticsearch with security on, no or wrong credentials (documented format).
-    [401, { error: { root_cause: [{ type: 'security_exception', reason: 'unable to authenticate user [sink] for REST request [/_bulk]' }], type: 'security_exception', reason: 'unable to authenticate user [sink] for REST request [/_bulk]' }, status: 401 }],
+    [
+      401,
+      {
+        error: {
+          root_cause: [{ type: 'security_exception', reason: 'unable to authenticate user [sink] for REST request [/_bulk]' }],
+          type: 'security_exception',
+          reason: 'unable to authenticate user [sink] for REST request [/_bulk]',
+        },
+        status: 401,
+      },
+    ],
     // OpenSearch security plugin, a user without the write privilege.
-    [403, { error: { root_cause: [{ type: 'security_exception', reason: 'no permissions for [indices:data/write/bulk] and User [name=sink, backend_roles=[], requestedTenant=null]' }], type: 'security_exception', reason: 'no permissions for [indices:data/write/bulk] and User [name=sink, backend_roles=[], requestedTenant=null]' }, status: 403 }],
+    [
+      403,
+      {
+        error: {
+          root_cause: [
+            { type: 'security_exception', reason: 'no permissions for [indices:data/write/bulk] and User [name=sink, backend_roles=[], requestedTenant=null]' },
+          ],
+          type: 'security_exception',
+          reason: 'no permissions for [indices:data/write/bulk] and User [name=sink, backend_roles=[], requestedTenant=null]',
+        },
+        status: 403,
+      },
+    ],
   ])('throws SinkConfigurationError on %i: nothing is dropped, the sink pauses', async (status, body) => {
     const { exporter: sink } = exporter(() => ({ status, body }));
-    await expect(sink.export(someSinkItems(2))).rejects.toMatchObject({ name: 'SinkConfigurationError', errorClass: `es_${status}`, message: expect.stringContaining('security_exception') });
+    await expect(sink.export(someSinkItems(2))).rejects.toMatchObject({
+      name: 'SinkConfigurationError',
+      errorClass: `es_${status}`,
+      message: expect.stringContaining('security_exception'),
+    });
   });
 
   it('retries every item when the node does not answer in time', async () => {
     const { exporter: sink } = exporter(() => 'hang', { requestTimeoutMs: 50 });
-    await expect(sink.export(someSinkItems(2))).resolves.toEqual(Array(2).fill({ kind: 'retriable', errorClass: 'es_timeout', message: 'http://es1:9200 did not answer within 50 ms' }));
+    await expect(sink.export(someSinkItems(2))).resolves.toEqual(
+      Array(2).fill({ kind: 'retriable', errorClass: 'es_timeout', message: 'http://es1:9200 did not answer within 50 ms' }),
+    );
   });
 
   it('fails over to the next node when one refuses the connection, and retries when none answers', async () => {
@@ -332,7 +380,13 @@ describe('ElasticBulkExporter: whole-request failures', () => {
 
     down.add('es2');
     const outcomes = await sink.export(someSinkItems(1));
-    expect(outcomes).toEqual([{ kind: 'retriable', errorClass: 'es_unreachable', message: expect.stringMatching(/es1:9200: ECONNREFUSED.*es2:9200: ECONNREFUSED|es2:9200: ECONNREFUSED.*es1:9200: ECONNREFUSED/) }]);
+    expect(outcomes).toEqual([
+      {
+        kind: 'retriable',
+        errorClass: 'es_unreachable',
+        message: expect.stringMatching(/es1:9200: ECONNREFUSED.*es2:9200: ECONNREFUSED|es2:9200: ECONNREFUSED.*es1:9200: ECONNREFUSED/),
+      },
+    ]);
   });
 
   it('spreads requests over the nodes round robin', async () => {
@@ -346,7 +400,12 @@ describe('ElasticBulkExporter: whole-request failures', () => {
     const { exporter: sink, requests } = exporter((request) => (request.ids.length > 2 ? fromFixture('bulk-too-large-413') : bulkAnswer(request)));
     await expect(sink.export(items)).resolves.toEqual(Array(8).fill(delivered));
     expect(requests.map((request) => request.ids.length)).toEqual([8, 4, 2, 2, 4, 2, 2]);
-    expect(requests.slice(2).filter((request) => request.ids.length === 2).flatMap((request) => request.ids)).toEqual(items.map((item) => item.eventId));
+    expect(
+      requests
+        .slice(2)
+        .filter((request) => request.ids.length === 2)
+        .flatMap((request) => request.ids),
+    ).toEqual(items.map((item) => item.eventId));
   });
 
   it('dead-letters a single document that is still too large, and delivers the rest', async () => {
@@ -354,7 +413,13 @@ describe('ElasticBulkExporter: whole-request failures', () => {
     const huge = items[3].eventId;
     const { exporter: sink } = exporter((request) => (request.ids.includes(huge) ? fromFixture('bulk-too-large-413') : bulkAnswer(request)));
     const outcomes = await sink.export(items);
-    expect(outcomes).toEqual([delivered, delivered, delivered, { kind: 'permanent', errorClass: 'request_too_large', message: expect.stringContaining('HTTP 413') }, delivered]);
+    expect(outcomes).toEqual([
+      delivered,
+      delivered,
+      delivered,
+      { kind: 'permanent', errorClass: 'request_too_large', message: expect.stringContaining('HTTP 413') },
+      delivered,
+    ]);
   });
 
   it('rides out a 429 storm across several requests: each round retries what was refused, nothing is lost or doubled', async () => {
@@ -362,9 +427,17 @@ describe('ElasticBulkExporter: whole-request failures', () => {
     // request refused, then part of it, then a node busy, then everything taken.
     const rounds: Array<(request: SentRequest) => Reply> = [
       () => ({ status: 429, body: fixture('bulk-indexing-pressure-429').response.body, headers: { 'retry-after': '5' } }),
-      (request) => bulkAnswer(request, (_, position) => (position % 2 === 0 ? { status: 429, error: { type: 'es_rejected_execution_exception', reason: 'rejected execution of coordinating operation' } } : 201)),
+      (request) =>
+        bulkAnswer(request, (_, position) =>
+          position % 2 === 0
+            ? { status: 429, error: { type: 'es_rejected_execution_exception', reason: 'rejected execution of coordinating operation' } }
+            : 201,
+        ),
       () => ({ status: 429, body: fixture('bulk-indexing-pressure-429').response.body }),
-      (request) => bulkAnswer(request, (_, position) => (position === 0 ? { status: 503, error: { type: 'unavailable_shards_exception', reason: 'primary shard is not active' } } : 201)),
+      (request) =>
+        bulkAnswer(request, (_, position) =>
+          position === 0 ? { status: 503, error: { type: 'unavailable_shards_exception', reason: 'primary shard is not active' } } : 201,
+        ),
       (request) => bulkAnswer(request),
     ];
     const { exporter: sink, requests } = exporter((request, n) => rounds[n](request), { url: 'http://es1:9200,http://es2:9200' });
@@ -400,7 +473,10 @@ describe('ElasticBulkExporter: health', () => {
   it('is not ok on a red cluster, a refusal or no answer', async () => {
     const red = exporter(() => ({ status: 200, body: { cluster_name: 'prod', status: 'red', number_of_nodes: 3 } }));
     await expect(red.exporter.health()).resolves.toMatchObject({ ok: false, detail: expect.stringContaining('red') });
-    const unauthorized = exporter(() => ({ status: 401, body: { error: { type: 'security_exception', reason: 'missing authentication credentials' }, status: 401 } }));
+    const unauthorized = exporter(() => ({
+      status: 401,
+      body: { error: { type: 'security_exception', reason: 'missing authentication credentials' }, status: 401 },
+    }));
     await expect(unauthorized.exporter.health()).resolves.toMatchObject({ ok: false, detail: expect.stringContaining('HTTP 401') });
     const down = exporter((request) => refused(new URL(request.url).host));
     await expect(down.exporter.health()).resolves.toMatchObject({ ok: false, detail: expect.stringContaining('ECONNREFUSED') });

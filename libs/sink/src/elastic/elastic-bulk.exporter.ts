@@ -81,10 +81,23 @@ const ENRICHED_FLOW_MAPPINGS = {
     },
     geo: {
       properties: Object.fromEntries(
-        ['src', 'dst'].map((side) => [side, { properties: { country: { type: 'keyword' }, city: { type: 'keyword' }, latitude: { type: 'double' }, longitude: { type: 'double' }, timezone: { type: 'keyword' } } }]),
+        ['src', 'dst'].map((side) => [
+          side,
+          {
+            properties: {
+              country: { type: 'keyword' },
+              city: { type: 'keyword' },
+              latitude: { type: 'double' },
+              longitude: { type: 'double' },
+              timezone: { type: 'keyword' },
+            },
+          },
+        ]),
       ),
     },
-    asn: { properties: Object.fromEntries(['src', 'dst'].map((side) => [side, { properties: { number: { type: 'long' }, organization: { type: 'keyword' } } }])) },
+    asn: {
+      properties: Object.fromEntries(['src', 'dst'].map((side) => [side, { properties: { number: { type: 'long' }, organization: { type: 'keyword' } } }])),
+    },
     zeek: { type: 'object', dynamic: true },
     original: { type: 'object', enabled: false },
     ingest: { properties: { topic: { type: 'keyword' }, partition: { type: 'integer' }, offset: { type: 'keyword' }, received_at: { type: 'date' } } },
@@ -178,7 +191,10 @@ export class ElasticBulkExporter implements Exporter {
     const answer = await this.request('POST', `/_index_template/${name}`, Buffer.from(JSON.stringify(body)), { 'Content-Type': 'application/json' });
     if (answer.kind !== 'answer') return; // unreachable: the export itself will say so and be retried
     if (answer.status === 401 || answer.status === 403) {
-      throw new SinkConfigurationError(`cannot install the index template ${name} (HTTP ${answer.status}); grant manage_index_templates or set ELASTIC_MANAGE_TEMPLATE=false`, `es_${answer.status}`);
+      throw new SinkConfigurationError(
+        `cannot install the index template ${name} (HTTP ${answer.status}); grant manage_index_templates or set ELASTIC_MANAGE_TEMPLATE=false`,
+        `es_${answer.status}`,
+      );
     }
     if (answer.status >= 200 && answer.status < 300) this.templateInstalled = true;
   }
@@ -229,7 +245,11 @@ export class ElasticBulkExporter implements Exporter {
     if (status >= 200 && status < 300) {
       const results = (body as { items?: unknown } | undefined)?.items;
       if (!Array.isArray(results) || results.length !== batch.length) {
-        return settle({ kind: 'retriable', errorClass: 'es_invalid_response', message: `_bulk answered HTTP ${status} without one result per action (${batch.length} sent)` });
+        return settle({
+          kind: 'retriable',
+          errorClass: 'es_invalid_response',
+          message: `_bulk answered HTTP ${status} without one result per action (${batch.length} sent)`,
+        });
       }
       batch.forEach((entry, position) => {
         outcomes[entry.index] = classifyItem(entry.op, results[position] as Record<string, BulkItemResult>, retryAfterMs);
@@ -238,7 +258,11 @@ export class ElasticBulkExporter implements Exporter {
     }
     if (status === 413) {
       if (batch.length === 1) {
-        return settle({ kind: 'permanent', errorClass: 'request_too_large', message: `the document alone (${batch[0].lines.length} bytes) is larger than the node accepts (HTTP 413)` });
+        return settle({
+          kind: 'permanent',
+          errorClass: 'request_too_large',
+          message: `the document alone (${batch[0].lines.length} bytes) is larger than the node accepts (HTTP 413)`,
+        });
       }
       const half = Math.ceil(batch.length / 2);
       await this.send(batch.slice(0, half), outcomes);
@@ -251,10 +275,20 @@ export class ElasticBulkExporter implements Exporter {
     }
     const type = errorOf(body)?.type;
     if (status === 429 || isRejection(type)) {
-      return settle({ kind: 'retriable', errorClass: isRejection(type) ? 'es_rejected_execution_exception' : 'es_429', message: `HTTP ${status}: ${describeBody(body)}`, retryAfterMs });
+      return settle({
+        kind: 'retriable',
+        errorClass: isRejection(type) ? 'es_rejected_execution_exception' : 'es_429',
+        message: `HTTP ${status}: ${describeBody(body)}`,
+        retryAfterMs,
+      });
     }
     if (status >= 500 || status === 408) {
-      return settle({ kind: 'retriable', errorClass: status === 408 ? 'es_timeout' : 'es_5xx', message: `HTTP ${status}: ${describeBody(body)}`, retryAfterMs });
+      return settle({
+        kind: 'retriable',
+        errorClass: status === 408 ? 'es_timeout' : 'es_5xx',
+        message: `HTTP ${status}: ${describeBody(body)}`,
+        retryAfterMs,
+      });
     }
     if (status >= 400) {
       // The node refused the request as such (e.g. a malformed body): sending it again changes nothing.
@@ -409,7 +443,10 @@ export function compileIndexPattern(pattern: string): (tenantId: string, date: D
     } else if (DATE_FORMAT.test(token)) {
       parts.push((_, date) => formatDate(token, date));
     } else {
-      throw new SinkConfigurationError(`index pattern "${pattern}": unknown placeholder {${token}} (use {tenant} or a date format of yyyy, MM, dd, HH)`, 'es_index_pattern');
+      throw new SinkConfigurationError(
+        `index pattern "${pattern}": unknown placeholder {${token}} (use {tenant} or a date format of yyyy, MM, dd, HH)`,
+        'es_index_pattern',
+      );
     }
     last = (match.index ?? 0) + match[0].length;
   }
@@ -417,7 +454,10 @@ export function compileIndexPattern(pattern: string): (tenantId: string, date: D
   const render = (tenantId: string, date: Date) => parts.map((part) => (typeof part === 'string' ? part : part(tenantId, date))).join('');
   const sample = render('tenant', new Date(0));
   if (sample.length === 0 || INDEX_NAME_FORBIDDEN.test(sample) || /^[-_+]/.test(sample) || /[{}]/.test(sample)) {
-    throw new SinkConfigurationError(`index pattern "${pattern}" does not make a valid index name (lower case, no \\ / * ? " < > | , # : or spaces, not starting with - _ +)`, 'es_index_pattern');
+    throw new SinkConfigurationError(
+      `index pattern "${pattern}" does not make a valid index name (lower case, no \\ / * ? " < > | , # : or spaces, not starting with - _ +)`,
+      'es_index_pattern',
+    );
   }
   return render;
 }

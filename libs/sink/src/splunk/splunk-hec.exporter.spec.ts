@@ -115,7 +115,9 @@ describe('SplunkHecExporter against a protocol-faithful fake HEC', () => {
 
   it('raises a configuration failure for an index the token may not write', async () => {
     hec = await startFakeHec({ indexes: ['telemetry'] });
-    const failure = await new SplunkHecExporter({ url: hec.url, token: FAKE_HEC_TOKEN, index: 'secret' }).export([anItem('a')]).catch((error: unknown) => error);
+    const failure = await new SplunkHecExporter({ url: hec.url, token: FAKE_HEC_TOKEN, index: 'secret' })
+      .export([anItem('a')])
+      .catch((error: unknown) => error);
     expect(failure).toMatchObject({ errorClass: 'hec_incorrect_index' });
   });
 

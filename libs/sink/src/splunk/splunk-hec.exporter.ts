@@ -69,7 +69,10 @@ export class SplunkHecExporter implements Exporter {
 
   async export(items: readonly SinkItem[]): Promise<ItemOutcome[]> {
     const outcomes: ItemOutcome[] = new Array(items.length);
-    await this.send(items.map((item, index) => ({ item, index })), outcomes);
+    await this.send(
+      items.map((item, index) => ({ item, index })),
+      outcomes,
+    );
     return outcomes;
   }
 
@@ -84,19 +87,28 @@ export class SplunkHecExporter implements Exporter {
       if (status === 200 && (code === 0 || code === undefined)) {
         if (this.options.ack?.enabled && typeof body.ackId === 'number') {
           const indexed = await this.awaitAck(body.ackId);
-          if (!indexed) return this.settle(remaining, outcomes, { kind: 'retriable', errorClass: 'ack_timeout', message: `HEC did not acknowledge ackId ${body.ackId} in time` });
+          if (!indexed)
+            return this.settle(remaining, outcomes, {
+              kind: 'retriable',
+              errorClass: 'ack_timeout',
+              message: `HEC did not acknowledge ackId ${body.ackId} in time`,
+            });
         }
         return this.settle(remaining, outcomes, { kind: 'delivered' });
       }
       if (status === 413) {
-        if (remaining.length === 1) return this.settle(remaining, outcomes, { kind: 'permanent', errorClass: 'request_too_large', message: 'a single event is larger than HEC accepts' });
+        if (remaining.length === 1)
+          return this.settle(remaining, outcomes, { kind: 'permanent', errorClass: 'request_too_large', message: 'a single event is larger than HEC accepts' });
         const half = Math.ceil(remaining.length / 2);
         await this.send(remaining.slice(0, half), outcomes);
         await this.send(remaining.slice(half), outcomes);
         return;
       }
       if (code !== undefined && CONFIGURATION_CODES.has(code)) {
-        throw new SinkConfigurationError(`HEC refused the sink's configuration: ${body.text ?? ''} (code ${code}, HTTP ${status})`, `hec_${CONFIGURATION_CODES.get(code)}`);
+        throw new SinkConfigurationError(
+          `HEC refused the sink's configuration: ${body.text ?? ''} (code ${code}, HTTP ${status})`,
+          `hec_${CONFIGURATION_CODES.get(code)}`,
+        );
       }
       if (status === 401 || status === 403) {
         throw new SinkConfigurationError(`HEC refused the token (HTTP ${status}): ${body.text ?? ''}`, `http_${status}`);
@@ -104,7 +116,11 @@ export class SplunkHecExporter implements Exporter {
       const invalid = body['invalid-event-number'];
       if (code !== undefined && EVENT_CODES.has(code) && typeof invalid === 'number' && invalid >= 0 && invalid < remaining.length) {
         // That one event is refused for good; the rest of the batch is sent again.
-        outcomes[remaining[invalid].index] = { kind: 'permanent', errorClass: `hec_code_${code}`, message: `${body.text ?? 'invalid event'} (event ${invalid} of the request)` };
+        outcomes[remaining[invalid].index] = {
+          kind: 'permanent',
+          errorClass: `hec_code_${code}`,
+          message: `${body.text ?? 'invalid event'} (event ${invalid} of the request)`,
+        };
         remaining = remaining.filter((_, position) => position !== invalid);
         continue;
       }
@@ -116,7 +132,11 @@ export class SplunkHecExporter implements Exporter {
           retryAfterMs: answer.retryAfterMs,
         });
       }
-      return this.settle(remaining, outcomes, { kind: 'permanent', errorClass: `http_${status}`, message: `${body.text ?? 'HEC refused the request'} (code ${code ?? 'none'})` });
+      return this.settle(remaining, outcomes, {
+        kind: 'permanent',
+        errorClass: `http_${status}`,
+        message: `${body.text ?? 'HEC refused the request'} (code ${code ?? 'none'})`,
+      });
     }
   }
 

@@ -58,16 +58,25 @@ describe('fake HEC server', () => {
     it('accepts concatenated event objects separated by nothing, spaces and newlines, keeping order and metadata', async () => {
       await start();
       const body =
-        JSON.stringify({ time: 1700000000.123, host: 'h1', source: 's1', sourcetype: 'st1', index: 'main', event: { n: 1 } })
-        + JSON.stringify({ event: 'two', fields: { env: 'prod', tags: ['a', 'b'] } })
-        + '  \n\t' + JSON.stringify({ time: '1700000001.5', event: 3 }) + '\r\n'
-        + JSON.stringify({ event: { text: 'braces } and { inside "quotes" \\" ' } }) + '\n';
+        JSON.stringify({ time: 1700000000.123, host: 'h1', source: 's1', sourcetype: 'st1', index: 'main', event: { n: 1 } }) +
+        JSON.stringify({ event: 'two', fields: { env: 'prod', tags: ['a', 'b'] } }) +
+        '  \n\t' +
+        JSON.stringify({ time: '1700000001.5', event: 3 }) +
+        '\r\n' +
+        JSON.stringify({ event: { text: 'braces } and { inside "quotes" \\" ' } }) +
+        '\n';
       const res = await post(body);
       expect(res.status).toBe(200);
       expect(res.json).toEqual({ text: 'Success', code: 0 });
       expect(hec.events.map((e) => e.event)).toEqual([{ n: 1 }, 'two', 3, { text: 'braces } and { inside "quotes" \\" ' }]);
       expect(hec.events[0]).toMatchObject({
-        time: 1700000000.123, host: 'h1', source: 's1', sourcetype: 'st1', index: 'main', token: FAKE_HEC_TOKEN, eventNumber: 0,
+        time: 1700000000.123,
+        host: 'h1',
+        source: 's1',
+        sourcetype: 'st1',
+        index: 'main',
+        token: FAKE_HEC_TOKEN,
+        eventNumber: 0,
       });
       expect(hec.events[1]).toMatchObject({ index: 'main', fields: { env: 'prod', tags: ['a', 'b'] }, eventNumber: 1 });
       expect(hec.events[1].time).toBeUndefined();
@@ -142,7 +151,10 @@ describe('fake HEC server', () => {
       const res = await post(`${ev(1)}${ev(2, { index: 'audit' })}${ev(3, { index: 'main' })}`);
       expect(res.status).toBe(400);
       expect(res.json).toEqual({ text: 'Incorrect index', code: 7, 'invalid-event-number': 2 });
-      expect(hec.events.map((e) => [e.event, e.index])).toEqual([[1, 'telemetry'], [2, 'audit']]);
+      expect(hec.events.map((e) => [e.event, e.index])).toEqual([
+        [1, 'telemetry'],
+        [2, 'audit'],
+      ]);
     });
 
     it('answers code 15 for nested indexed fields', async () => {
@@ -221,7 +233,11 @@ describe('fake HEC server', () => {
       expect((await post(ev(1), { channel: CHANNEL })).json).toEqual({ text: 'Success', code: 0, ackId: 0 });
       expect((await post(ev(2), { channel: CHANNEL.toUpperCase() })).json).toEqual({ text: 'Success', code: 0, ackId: 1 });
       expect((await post(ev(3), { path: `/services/collector/event?channel=${OTHER_CHANNEL}` })).json).toEqual({ text: 'Success', code: 0, ackId: 0 });
-      expect(hec.events.map((e) => [e.event, e.channel, e.ackId])).toEqual([[1, CHANNEL, 0], [2, CHANNEL, 1], [3, OTHER_CHANNEL, 0]]);
+      expect(hec.events.map((e) => [e.event, e.channel, e.ackId])).toEqual([
+        [1, CHANNEL, 0],
+        [2, CHANNEL, 1],
+        [3, OTHER_CHANNEL, 0],
+      ]);
       // a failed request gets no ack id and does not use one up
       expect((await post('{"x":1}', { channel: CHANNEL })).json).toEqual({ text: 'Event field is required', code: 12, 'invalid-event-number': 0 });
       expect((await post(ev(4), { channel: CHANNEL })).json.ackId).toBe(2);

@@ -91,7 +91,13 @@ export const HEC_CODES: Readonly<Record<number, readonly [number, string]>> = {
 
 /** Default HEC code for a scripted HTTP status that names none. */
 const DEFAULT_CODE_FOR_STATUS: Readonly<Record<number, number>> = {
-  200: 0, 400: 6, 401: 2, 403: 4, 429: 26, 500: 8, 503: 9,
+  200: 0,
+  400: 6,
+  401: 2,
+  403: 4,
+  429: 26,
+  500: 8,
+  503: 9,
 };
 
 const NOT_FOUND = { text: 'The requested URL was not found on this server.', code: 404 };
@@ -235,7 +241,10 @@ interface Channel {
 }
 
 class HecError {
-  constructor(readonly code: number, readonly invalidEventNumber?: number) {}
+  constructor(
+    readonly code: number,
+    readonly invalidEventNumber?: number,
+  ) {}
 }
 
 /** Outcome of splitting: a parsed value, or the reason the text at that position is not JSON. */
@@ -298,8 +307,7 @@ export function* splitConcatenatedJson(text: string): Generator<JsonSplitItem> {
   }
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Validates one event envelope the way HEC does; throws HecError(code) on a bad one. */
 function toReceivedEvent(
@@ -475,18 +483,14 @@ export async function startFakeHec(options: FakeHecOptions = {}): Promise<FakeHe
   });
   const fromError = (error: HecError): Answer => hec(error.code, { invalidEventNumber: error.invalidEventNumber });
 
-  const handleEvent = async (
-    req: http.IncomingMessage,
-    query: Record<string, string>,
-    record: HecRecordedRequest,
-    requestIndex: number,
-  ): Promise<Answer> => {
+  const handleEvent = async (req: http.IncomingMessage, query: Record<string, string>, record: HecRecordedRequest, requestIndex: number): Promise<Answer> => {
     if (options.maxContentLength !== undefined && record.rawBody.length > options.maxContentLength) {
       return {
         status: 413,
         headers: { 'content-type': 'text/html; charset=UTF-8' },
-        body: '<!doctype html><html><head><title>413 Content-Length of request too large</title></head>'
-          + '<body><h1>Content-Length of request too large</h1></body></html>',
+        body:
+          '<!doctype html><html><head><title>413 Content-Length of request too large</title></head>' +
+          '<body><h1>Content-Length of request too large</h1></body></html>',
       };
     }
     const auth = authenticate(req, query);
@@ -496,7 +500,11 @@ export async function startFakeHec(options: FakeHecOptions = {}): Promise<FakeHe
     if (ackEnabled && channel === undefined) return hec(10);
     const decoded = await decodeBody(req, record.rawBody);
     if (decoded === 415) {
-      return { status: 415, headers: { 'content-type': 'text/html; charset=UTF-8' }, body: '<!doctype html><html><body><h1>Unsupported Media Type</h1></body></html>' };
+      return {
+        status: 415,
+        headers: { 'content-type': 'text/html; charset=UTF-8' },
+        body: '<!doctype html><html><body><h1>Unsupported Media Type</h1></body></html>',
+      };
     }
     if (typeof decoded === 'number') return hec(decoded);
     record.body = decoded;
@@ -532,11 +540,7 @@ export async function startFakeHec(options: FakeHecOptions = {}): Promise<FakeHe
     return hec(0, { ackId });
   };
 
-  const handleAck = async (
-    req: http.IncomingMessage,
-    query: Record<string, string>,
-    record: HecRecordedRequest,
-  ): Promise<Answer> => {
+  const handleAck = async (req: http.IncomingMessage, query: Record<string, string>, record: HecRecordedRequest): Promise<Answer> => {
     const auth = authenticate(req, query);
     if ('error' in auth) return fromError(auth.error);
     if (!ackEnabled) return hec(14);
@@ -596,9 +600,7 @@ export async function startFakeHec(options: FakeHecOptions = {}): Promise<FakeHe
     if (s.retryAfterSeconds !== undefined) headers['retry-after'] = String(s.retryAfterSeconds);
     if (s.body !== undefined) return { status, headers, body: s.body };
     const code = s.code ?? DEFAULT_CODE_FOR_STATUS[status];
-    const body = code === undefined
-      ? { text: http.STATUS_CODES[status] ?? 'Error', code: status }
-      : { text: s.text ?? HEC_CODES[code]?.[1] ?? 'Error', code };
+    const body = code === undefined ? { text: http.STATUS_CODES[status] ?? 'Error', code: status } : { text: s.text ?? HEC_CODES[code]?.[1] ?? 'Error', code };
     return { status, headers, body };
   };
 
@@ -641,9 +643,7 @@ export async function startFakeHec(options: FakeHecOptions = {}): Promise<FakeHe
         return send(res, record, scriptedAnswer(scripted));
       }
     }
-    const answer = endpoint === 'event'
-      ? await handleEvent(req, query, record, requestIndex)
-      : await handleAck(req, query, record);
+    const answer = endpoint === 'event' ? await handleEvent(req, query, record, requestIndex) : await handleAck(req, query, record);
     if (scripted?.dropAfterAccept) {
       record.response = answer.body; // what it would have answered; status stays null
       return drop();

@@ -29,9 +29,7 @@ export interface AsnFixtureEntry {
 }
 
 /** Knobs passed through to the writer; the defaults suit most tests. */
-export type FixtureDbOptions = Partial<
-  Pick<MmdbWriterOptions, 'recordSize' | 'buildEpoch' | 'description'>
->;
+export type FixtureDbOptions = Partial<Pick<MmdbWriterOptions, 'recordSize' | 'buildEpoch' | 'description'>>;
 
 const COUNTRY_NAMES: Readonly<Record<string, string>> = {
   AU: 'Australia',

@@ -1,10 +1,5 @@
 import { AsnResponse, CityResponse, Reader, Response } from 'maxmind';
-import {
-  buildAsnDb,
-  buildCityDb,
-  defaultAsnFixture,
-  defaultCityFixture,
-} from './geo-fixtures';
+import { buildAsnDb, buildCityDb, defaultAsnFixture, defaultCityFixture } from './geo-fixtures';
 import { MmdbValue, MmdbWriter, MmdbWriterOptions, mmdb } from './mmdb-writer';
 
 // Every test decodes with the real reader the service uses; the writer is only as good as that.
@@ -97,7 +92,10 @@ describe('MmdbWriter', () => {
     });
 
     it('aliases IPv4-mapped and 6to4 addresses to the IPv4 data, unless disabled', () => {
-      const networks: Array<[string, MmdbValue]> = [['8.8.8.0/24', 'v4'], ['2001:db8::/32', 'v6']];
+      const networks: Array<[string, MmdbValue]> = [
+        ['8.8.8.0/24', 'v4'],
+        ['2001:db8::/32', 'v6'],
+      ];
       const aliased = build({}, networks);
       expect(lookup(aliased, '::ffff:8.8.8.8')).toBe('v4');
       expect(lookup(aliased, '2002:808:808::1')).toBe('v4');
@@ -145,7 +143,10 @@ describe('MmdbWriter', () => {
       const buffer = build({ ipVersion: 4 }, [['10.0.0.0/8', 'x']]);
       expect(reader(buffer).metadata.nodeCount).toBe(8);
       // The /9 splits the /8's data record into one more node.
-      const split = build({ ipVersion: 4 }, [['10.0.0.0/8', 'x'], ['10.128.0.0/9', 'y']]);
+      const split = build({ ipVersion: 4 }, [
+        ['10.0.0.0/8', 'x'],
+        ['10.128.0.0/9', 'y'],
+      ]);
       expect(reader(split).metadata.nodeCount).toBe(9);
       expect(lookup(split, '10.0.0.1')).toBe('x');
       expect(lookup(split, '10.200.0.1')).toBe('y');
@@ -153,7 +154,10 @@ describe('MmdbWriter', () => {
 
     it('supports /0 networks', () => {
       expect(lookup(build({ ipVersion: 4 }, [['0.0.0.0/0', 'all']]), '203.0.113.9')).toBe('all');
-      const v6 = build({}, [['::/0', 'all'], ['2001:db8::/32', 'doc']]);
+      const v6 = build({}, [
+        ['::/0', 'all'],
+        ['2001:db8::/32', 'doc'],
+      ]);
       expect(lookup(v6, '2a00::1')).toBe('all');
       expect(lookup(v6, '1.2.3.4')).toBe('all');
       expect(lookup(v6, '2001:db8::5')).toBe('doc');
@@ -276,9 +280,7 @@ describe('MmdbWriter', () => {
 
     it('rejects values it cannot represent', () => {
       const writer = new MmdbWriter({ databaseType: 'Test', ipVersion: 4 });
-      expect(() => writer.insert('1.0.0.0/8', { when: new Date() } as unknown as MmdbValue)).toThrow(
-        /\$\.when/,
-      );
+      expect(() => writer.insert('1.0.0.0/8', { when: new Date() } as unknown as MmdbValue)).toThrow(/\$\.when/);
       expect(() => writer.insert('1.0.0.0/8', null as unknown as MmdbValue)).toThrow(/unsupported/);
       expect(() => writer.insert('1.0.0.0/8', 1n << 128n)).toThrow(/uint128/);
       expect(() => mmdb.uint16(70_000)).toThrow(RangeError);
@@ -373,9 +375,7 @@ describe('GeoLite2 fixtures', () => {
   });
 
   it('build custom entries, whole-degree coordinates included', () => {
-    const db = new Reader<CityResponse>(
-      buildCityDb([{ cidr: '203.0.113.0/24', country: 'ZZ', latitude: 10, longitude: -20 }]),
-    );
+    const db = new Reader<CityResponse>(buildCityDb([{ cidr: '203.0.113.0/24', country: 'ZZ', latitude: 10, longitude: -20 }]));
     const record = db.get('203.0.113.7');
     expect(record?.country?.names.en).toBe('ZZ');
     expect(record?.location?.latitude).toBe(10);

@@ -25,14 +25,7 @@ import { isIP } from 'node:net';
 // ---------------------------------------------------------------------------------------------
 
 /** Data types that cannot be inferred from a plain JS value; wrap with the `mmdb.*` helpers. */
-export type MmdbExplicitType =
-  | 'double'
-  | 'float'
-  | 'uint16'
-  | 'uint32'
-  | 'int32'
-  | 'uint64'
-  | 'uint128';
+export type MmdbExplicitType = 'double' | 'float' | 'uint16' | 'uint32' | 'int32' | 'uint64' | 'uint128';
 
 /** A number pinned to a specific MaxMind DB type (e.g. `mmdb.uint16(443)`). */
 export class MmdbTypedValue {
@@ -50,15 +43,7 @@ export class MmdbTypedValue {
  *             int32 for negative integers >= -2^31, double otherwise.
  * Use MmdbTypedValue (via `mmdb.*`) for uint16, float, or to force a specific type.
  */
-export type MmdbValue =
-  | string
-  | number
-  | boolean
-  | bigint
-  | Uint8Array
-  | MmdbTypedValue
-  | MmdbValue[]
-  | { [key: string]: MmdbValue };
+export type MmdbValue = string | number | boolean | bigint | Uint8Array | MmdbTypedValue | MmdbValue[] | { [key: string]: MmdbValue };
 
 const UINT16_MAX = 0xffff;
 const UINT32_MAX = 0xffff_ffff;
@@ -90,10 +75,8 @@ export const mmdb = {
   uint16: (n: number) => new MmdbTypedValue('uint16', checkInteger('uint16', n, 0, UINT16_MAX)),
   uint32: (n: number) => new MmdbTypedValue('uint32', checkInteger('uint32', n, 0, UINT32_MAX)),
   int32: (n: number) => new MmdbTypedValue('int32', checkInteger('int32', n, INT32_MIN, INT32_MAX)),
-  uint64: (n: number | bigint) =>
-    new MmdbTypedValue('uint64', checkBigInt('uint64', n, UINT64_MAX)),
-  uint128: (n: number | bigint) =>
-    new MmdbTypedValue('uint128', checkBigInt('uint128', n, UINT128_MAX)),
+  uint64: (n: number | bigint) => new MmdbTypedValue('uint64', checkBigInt('uint64', n, UINT64_MAX)),
+  uint128: (n: number | bigint) => new MmdbTypedValue('uint128', checkBigInt('uint128', n, UINT128_MAX)),
 };
 
 /**
@@ -187,9 +170,7 @@ function normalize(value: MmdbValue, path = '$'): Normalized {
     return { type: 'array', value: items, key: `[${items.map((i) => i.key).join(',')}]` };
   }
   if (isPlainObject(value)) {
-    const entries = Object.entries(value).map(
-      ([k, v]): [Normalized, Normalized] => [normalizeString(k), normalize(v, `${path}.${k}`)],
-    );
+    const entries = Object.entries(value).map(([k, v]): [Normalized, Normalized] => [normalizeString(k), normalize(v, `${path}.${k}`)]);
     // Key order is kept as given (readers don't care; keeping it keeps output predictable).
     const key = `{${entries.map(([k, v]) => `${k.key}:${v.key}`).join(',')}}`;
     return { type: 'map', value: entries, key };
@@ -478,10 +459,7 @@ function ipv4InIpv6(network: Network): Network {
 // Search tree
 // ---------------------------------------------------------------------------------------------
 
-type TreeRecord =
-  | { kind: 'empty' }
-  | { kind: 'data'; value: Normalized }
-  | { kind: 'node'; node: TreeNode };
+type TreeRecord = { kind: 'empty' } | { kind: 'data'; value: Normalized } | { kind: 'node'; node: TreeNode };
 
 const EMPTY: TreeRecord = { kind: 'empty' };
 
@@ -541,10 +519,7 @@ const IPV4_ALIASES: readonly string[] = ['::ffff:0:0/96', '2002::/16'];
 const IPV4_SUBTREE = parseCidr('::/96');
 
 /** Marks the start of the metadata; readers search for its last occurrence in the file. */
-const METADATA_MARKER = Buffer.concat([
-  Buffer.from([0xab, 0xcd, 0xef]),
-  Buffer.from('MaxMind.com', 'ascii'),
-]);
+const METADATA_MARKER = Buffer.concat([Buffer.from([0xab, 0xcd, 0xef]), Buffer.from('MaxMind.com', 'ascii')]);
 
 // ---------------------------------------------------------------------------------------------
 // Writer

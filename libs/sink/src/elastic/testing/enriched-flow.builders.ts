@@ -29,7 +29,14 @@ export function anEnrichedFlow(n: number, overrides: Partial<EnrichedFlow> = {})
     bytes: 1200 + n * 311,
     packets: 10 + (n % 40),
     duration: Math.round((0.05 + (n % 13) * 0.731) * 1000) / 1000,
-    zeek: { uid: `CHhAvVGS1DHFjwGM${n}`, service: dstPort === 443 ? 'ssl' : dstPort === 53 ? 'dns' : null, conn_state: 'SF', history: 'ShADadFf', orig_bytes: 600 + n, resp_bytes: 540 + n * 3 },
+    zeek: {
+      uid: `CHhAvVGS1DHFjwGM${n}`,
+      service: dstPort === 443 ? 'ssl' : dstPort === 53 ? 'dns' : null,
+      conn_state: 'SF',
+      history: 'ShADadFf',
+      orig_bytes: 600 + n,
+      resp_bytes: 540 + n * 3,
+    },
     geo: {
       src: null,
       dst: suspicious
@@ -68,7 +75,15 @@ export function aSinkItem(flow: EnrichedFlow | Record<string, unknown>, override
     tenantId: record.tenant_id,
     payload,
     ts: record.ts,
-    source: { topic: TOPICS.enriched, partition: 0, offset: '0', key: Buffer.from(record.event_id), value: Buffer.from(payload), headers: {}, timestamp: record.ts * 1000 },
+    source: {
+      topic: TOPICS.enriched,
+      partition: 0,
+      offset: '0',
+      key: Buffer.from(record.event_id),
+      value: Buffer.from(payload),
+      headers: {},
+      timestamp: record.ts * 1000,
+    },
     ...overrides,
   };
 }
