@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { spawnTypeScript, waitFor } from '@telemetry/testing';
 import { ENRICHED_EVENTS_PROJECTION, EnrichedEventsProjection } from './enriched-events.projection';
 import { EnrichedEventEntity } from './enriched-event.entity';
@@ -109,6 +110,32 @@ describe('the embedded store across kill -9', () => {
     expect(message).toContain(file);
     expect(message).toMatch(/file is not a database/);
     expect(message).toMatch(/delete .*telemetry\.sqlite.*rebuilt by replay from the log/s);
+  });
+
+  it('creates a new file with 16 KiB pages, WAL and synchronous=FULL, and opens a file made with 4 KiB pages as it is', async () => {
+    const pragma = async (store: SqlStore, name: string) => Number(Object.values(((await store.dataSource.query(`PRAGMA ${name}`)) as Array<Record<string, unknown>>)[0])[0]);
+    const fresh = await SqlStore.open({ kind: 'embedded', file });
+    try {
+      expect(await pragma(fresh, 'page_size')).toBe(16_384);
+      expect(await pragma(fresh, 'synchronous')).toBe(2);
+      expect(await fresh.dataSource.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+    } finally {
+      await fresh.close();
+    }
+
+    // A store created before the change: an existing file keeps its page size, and its rows.
+    const older = path.join(dir, 'older.sqlite');
+    const database = new DatabaseSync(older);
+    database.exec('PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; CREATE TABLE kept (id integer)');
+    database.close();
+    const store = await SqlStore.open({ kind: 'embedded', file: older });
+    try {
+      expect(await pragma(store, 'page_size')).toBe(4_096);
+      expect(await new EnrichedEventsProjection(store).apply(CRASH_TOPIC, 0, [crashRecord(0), crashRecord(1)])).toEqual({ applied: 2, skipped: 0 });
+      expect(await inspect(store)).toEqual({ next: 2, rows: 2, offsets: 2, lowest: 0, highest: 1 });
+    } finally {
+      await store.close();
+    }
   });
 
   it('refuses a file that is not SQLite at all', async () => {

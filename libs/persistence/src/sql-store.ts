@@ -40,9 +40,14 @@ export const MIGRATIONS = [InitialSchema1732300000000, IdempotencyKeys1732400000
  * whose load made runs differ by as much; correctness decides.
  *
  * What does grow with the file is the primary key: event ids are hashes, so a batch's rows land at
- * random places of that index and, past ~200k rows, each row dirties its own index page (4 KiB
- * written to the WAL, and again at checkpoint). The projection-scale stage of `npm run bench`
- * shows it (BENCH_SCALE_IDS=sequential for the same rows with ids in insertion order).
+ * random places of that index and, past ~200k rows, each row dirties its own index page (written
+ * whole to the WAL, and again at checkpoint). The projection-scale stage of `npm run bench` shows
+ * it (BENCH_SCALE_IDS=sequential for the same rows with ids in insertion order). No setting
+ * removes it with 2,000-row transactions: measured over 1M rows, page size (2-64 KiB), a 256 MiB
+ * cache, 5x rarer checkpoints and rows sorted by id before the insert all end at ~30k rows per
+ * CPU-second of SQLite alone in the last quarter; a WITHOUT ROWID table is 3x slower; in-order ids
+ * stay flat at ~70k. Parsing each ~1.4 KB payload (JSON.parse, 12-16 µs) is most of the rest of
+ * the projection's CPU (README, Benchmarks).
  */
 export class SqlStore {
   /**
@@ -170,14 +175,22 @@ function prepareEmbedded(database: NodeSqliteDatabase, file: string): void {
   try {
     // The first read of the header and schema: "file is not a database" / "database disk image is malformed".
     database.prepare('SELECT count(*) AS tables FROM sqlite_schema').all();
+    // 16 KiB pages, for a new file only (an existing file keeps the page size it was created with;
+    // this must come before WAL, which fixes it). A ~1.4 KB enriched row leaves ~1.2 KB of a 4 KiB
+    // page unused (two rows fit) but ~0.3 KB of a 16 KiB one: at 1M rows the file is 1.72 GB
+    // instead of 2.19 GB. Rows per CPU-second did not change with it (20.4k either way, through the
+    // projection-scale stage of `npm run bench` in the same window): the cost that grows with the
+    // file is the event_id index (see the SqlStore comment).
+    database.pragma('page_size = 16384');
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = FULL');
-    // Event ids are hashes, so each 2,000-row batch lands at ~2,000 random places of the primary-key
-    // index: a 64 MiB page cache (SQLite's default is 2 MiB) keeps that index of ~1M rows in memory,
-    // and checkpoints every ~40 MiB of WAL (default ~4 MiB) write each hot index page once per many
-    // transactions instead of once per few.
+    // A 64 MiB page cache (SQLite's default is 2 MiB) and a checkpoint every 2,560 pages (~40 MiB of
+    // WAL, as before with 4 KiB pages; SQLite's default is 1,000 pages), so a hot index page is
+    // written back once per several transactions rather than once per few. Measured and not taken:
+    // a 256 MiB cache with a 160 MiB WAL, +6% rows per CPU-second (23.0k against 21.7k), within
+    // what this machine's runs differ by, for 4x the memory and disk.
     database.pragma('cache_size = -65536');
-    database.pragma('wal_autocheckpoint = 10000');
+    database.pragma('wal_autocheckpoint = 2560');
   } catch (error) {
     database.close();
     throw new EmbeddedStoreUnreadableError(file, error);

@@ -262,8 +262,12 @@ async function main(): Promise<number> {
       if (!scaled) continue;
       results.push(scaled);
       const q = scaled.details.quarterRecordsPerSec as number[];
-      log(`  rows/s per quarter ${q.map((v) => Math.round(v).toLocaleString('en-US')).join(' | ')}; last/first ${(scaled.details.lastOverFirst as number).toFixed(3)}; ` +
-        `${Math.round(scaled.recordsPerCpuSec ?? 0).toLocaleString('en-US')} records/CPU-s (apply calls only)`);
+      const qCpu = scaled.details.quarterRecordsPerCpuSec as number[];
+      const thousands = (values: number[]) => values.map((v) => Math.round(v).toLocaleString('en-US')).join(' | ');
+      log(`  rows/s per quarter ${thousands(q)}; last/first ${(scaled.details.lastOverFirst as number).toFixed(3)}; ` +
+        `${Math.round(scaled.recordsPerSec).toLocaleString('en-US')} rows/s (apply calls only)`);
+      log(`  rows/CPU-s per quarter ${thousands(qCpu)}; last/first ${(scaled.details.lastOverFirstCpu as number).toFixed(3)}; ` +
+        `${Math.round(scaled.recordsPerCpuSec ?? 0).toLocaleString('en-US')} records/CPU-s; ${JSON.stringify(scaled.details.pragmas)}`);
     }
   }
   // The sink stage's input: a share of those records, their values as Buffers (off the JS heap).
