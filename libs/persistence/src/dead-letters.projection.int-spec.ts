@@ -60,7 +60,11 @@ describe.each(['postgres', 'embedded'] as const)('DeadLettersProjection on %s', 
   });
 
   it('writes one row per DLQ record and the next offset in the same transaction', async () => {
-    const result = await new DeadLettersProjection(store, () => now).apply(SPLUNK_DLQ, 0, range(0, 1200).map((offset) => aSinkDeadLetter(offset)));
+    const result = await new DeadLettersProjection(store, () => now).apply(
+      SPLUNK_DLQ,
+      0,
+      range(0, 1200).map((offset) => aSinkDeadLetter(offset)),
+    );
     expect(result).toEqual({ applied: 1200, skipped: 0 });
     expect(await new DeadLettersStore(store).count({ sink: 'splunk', tenantId: 'tenant-a' })).toBe(1200);
     const offsets = await store.dataSource.getRepository(ProjectionOffsetEntity).find();
@@ -70,18 +74,40 @@ describe.each(['postgres', 'embedded'] as const)('DeadLettersProjection on %s', 
   it('is idempotent under redelivery, and a redelivered record keeps the state an operator gave it', async () => {
     const projection = new DeadLettersProjection(store, () => now);
     const entries = new DeadLettersStore(store);
-    await projection.apply(SPLUNK_DLQ, 0, range(0, 10).map((offset) => aSinkDeadLetter(offset)));
+    await projection.apply(
+      SPLUNK_DLQ,
+      0,
+      range(0, 10).map((offset) => aSinkDeadLetter(offset)),
+    );
     expect(await entries.markReplayed([`${SPLUNK_DLQ}/0/3`], now)).toBe(1);
     // Rewind the stored offset, as a rebuilt consumer group would deliver again.
-    await store.transaction((manager) => manager.update(ProjectionOffsetEntity, { projection: 'dead-letters', topic: SPLUNK_DLQ, partition: 0 }, { nextOffset: '0' }));
-    expect(await projection.apply(SPLUNK_DLQ, 0, range(0, 12).map((offset) => aSinkDeadLetter(offset)))).toEqual({ applied: 12, skipped: 0 });
+    await store.transaction((manager) =>
+      manager.update(ProjectionOffsetEntity, { projection: 'dead-letters', topic: SPLUNK_DLQ, partition: 0 }, { nextOffset: '0' }),
+    );
+    expect(
+      await projection.apply(
+        SPLUNK_DLQ,
+        0,
+        range(0, 12).map((offset) => aSinkDeadLetter(offset)),
+      ),
+    ).toEqual({ applied: 12, skipped: 0 });
     expect(await entries.count({ sink: 'splunk' })).toBe(12);
     expect(await entries.get('splunk', `${SPLUNK_DLQ}/0/3`)).toMatchObject({ state: 'replayed', replayedAt: expect.anything() });
-    expect(await projection.apply(SPLUNK_DLQ, 0, range(5, 12).map((offset) => aSinkDeadLetter(offset)))).toEqual({ applied: 0, skipped: 7 });
+    expect(
+      await projection.apply(
+        SPLUNK_DLQ,
+        0,
+        range(5, 12).map((offset) => aSinkDeadLetter(offset)),
+      ),
+    ).toEqual({ applied: 0, skipped: 7 });
   });
 
   it('pages newest first with a cursor: every entry exactly once, ties on failed_at included', async () => {
-    await new DeadLettersProjection(store, () => now).apply(SPLUNK_DLQ, 0, range(0, 25).map((offset) => aSinkDeadLetter(offset)));
+    await new DeadLettersProjection(store, () => now).apply(
+      SPLUNK_DLQ,
+      0,
+      range(0, 25).map((offset) => aSinkDeadLetter(offset)),
+    );
     const entries = new DeadLettersStore(store);
     const seen: string[] = [];
     let page = await entries.list({ sink: 'splunk', tenantId: 'tenant-a' }, 7);
@@ -100,13 +126,17 @@ describe.each(['postgres', 'embedded'] as const)('DeadLettersProjection on %s', 
 
   it('scopes by tenant and error class, and never mixes DLQs', async () => {
     const projection = new DeadLettersProjection(store, () => now);
-    await projection.apply(SPLUNK_DLQ, 0, [
-      aSinkDeadLetter(0),
-      aSinkDeadLetter(1, { tenant: 'tenant-b' }),
-      aSinkDeadLetter(2, { errorClass: 'http_400' }),
-    ]);
+    await projection.apply(SPLUNK_DLQ, 0, [aSinkDeadLetter(0), aSinkDeadLetter(1, { tenant: 'tenant-b' }), aSinkDeadLetter(2, { errorClass: 'http_400' })]);
     await projection.apply(INGEST_DLQ, 0, [
-      { topic: INGEST_DLQ, partition: 0, offset: '0', key: null, value: Buffer.from('nope'), timestamp: BASE_MS, headers: { [HEADERS.tenantId]: 'tenant-a', [DEAD_LETTER_HEADERS.code]: 'invalid_json' } },
+      {
+        topic: INGEST_DLQ,
+        partition: 0,
+        offset: '0',
+        key: null,
+        value: Buffer.from('nope'),
+        timestamp: BASE_MS,
+        headers: { [HEADERS.tenantId]: 'tenant-a', [DEAD_LETTER_HEADERS.code]: 'invalid_json' },
+      },
     ]);
     const entries = new DeadLettersStore(store);
     expect((await entries.list({ sink: 'splunk', tenantId: 'tenant-a' }, 50)).rows.map((row) => row.id)).toEqual([`${SPLUNK_DLQ}/0/2`, `${SPLUNK_DLQ}/0/0`]);
@@ -120,14 +150,31 @@ describe.each(['postgres', 'embedded'] as const)('DeadLettersProjection on %s', 
   });
 
   it('selects dead entries oldest first up to a limit, and purged entries disappear', async () => {
-    await new DeadLettersProjection(store, () => now).apply(SPLUNK_DLQ, 0, range(0, 10).map((offset) => aSinkDeadLetter(offset, { errorClass: offset < 6 ? 'hec_code_6' : 'http_400' })));
+    await new DeadLettersProjection(store, () => now).apply(
+      SPLUNK_DLQ,
+      0,
+      range(0, 10).map((offset) => aSinkDeadLetter(offset, { errorClass: offset < 6 ? 'hec_code_6' : 'http_400' })),
+    );
     const entries = new DeadLettersStore(store);
     const first = await entries.selectDead({ sink: 'splunk', errorClass: 'hec_code_6' }, 4);
     expect(first.total).toBe(6);
     expect(first.rows.map((row) => row.id)).toEqual(range(0, 4).map((offset) => `${SPLUNK_DLQ}/0/${offset}`));
-    expect(await entries.markReplayed(first.rows.map((row) => row.id), now)).toBe(4);
-    expect(await entries.markReplayed(first.rows.map((row) => row.id), now)).toBe(0);
-    expect((await entries.selectDead({ sink: 'splunk', errorClass: 'hec_code_6' }, 4)).rows.map((row) => row.id)).toEqual([`${SPLUNK_DLQ}/0/4`, `${SPLUNK_DLQ}/0/5`]);
+    expect(
+      await entries.markReplayed(
+        first.rows.map((row) => row.id),
+        now,
+      ),
+    ).toBe(4);
+    expect(
+      await entries.markReplayed(
+        first.rows.map((row) => row.id),
+        now,
+      ),
+    ).toBe(0);
+    expect((await entries.selectDead({ sink: 'splunk', errorClass: 'hec_code_6' }, 4)).rows.map((row) => row.id)).toEqual([
+      `${SPLUNK_DLQ}/0/4`,
+      `${SPLUNK_DLQ}/0/5`,
+    ]);
 
     expect(await entries.purge({ sink: 'splunk', errorClass: 'http_400' })).toBe(4);
     expect(await entries.purge({ sink: 'splunk', ids: [`${SPLUNK_DLQ}/0/0`, `${SPLUNK_DLQ}/0/99`] })).toBe(1);
@@ -162,11 +209,17 @@ describe.each(['postgres', 'embedded'] as const)('DeadLettersProjection on %s', 
     await store.close();
     store = await SqlStore.open(config);
     expect(await new DeadLettersProjection(store, () => now).apply(SPLUNK_DLQ, 0, records.slice(30))).toEqual({ applied: 0, skipped: 10 });
-    const rebuiltConfig: DatabaseConfig = kind === 'postgres' ? { kind, url: await freshDatabase('dlqrebuild') } : { kind, file: path.join(dir, 'rebuilt.sqlite') };
+    const rebuiltConfig: DatabaseConfig =
+      kind === 'postgres' ? { kind, url: await freshDatabase('dlqrebuild') } : { kind, file: path.join(dir, 'rebuilt.sqlite') };
     const rebuilt = await SqlStore.open(rebuiltConfig);
     try {
       await new DeadLettersProjection(rebuilt, () => now).apply(SPLUNK_DLQ, 0, records);
-      const all = async (s: SqlStore) => (await new DeadLettersStore(s).list({ sink: 'splunk' }, 100)).rows.map((row) => ({ ...row, failedAt: String(row.failedAt), firstFailureAt: String(row.firstFailureAt) }));
+      const all = async (s: SqlStore) =>
+        (await new DeadLettersStore(s).list({ sink: 'splunk' }, 100)).rows.map((row) => ({
+          ...row,
+          failedAt: String(row.failedAt),
+          firstFailureAt: String(row.firstFailureAt),
+        }));
       expect(await all(rebuilt)).toEqual(await all(store));
     } finally {
       await rebuilt.close();

@@ -53,7 +53,7 @@ function anIngestDeadLetter(value: Buffer, headers: Record<string, string> = {})
 }
 
 describe('deadLetterRowOf', () => {
-  it('reads a sink DLQ record\'s story from its dead-letter headers', () => {
+  it("reads a sink DLQ record's story from its dead-letter headers", () => {
     const row = deadLetterRowOf(aSinkDeadLetter());
     expect(row).toMatchObject({
       id: 'telemetry.sink.splunk.dlq.v1/0/41',
@@ -90,7 +90,15 @@ describe('deadLetterRowOf', () => {
     };
     const current = deadLetterRowOf(aSinkDeadLetter())!;
     const legacy = deadLetterRowOf({ ...aSinkDeadLetter(), headers: legacyHeaders })!;
-    const story = (row: typeof current) => [row.errorClass, row.errorMessage, row.attempt, row.originalTopic, row.originalPartition, row.originalOffset, row.firstFailureAt];
+    const story = (row: typeof current) => [
+      row.errorClass,
+      row.errorMessage,
+      row.attempt,
+      row.originalTopic,
+      row.originalPartition,
+      row.originalOffset,
+      row.firstFailureAt,
+    ];
     expect(story(legacy)).toEqual(story(current));
   });
 
@@ -101,7 +109,7 @@ describe('deadLetterRowOf', () => {
     });
   });
 
-  it('maps the ingest DLQ\'s dlq-code, dlq-reason and dlq-original-* headers to the same columns', () => {
+  it("maps the ingest DLQ's dlq-code, dlq-reason and dlq-original-* headers to the same columns", () => {
     const row = deadLetterRowOf(anIngestDeadLetter(Buffer.from('{"ts": oops')));
     expect(row).toMatchObject({
       id: 'telemetry.ingest.dlq.v1/0/7',
@@ -130,7 +138,10 @@ describe('deadLetterRowOf', () => {
 
   it('falls back to the default tenant, attempt 1 and unknown class when headers are missing, and drops malformed coordinates', () => {
     const record = aSinkDeadLetter();
-    const row = deadLetterRowOf({ ...record, headers: { [DEAD_LETTER_HEADERS.originalPartition]: 'x', [DEAD_LETTER_HEADERS.originalOffset]: '-1', [DEAD_LETTER_HEADERS.failedAt]: 'yesterday' } });
+    const row = deadLetterRowOf({
+      ...record,
+      headers: { [DEAD_LETTER_HEADERS.originalPartition]: 'x', [DEAD_LETTER_HEADERS.originalOffset]: '-1', [DEAD_LETTER_HEADERS.failedAt]: 'yesterday' },
+    });
     expect(row).toMatchObject({
       tenantId: 'default',
       attempt: 1,
@@ -144,7 +155,12 @@ describe('deadLetterRowOf', () => {
   });
 
   it('cuts oversized header values to the column sizes instead of failing the batch', () => {
-    const row = deadLetterRowOf(aSinkDeadLetter({}, { [HEADERS.tenantId]: 't'.repeat(500), [DEAD_LETTER_HEADERS.code]: 'c'.repeat(500), [DEAD_LETTER_HEADERS.reason]: 'm'.repeat(10_000) }));
+    const row = deadLetterRowOf(
+      aSinkDeadLetter(
+        {},
+        { [HEADERS.tenantId]: 't'.repeat(500), [DEAD_LETTER_HEADERS.code]: 'c'.repeat(500), [DEAD_LETTER_HEADERS.reason]: 'm'.repeat(10_000) },
+      ),
+    );
     expect(row!.tenantId).toHaveLength(128);
     expect(row!.errorClass).toHaveLength(128);
     expect(row!.errorMessage).toHaveLength(4_000);

@@ -62,7 +62,10 @@ export function deadLetterRowOf(record: LogRecord): DeadLetterEntity | undefined
  * is written in the same transaction as the rows.
  */
 export class DeadLettersProjection {
-  constructor(private readonly store: SqlStore, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly store: SqlStore,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async apply(topic: string, partition: number, records: readonly LogRecord[]): Promise<ProjectionResult> {
     if (records.length === 0) return { applied: 0, skipped: 0 };
@@ -78,7 +81,13 @@ export class DeadLettersProjection {
       }
       const chunk = this.store.rowsPerInsert(17);
       for (let start = 0; start < rows.length; start += chunk) {
-        await manager.createQueryBuilder().insert().into(DeadLetterEntity).values(rows.slice(start, start + chunk)).orIgnore().execute();
+        await manager
+          .createQueryBuilder()
+          .insert()
+          .into(DeadLetterEntity)
+          .values(rows.slice(start, start + chunk))
+          .orIgnore()
+          .execute();
       }
       const nextOffset = (BigInt(records[records.length - 1].offset) + 1n).toString();
       await manager

@@ -44,13 +44,21 @@ export class DeadLettersStore {
     if (after) {
       query.andWhere(
         new Brackets((where) => {
-          where.where('dl.failed_at < :afterFailedAt', { afterFailedAt: after.failedAt }).orWhere(
-            new Brackets((tie) => tie.where('dl.failed_at = :afterFailedAt', { afterFailedAt: after.failedAt }).andWhere('dl.id < :afterId', { afterId: after.id })),
-          );
+          where
+            .where('dl.failed_at < :afterFailedAt', { afterFailedAt: after.failedAt })
+            .orWhere(
+              new Brackets((tie) =>
+                tie.where('dl.failed_at = :afterFailedAt', { afterFailedAt: after.failedAt }).andWhere('dl.id < :afterId', { afterId: after.id }),
+              ),
+            );
         }),
       );
     }
-    const rows = await query.orderBy('dl.failed_at', 'DESC').addOrderBy('dl.id', 'DESC').limit(limit + 1).getMany();
+    const rows = await query
+      .orderBy('dl.failed_at', 'DESC')
+      .addOrderBy('dl.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return { rows: page, total, next: rows.length > limit && last ? { failedAt: String(last.failedAt), id: last.id } : undefined };

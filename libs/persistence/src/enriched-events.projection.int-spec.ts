@@ -59,7 +59,11 @@ describe.each(['postgres', 'embedded'] as const)('EnrichedEventsProjection on %s
 
   it('writes one row per enriched flow and the next offset in the same transaction', async () => {
     const projection = new EnrichedEventsProjection(store, () => now);
-    const result = await projection.apply(TOPIC, 0, range(0, 1500).map((offset) => anEnrichedRecord(offset)));
+    const result = await projection.apply(
+      TOPIC,
+      0,
+      range(0, 1500).map((offset) => anEnrichedRecord(offset)),
+    );
     expect(result).toEqual({ applied: 1500, skipped: 0 });
     const queries = new EnrichedEventsQueries(store);
     expect(await queries.count('tenant-a')).toBe(1500);
@@ -69,15 +73,27 @@ describe.each(['postgres', 'embedded'] as const)('EnrichedEventsProjection on %s
 
   it('is idempotent under redelivery: records below the stored offset are skipped, rows are not duplicated', async () => {
     const projection = new EnrichedEventsProjection(store, () => now);
-    await projection.apply(TOPIC, 0, range(0, 100).map((offset) => anEnrichedRecord(offset)));
-    const again = await projection.apply(TOPIC, 0, range(50, 150).map((offset) => anEnrichedRecord(offset)));
+    await projection.apply(
+      TOPIC,
+      0,
+      range(0, 100).map((offset) => anEnrichedRecord(offset)),
+    );
+    const again = await projection.apply(
+      TOPIC,
+      0,
+      range(50, 150).map((offset) => anEnrichedRecord(offset)),
+    );
     expect(again).toEqual({ applied: 50, skipped: 50 });
     expect(await new EnrichedEventsQueries(store).count()).toBe(150);
   });
 
-  it('serves the newest flows of one tenant first and never another tenant\'s', async () => {
+  it("serves the newest flows of one tenant first and never another tenant's", async () => {
     const projection = new EnrichedEventsProjection(store, () => now);
-    await projection.apply(TOPIC, 0, range(0, 10).map((offset) => anEnrichedRecord(offset)));
+    await projection.apply(
+      TOPIC,
+      0,
+      range(0, 10).map((offset) => anEnrichedRecord(offset)),
+    );
     await projection.apply(TOPIC, 1, [anEnrichedRecord(0, { tenant: 'tenant-b', partition: 1 })]);
     const newest = (await new EnrichedEventsQueries(store).newest('tenant-a', 3)).map((payload) => JSON.parse(payload).event_id);
     expect(newest).toEqual(['event-0-9', 'event-0-8', 'event-0-7']);
@@ -104,7 +120,8 @@ describe.each(['postgres', 'embedded'] as const)('EnrichedEventsProjection on %s
     const redelivered = await new EnrichedEventsProjection(store, () => now).apply(TOPIC, 0, records.slice(200));
     expect(redelivered).toEqual({ applied: 0, skipped: 100 });
 
-    const rebuiltConfig: DatabaseConfig = kind === 'postgres' ? { kind, url: await freshDatabase('rebuild') } : { kind, file: path.join(dir, 'rebuilt.sqlite') };
+    const rebuiltConfig: DatabaseConfig =
+      kind === 'postgres' ? { kind, url: await freshDatabase('rebuild') } : { kind, file: path.join(dir, 'rebuilt.sqlite') };
     const rebuilt = await SqlStore.open(rebuiltConfig);
     try {
       await new EnrichedEventsProjection(rebuilt, () => now).apply(TOPIC, 0, records);

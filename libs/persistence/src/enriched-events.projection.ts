@@ -49,7 +49,10 @@ export interface ProjectionResult {
  * offset is written in the same transaction as the rows.
  */
 export class EnrichedEventsProjection {
-  constructor(private readonly store: SqlStore, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly store: SqlStore,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async apply(topic: string, partition: number, records: readonly LogRecord[]): Promise<ProjectionResult> {
     if (records.length === 0) return { applied: 0, skipped: 0 };
@@ -96,12 +99,7 @@ export class EnrichedEventsProjection {
   async enforceRetention(retentionDays: number): Promise<number> {
     const cutoff = String(this.now() - retentionDays * 24 * 60 * 60 * 1000);
     return this.store.transaction(async (manager) => {
-      const result = await manager
-        .createQueryBuilder()
-        .delete()
-        .from(EnrichedEventEntity)
-        .where('ingested_ms < :cutoff', { cutoff })
-        .execute();
+      const result = await manager.createQueryBuilder().delete().from(EnrichedEventEntity).where('ingested_ms < :cutoff', { cutoff }).execute();
       return result.affected ?? 0;
     });
   }

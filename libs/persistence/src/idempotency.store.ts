@@ -82,7 +82,16 @@ export class IdempotencyStore {
         .createQueryBuilder()
         .insert()
         .into(IdempotencyKeyEntity)
-        .values({ tenantId, key, requestHash, state: 'pending', statusCode: null, response: token, createdMs: String(now), expiresMs: String(now + this.ttlMs) })
+        .values({
+          tenantId,
+          key,
+          requestHash,
+          state: 'pending',
+          statusCode: null,
+          response: token,
+          createdMs: String(now),
+          expiresMs: String(now + this.ttlMs),
+        })
         .orIgnore()
         .execute(),
     );

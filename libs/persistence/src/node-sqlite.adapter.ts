@@ -55,7 +55,8 @@ export class NodeSqliteDatabase {
     readonly name: string,
     options: NodeSqliteOptions = {},
   ) {
-    if (options.verbose || options.nativeBinding) throw new Error('node:sqlite adapter: the verbose and nativeBinding options of better-sqlite3 are not supported');
+    if (options.verbose || options.nativeBinding)
+      throw new Error('node:sqlite adapter: the verbose and nativeBinding options of better-sqlite3 are not supported');
     if (options.fileMustExist && name !== ':memory:' && !fs.existsSync(name)) throw new Error(`node:sqlite adapter: ${name} does not exist (fileMustExist)`);
     this.database = new DatabaseSync(name, {
       readOnly: options.readonly ?? false,

@@ -18,7 +18,9 @@ function acknowledged(output: string): number[] {
 
 /** The stored next offset and what the rows say: how many, how many distinct offsets, lowest and highest. */
 async function inspect(store: SqlStore) {
-  const offset = await store.dataSource.getRepository(ProjectionOffsetEntity).findOne({ where: { projection: ENRICHED_EVENTS_PROJECTION, topic: CRASH_TOPIC, partition: 0 } });
+  const offset = await store.dataSource
+    .getRepository(ProjectionOffsetEntity)
+    .findOne({ where: { projection: ENRICHED_EVENTS_PROJECTION, topic: CRASH_TOPIC, partition: 0 } });
   const [rows] = await store.dataSource
     .getRepository(EnrichedEventEntity)
     .createQueryBuilder('event')
@@ -113,7 +115,8 @@ describe('the embedded store across kill -9', () => {
   });
 
   it('creates a new file with 16 KiB pages, WAL and synchronous=FULL, and opens a file made with 4 KiB pages as it is', async () => {
-    const pragma = async (store: SqlStore, name: string) => Number(Object.values(((await store.dataSource.query(`PRAGMA ${name}`)) as Array<Record<string, unknown>>)[0])[0]);
+    const pragma = async (store: SqlStore, name: string) =>
+      Number(Object.values(((await store.dataSource.query(`PRAGMA ${name}`)) as Array<Record<string, unknown>>)[0])[0]);
     const fresh = await SqlStore.open({ kind: 'embedded', file });
     try {
       expect(await pragma(fresh, 'page_size')).toBe(16_384);

@@ -145,7 +145,10 @@ export class EmbeddedStoreUnreadableError extends Error {
   readonly code = 'embedded_store_unreadable';
   readonly retriable = false;
 
-  constructor(readonly file: string, cause: unknown) {
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     super(
       `The embedded SQL store ${file} cannot be read: ${reason}. It holds only state derived from the event log ` +

@@ -46,7 +46,10 @@ export async function startBenchEnricher(log: EventLog, deps: EnrichDependencies
       };
     }
   }
-  const app = await NestFactory.createMicroservice(BenchEnricherModule.build(), { strategy: new EventLogTransport(log, { groupPrefix: 'telemetry' }), logger: ['error', 'warn'] });
+  const app = await NestFactory.createMicroservice(BenchEnricherModule.build(), {
+    strategy: new EventLogTransport(log, { groupPrefix: 'telemetry' }),
+    logger: ['error', 'warn'],
+  });
   await app.listen();
   return app;
 }

@@ -115,7 +115,10 @@ export type EventLogFactory = (config: PlatformConfig) => Promise<EventLog>;
 async function createApp(module: DynamicModule, eventLog?: EventLogFactory, config?: PlatformConfig): Promise<INestApplication> {
   if (!eventLog || !config) return NestFactory.create(module, { bodyParser: false, logger: QUIET_LOG_LEVELS });
   const log = await eventLog(config);
-  const moduleRef = await Test.createTestingModule({ imports: [module] }).overrideProvider(EVENT_LOG).useValue(log).compile();
+  const moduleRef = await Test.createTestingModule({ imports: [module] })
+    .overrideProvider(EVENT_LOG)
+    .useValue(log)
+    .compile();
   return moduleRef.createNestApplication({ bodyParser: false, logger: QUIET_LOG_LEVELS });
 }
 

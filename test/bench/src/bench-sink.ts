@@ -140,7 +140,10 @@ interface FakeHecProcess {
 
 /** The fake HEC in a child process (bench-fake-hec.child.ts), answering over IPC. */
 async function startFakeHecProcess(options: FakeHecOptions): Promise<FakeHecProcess> {
-  const child = fork(path.join(__dirname, 'bench-fake-hec.child.js'), [JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+  const child = fork(path.join(__dirname, 'bench-fake-hec.child.js'), [JSON.stringify(options)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [],
+  });
   const waiting: Array<{ resolve: (message: FakeHecMessage) => void; reject: (error: Error) => void }> = [];
   let exited: Error | undefined;
   const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -196,7 +199,8 @@ async function opensearchCount(indices: string): Promise<number> {
   const refreshed = await opensearch('POST', `/${indices}/_refresh`);
   if (refreshed.status !== 200) throw new Error(`POST /${indices}/_refresh answered ${refreshed.status}: ${JSON.stringify(refreshed.body).slice(0, 300)}`);
   const answer = await opensearch('GET', `/${indices}/_count`);
-  if (answer.status !== 200 || typeof answer.body.count !== 'number') throw new Error(`GET /${indices}/_count answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 300)}`);
+  if (answer.status !== 200 || typeof answer.body.count !== 'number')
+    throw new Error(`GET /${indices}/_count answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 300)}`);
   return answer.body.count;
 }
 
@@ -217,7 +221,13 @@ async function openDestination(destination: SinkDestination, sink: string, wire:
     const indices = `${sink}-*`;
     return {
       // As the sink-elastic app builds it (ELASTIC_MANAGE_TEMPLATE on), on a pattern of this run.
-      exporter: new ElasticBulkExporter({ url: opensearchUrl(), indexPattern: `${sink}-{yyyy.MM.dd}`, manageTemplate: true, gzip: true, fetch: watchedFetch(wire) }),
+      exporter: new ElasticBulkExporter({
+        url: opensearchUrl(),
+        indexPattern: `${sink}-{yyyy.MM.dd}`,
+        manageTemplate: true,
+        gzip: true,
+        fetch: watchedFetch(wire),
+      }),
       variant: `SinkRunner → ElasticBulkExporter → OpenSearch ${version} _bulk, gzip, template`,
       count: async () => {
         const stored = await opensearchCount(indices);
@@ -239,7 +249,11 @@ async function openDestination(destination: SinkDestination, sink: string, wire:
     variant: `SinkRunner → SplunkHecExporter → fake HEC (own process), gzip, ack ${ack ? 'on (acks at once)' : 'off'}`,
     count: async () => {
       const totals = await hec.totals();
-      return { stored: totals.events, distinct: totals.distinctEventIds, extra: { hecEventRequests: totals.eventRequests, hecAckRequests: totals.ackRequests, hecRefused: totals.refusedRequests } };
+      return {
+        stored: totals.events,
+        distinct: totals.distinctEventIds,
+        extra: { hecEventRequests: totals.eventRequests, hecAckRequests: totals.ackRequests, hecRefused: totals.refusedRequests },
+      };
     },
     ready: () => true,
     close: () => hec.close(),
@@ -266,7 +280,14 @@ export async function runSink(destination: SinkDestination, source: SinkSource, 
 
   const n = source.records;
   const wire: WireStats = { dataRequests: 0, ackRequests: 0, bytes: 0, busyMs: 0, latenciesMs: [], inFlight: 0, busySince: 0 };
-  const observed = { delivered: 0, exports: 0, exportSeconds: 0, retried: new Map<string, number>(), deadLettered: new Map<string, number>(), paused: null as string | null };
+  const observed = {
+    delivered: 0,
+    exports: 0,
+    exportSeconds: 0,
+    retried: new Map<string, number>(),
+    deadLettered: new Map<string, number>(),
+    paused: null as string | null,
+  };
   const add = (map: Map<string, number>, key: string, count: number) => map.set(key, (map.get(key) ?? 0) + count);
   const observer: SinkObserver = {
     delivered: (count, _batchSize, seconds) => {

@@ -287,7 +287,7 @@ export function enricherCoreBreakdown(deps: EnrichDependencies, allBatches: read
   if (sink < 0) throw new Error('unreachable');
   return {
     'JSON.parse of the ingress value': parse,
-    'normalize': parseNormalize - parse,
+    normalize: parseNormalize - parse,
     '  of which eventIdFor (sha256)': eventId,
     'enrich (lookups, risk, building the flow)': parseNormalizeEnrich - parseNormalize,
     '  of which geo city x2': geoCity,
@@ -315,7 +315,13 @@ export async function runIngestAlone(mode: Mode, dataset: Dataset, settings: Ben
   let result: StageResult;
   try {
     const meter = new Meter();
-    const posted = await postBatches({ port: app.port, apiKey: BENCH_KEY, batches: dataset.batches, concurrency: settings.concurrency, timeoutMs: settings.requestTimeoutMs });
+    const posted = await postBatches({
+      port: app.port,
+      apiKey: BENCH_KEY,
+      batches: dataset.batches,
+      concurrency: settings.concurrency,
+      timeoutMs: settings.requestTimeoutMs,
+    });
     const m = await finish(meter, posted.finishedAt);
     assertAllAccepted(posted, dataset.batches);
     const latencies = posted.outcomes.map((outcome) => outcome.latencyMs);
@@ -367,7 +373,13 @@ export async function sumOffsets(offsets: Promise<Map<number, string>>): Promise
  * commits after the handler resolves) on the log the ingest stage filled, under a fresh group.
  * Timed from subscribe to the group's committed offsets reaching the end of both ingress topics.
  */
-export async function runEnrichOnLog(mode: Mode, source: IngestRun['source'], deps: EnrichDependencies, dataset: Dataset, settings: BenchSettings): Promise<StageResult> {
+export async function runEnrichOnLog(
+  mode: Mode,
+  source: IngestRun['source'],
+  deps: EnrichDependencies,
+  dataset: Dataset,
+  settings: BenchSettings,
+): Promise<StageResult> {
   const group = `bench-${settings.runId}-enrich-log`;
   let log: EventLog;
   if (mode === 'kafka') {
@@ -433,7 +445,12 @@ export async function runEnrichOnLog(mode: Mode, source: IngestRun['source'], de
 
 // --- (d) projection alone --------------------------------------------------------------------------
 
-export async function runProjection(kind: 'embedded' | 'postgres', batches: readonly RecordBatch[], tenant: string, _settings: BenchSettings): Promise<StageResult> {
+export async function runProjection(
+  kind: 'embedded' | 'postgres',
+  batches: readonly RecordBatch[],
+  tenant: string,
+  _settings: BenchSettings,
+): Promise<StageResult> {
   let store: SqlStore;
   let cleanup: () => Promise<void>;
   let file: string | undefined;
@@ -463,7 +480,10 @@ export async function runProjection(kind: 'embedded' | 'postgres', batches: read
     if (applied !== records || count !== records) throw new Error(`projection (${kind}): applied ${applied}, ${count} rows, expected ${records}`);
     const quarter = Math.max(1, Math.floor(perBatch.length / 4));
     const rateOf = (slice: Array<{ records: number; ms: number }>) =>
-      rate(slice.reduce((s, b) => s + b.records, 0), slice.reduce((s, b) => s + b.ms, 0));
+      rate(
+        slice.reduce((s, b) => s + b.records, 0),
+        slice.reduce((s, b) => s + b.ms, 0),
+      );
     const bytes = batches.reduce((sum, batch) => sum + batch.records.reduce((s, r) => s + r.value.length, 0), 0);
     return withMeasurement(
       {
@@ -532,7 +552,9 @@ export async function runProjectionAtScale(
   const baseMs = Date.parse(RECEIVED_AT);
   // As the enricher's eventIdFor (32 hex digits of a sha256), or in insertion order for comparison.
   const eventId = (i: number): string =>
-    ids === 'hash' ? createHash('sha256').update(`${settings.runId}:${i}`).digest('hex').slice(0, 32) : `s${settings.runId}${i.toString(16).padStart(12, '0')}`.slice(-32);
+    ids === 'hash'
+      ? createHash('sha256').update(`${settings.runId}:${i}`).digest('hex').slice(0, 32)
+      : `s${settings.runId}${i.toString(16).padStart(12, '0')}`.slice(-32);
   const rowValue = (i: number): Buffer => {
     const t = parsed[i % parsed.length];
     return Buffer.from(
@@ -648,7 +670,13 @@ export async function runEndToEnd(mode: Mode, dataset: Dataset, settings: BenchS
     const store = app.app.get<symbol, SqlStore>(SQL_STORE, { strict: false });
     const queries = new EnrichedEventsQueries(store);
     const meter = new Meter();
-    const posted = await postBatches({ port: app.port, apiKey: BENCH_KEY, batches: dataset.batches, concurrency: settings.concurrency, timeoutMs: settings.requestTimeoutMs });
+    const posted = await postBatches({
+      port: app.port,
+      apiKey: BENCH_KEY,
+      batches: dataset.batches,
+      concurrency: settings.concurrency,
+      timeoutMs: settings.requestTimeoutMs,
+    });
     assertAllAccepted(posted, dataset.batches);
     const lastAckMs = posted.finishedAt - meter.startedAt;
     let projected = 0;

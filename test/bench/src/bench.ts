@@ -68,7 +68,10 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 function list<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: readonly T[]): T[] {
   const raw = env[name];
   if (!raw) return [...fallback];
-  const items = raw.split(',').map((item) => item.trim()).filter(Boolean);
+  const items = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
   for (const item of items) if (!allowed.includes(item as T)) throw new Error(`${name}: unknown "${item}" (known: ${allowed.join(', ')})`);
   return items as T[];
 }
@@ -218,11 +221,18 @@ async function main(): Promise<number> {
     return deps;
   };
   const deps: Partial<Record<'default' | 'fixture', EnrichDependencies>> = {};
-  const needsDeps = settings.stages.some((stage) => stage === 'core' || stage === 'enrich-log' || stage === 'projection' || stage === 'projection-scale' || stage === 'sink');
+  const needsDeps = settings.stages.some(
+    (stage) => stage === 'core' || stage === 'enrich-log' || stage === 'projection' || stage === 'projection-scale' || stage === 'sink',
+  );
   if (needsDeps) {
     deps[settings.geo] = await loadTimed(settings.geo);
-    if (settings.stages.includes('core')) deps[settings.geo === 'default' ? 'fixture' : 'default'] = await loadTimed(settings.geo === 'default' ? 'fixture' : 'default');
-    log(`enrichment data loaded: ${Object.entries(geoLoad).map(([k, v]) => `geo=${k} ${Math.round(v)} ms`).join(', ')}`);
+    if (settings.stages.includes('core'))
+      deps[settings.geo === 'default' ? 'fixture' : 'default'] = await loadTimed(settings.geo === 'default' ? 'fixture' : 'default');
+    log(
+      `enrichment data loaded: ${Object.entries(geoLoad)
+        .map(([k, v]) => `geo=${k} ${Math.round(v)} ms`)
+        .join(', ')}`,
+    );
   }
 
   // (b) the enricher core, and the enriched records the projection stage replays.
@@ -232,7 +242,9 @@ async function main(): Promise<number> {
   let enriched: Awaited<ReturnType<typeof runEnricherCore>>['enriched'] | undefined;
   if (needsDeps) {
     for (const variant of settings.stages.includes('core') ? (['default', 'fixture'] as const) : [settings.geo]) {
-      const core = await attempt('enrich-core', `geo=${variant}`, () => runEnricherCore(`processIngressBatch, geo=${variant}, single thread`, deps[variant]!, ingress, dataset));
+      const core = await attempt('enrich-core', `geo=${variant}`, () =>
+        runEnricherCore(`processIngressBatch, geo=${variant}, single thread`, deps[variant]!, ingress, dataset),
+      );
       if (core) {
         if (settings.stages.includes('core')) results.push(core.result);
         if (variant === settings.geo) enriched = core.enriched;
@@ -264,10 +276,14 @@ async function main(): Promise<number> {
       const q = scaled.details.quarterRecordsPerSec as number[];
       const qCpu = scaled.details.quarterRecordsPerCpuSec as number[];
       const thousands = (values: number[]) => values.map((v) => Math.round(v).toLocaleString('en-US')).join(' | ');
-      log(`  rows/s per quarter ${thousands(q)}; last/first ${(scaled.details.lastOverFirst as number).toFixed(3)}; ` +
-        `${Math.round(scaled.recordsPerSec).toLocaleString('en-US')} rows/s (apply calls only)`);
-      log(`  rows/CPU-s per quarter ${thousands(qCpu)}; last/first ${(scaled.details.lastOverFirstCpu as number).toFixed(3)}; ` +
-        `${Math.round(scaled.recordsPerCpuSec ?? 0).toLocaleString('en-US')} records/CPU-s; ${JSON.stringify(scaled.details.pragmas)}`);
+      log(
+        `  rows/s per quarter ${thousands(q)}; last/first ${(scaled.details.lastOverFirst as number).toFixed(3)}; ` +
+          `${Math.round(scaled.recordsPerSec).toLocaleString('en-US')} rows/s (apply calls only)`,
+      );
+      log(
+        `  rows/CPU-s per quarter ${thousands(qCpu)}; last/first ${(scaled.details.lastOverFirstCpu as number).toFixed(3)}; ` +
+          `${Math.round(scaled.recordsPerCpuSec ?? 0).toLocaleString('en-US')} records/CPU-s; ${JSON.stringify(scaled.details.pragmas)}`,
+      );
     }
   }
   // The sink stage's input: a share of those records, their values as Buffers (off the JS heap).
@@ -281,7 +297,9 @@ async function main(): Promise<number> {
     for (const mode of settings.modes) {
       const source = await attempt('sink', `${mode} prefill`, () => prefillSinkSource(mode, input, benchSettings), false);
       if (!source) continue;
-      log(`  ${source.records.toLocaleString('en-US')} enriched flows (${(input.bytes / 1024 / 1024).toFixed(1)} MiB JSON) on ${source.topic} in ${Math.round(source.prefillMs)} ms`);
+      log(
+        `  ${source.records.toLocaleString('en-US')} enriched flows (${(input.bytes / 1024 / 1024).toFixed(1)} MiB JSON) on ${source.topic} in ${Math.round(source.prefillMs)} ms`,
+      );
       for (const destination of SINK_DESTINATIONS) {
         const result = await attempt('sink', `${mode} ${destination}`, () => runSink(destination, source, input, benchSettings));
         if (result) results.push(result);
@@ -320,14 +338,24 @@ async function main(): Promise<number> {
   results.sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage) || a.mode.localeCompare(b.mode));
   const find = (stage: StageName, mode: string) => results.find((r) => r.stage === stage && r.mode === mode);
   const targets: Target[] = [
-    { name: 'REST ingest into Kafka, one core, 10k-record gzip batches', recordsPerSec: 100_000, measuredBy: '(a) HTTP ingest, kafka', result: find('ingest', 'kafka') },
+    {
+      name: 'REST ingest into Kafka, one core, 10k-record gzip batches',
+      recordsPerSec: 100_000,
+      measuredBy: '(a) HTTP ingest, kafka',
+      result: find('ingest', 'kafka'),
+    },
     {
       name: 'embedded projection, 1M rows, last quarter within 10% of the first',
       recordsPerSec: 40_000,
       measuredBy: "(d') projection-scale, apply time",
       result: results.find((r) => r.stage === 'projection' && r.details.lastOverFirst !== undefined && r.variant.includes('enriched rows, hash event ids')),
     },
-    { name: 'enricher per core, consume → enrich → produce on Kafka', recordsPerSec: 60_000, measuredBy: '(c) enrich on log, kafka', result: find('enrich-log', 'kafka') },
+    {
+      name: 'enricher per core, consume → enrich → produce on Kafka',
+      recordsPerSec: 60_000,
+      measuredBy: '(c) enrich on log, kafka',
+      result: find('enrich-log', 'kafka'),
+    },
     {
       name: 'enricher per core, core alone (upper bound)',
       recordsPerSec: 60_000,
@@ -337,11 +365,13 @@ async function main(): Promise<number> {
   ];
 
   log('');
-  log(`Results (${meta.node}, ${meta.cpuCount} x ${meta.cpuModel}; ${dataset.recordCount.toLocaleString('en-US')} records per stage, ` +
-    `batches of ${settings.batchRecords.toLocaleString('en-US')}, ${settings.concurrency} requests in flight, ${settings.partitions} partitions)`);
+  log(
+    `Results (${meta.node}, ${meta.cpuCount} x ${meta.cpuModel}; ${dataset.recordCount.toLocaleString('en-US')} records per stage, ` +
+      `batches of ${settings.batchRecords.toLocaleString('en-US')}, ${settings.concurrency} requests in flight, ${settings.partitions} partitions)`,
+  );
   log(resultsTable(results));
   log('');
-  log('records/s = records / wall time of the stage; rec/CPU-s = records per second of this process\'s CPU time (all threads);');
+  log("records/s = records / wall time of the stage; rec/CPU-s = records per second of this process's CPU time (all threads);");
   log('loop busy = event-loop utilization of the main thread (~100%: one core of JavaScript is the limit); GC = share of wall time in');
   log('main-thread GC pauses; machine = all cores busy, Kafka and Postgres included. e2e: first POST → last row of the tenant counted in SQL.');
   log('(e) sink: subscribe → the destination holds every flow (fake HEC event count; OpenSearch _count after _refresh); batch =');

@@ -18,7 +18,10 @@ export interface Renames {
 export class TopicRemappingEventLog implements EventLog {
   private readonly back: ReadonlyMap<string, string>;
 
-  constructor(private readonly inner: EventLog, private readonly renames: Renames) {
+  constructor(
+    private readonly inner: EventLog,
+    private readonly renames: Renames,
+  ) {
     this.back = new Map(Object.entries(renames.topics).map(([contract, actual]) => [actual, contract]));
   }
 

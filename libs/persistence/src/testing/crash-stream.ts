@@ -17,5 +17,13 @@ export function crashRecord(offset: number): LogRecord {
     ingest: { received_at: new Date(1_767_000_000_000 + offset).toISOString() },
     padding: 'x'.repeat(500),
   };
-  return { topic: CRASH_TOPIC, partition: 0, offset: String(offset), key: null, value: Buffer.from(JSON.stringify(flow)), headers: {}, timestamp: 1_767_000_000_000 };
+  return {
+    topic: CRASH_TOPIC,
+    partition: 0,
+    offset: String(offset),
+    key: null,
+    value: Buffer.from(JSON.stringify(flow)),
+    headers: {},
+    timestamp: 1_767_000_000_000,
+  };
 }

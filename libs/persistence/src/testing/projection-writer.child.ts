@@ -15,7 +15,9 @@ async function main(): Promise<void> {
   const file = process.env.STORE_FILE;
   if (!file) throw new Error('STORE_FILE is not set');
   const store = await SqlStore.open({ kind: 'embedded', file });
-  const stored = await store.dataSource.getRepository(ProjectionOffsetEntity).findOne({ where: { projection: ENRICHED_EVENTS_PROJECTION, topic: CRASH_TOPIC, partition: 0 } });
+  const stored = await store.dataSource
+    .getRepository(ProjectionOffsetEntity)
+    .findOne({ where: { projection: ENRICHED_EVENTS_PROJECTION, topic: CRASH_TOPIC, partition: 0 } });
   let next = stored ? Number(stored.nextOffset) : 0;
   process.stdout.write(`resuming ${next}\n`);
   const projection = new EnrichedEventsProjection(store);
