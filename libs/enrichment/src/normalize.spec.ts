@@ -22,7 +22,7 @@ describe('normalize zeek.conn', () => {
     const flow = ok('zeek.conn', record);
     expect(flow).toEqual({
       schemaVersion: 1,
-      eventId: eventIdFor(ctx.topic, ctx.partition, ctx.offset),
+      eventId: eventIdFor(ctx.topic, ctx.partition, ctx.offset, Date.parse(ctx.receivedAt)),
       tenantId: 'acme',
       collectorId: 'edge-1',
       format: 'zeek.conn',
@@ -115,7 +115,7 @@ describe('normalize flows.v1', () => {
     const record = aFlowRecord();
     expect(ok('flows.v1', record)).toEqual({
       schemaVersion: 1,
-      eventId: eventIdFor(ctx.topic, ctx.partition, ctx.offset),
+      eventId: eventIdFor(ctx.topic, ctx.partition, ctx.offset, Date.parse(ctx.receivedAt)),
       tenantId: 'acme',
       collectorId: 'edge-1',
       format: 'flows.v1',
@@ -341,14 +341,29 @@ describe('eventId', () => {
     expect(first.eventId).toMatch(/^[0-9a-f]{32}$/);
     expect(again.eventId).toBe(first.eventId);
     const ids = new Set([
-      eventIdFor('t', 0, '1'),
-      eventIdFor('t', 0, '2'),
-      eventIdFor('t', 1, '1'),
-      eventIdFor('u', 0, '1'),
-      eventIdFor('t', 10, '1'),
-      eventIdFor('t', 1, '01'),
+      eventIdFor('t', 0, '1', 1_000),
+      eventIdFor('t', 0, '2', 1_000),
+      eventIdFor('t', 1, '1', 1_000),
+      eventIdFor('u', 0, '1', 1_000),
+      eventIdFor('t', 10, '1', 1_000),
+      eventIdFor('t', 1, '01', 1_000),
     ]);
     expect(ids.size).toBe(6);
+  });
+
+  it('starts with the receive time in ms, so ids rise with ingest time', () => {
+    const receivedAt = Date.parse('2026-12-02T00:00:00.000Z');
+    const earlier = eventIdFor('t', 5, '900', receivedAt);
+    const later = eventIdFor('t', 0, '1', receivedAt + 1);
+    expect(earlier.slice(0, 12)).toBe(receivedAt.toString(16).padStart(12, '0'));
+    expect(earlier < later).toBe(true);
+    expect(eventIdFor('t', 0, '1', receivedAt)).toBe(eventIdFor('t', 0, '1', receivedAt));
+  });
+
+  it('puts 0 for a receive time that is not a usable epoch ms and stays unique by its hash', () => {
+    const ids = [Number.NaN, -1, 2 ** 48, 1.5].map((ms, offset) => eventIdFor('t', 0, String(offset), ms));
+    for (const id of ids) expect(id).toMatch(/^000000000000[0-9a-f]{20}$/);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });
 

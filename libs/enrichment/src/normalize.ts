@@ -183,9 +183,18 @@ function sumPresent(a: number | null, b: number | null): number | null {
   return a === null && b === null ? null : (a ?? 0) + (b ?? 0);
 }
 
-/** Stable across redelivery: the same ingress coordinates always give the same 128-bit hex id. */
-export function eventIdFor(topic: string, partition: number, offset: string): string {
-  return createHash('sha256').update(`${topic}/${partition}/${offset}`).digest('hex').slice(0, 32);
+/**
+ * Stable across redelivery: the same ingress record always gives the same 128-bit hex id. The first
+ * 48 bits are the record's receive time in epoch ms and the other 80 a hash of its log coordinates,
+ * so ids rise with ingest time: a read model's unique index on them grows at its right edge instead
+ * of taking inserts at random pages (at 1M rows the embedded projection ran at half speed with ids
+ * that were all hash; see the projection-scale stage of `npm run bench`). A receive time that is not
+ * a number or outside 0 .. 2^48 ms puts 0 there; the id stays unique by its hash.
+ */
+export function eventIdFor(topic: string, partition: number, offset: string, receivedAtMs: number): string {
+  const ms = Number.isSafeInteger(receivedAtMs) && receivedAtMs >= 0 && receivedAtMs < 2 ** 48 ? receivedAtMs : 0;
+  const hash = createHash('sha256').update(`${topic}/${partition}/${offset}`).digest('hex');
+  return ms.toString(16).padStart(12, '0') + hash.slice(0, 20);
 }
 
 // --- formats ------------------------------------------------------------------------------------
@@ -358,7 +367,7 @@ export function normalize(format: IngressFormat, record: Record<string, unknown>
   if (fields instanceof Invalid) return { ok: false, error: fields.error };
   const flow: NormalizedFlow = {
     schemaVersion: NORMALIZED_FLOW_SCHEMA_VERSION,
-    eventId: eventIdFor(ctx.topic, ctx.partition, ctx.offset),
+    eventId: eventIdFor(ctx.topic, ctx.partition, ctx.offset, Date.parse(ctx.receivedAt)),
     tenantId: ctx.tenantId,
     collectorId: ctx.collectorId,
     format,

@@ -73,9 +73,25 @@ export interface SubscribeOptions {
   readonly handler: BatchHandler;
 }
 
+/**
+ * What a consumer is doing, for readiness and metrics. `consuming`: connected and delivering (idle
+ * counts); `retrying`: the last handler call or fetch failed and it is redelivering after a backoff
+ * (`lastError` says why); `restarting`: the client lost its group or crashed and is reconnecting;
+ * `closed`: close() was called or it gave up.
+ */
+export type SubscriptionState = 'consuming' | 'retrying' | 'restarting' | 'closed';
+
+export interface SubscriptionStatus {
+  readonly state: SubscriptionState;
+  /** Epoch ms when it entered this state. */
+  readonly sinceMs: number;
+  readonly lastError?: string;
+}
+
 export interface Subscription {
   /** Stops fetching, waits for the in-flight batch and its commit, and leaves the group. */
   close(): Promise<void>;
+  status(): SubscriptionStatus;
 }
 
 export interface TailOptions {

@@ -282,7 +282,7 @@ export function enricherCoreBreakdown(deps: EnrichDependencies, allBatches: read
     for (const flow of flows) sink += deps.threatIntel.match(flow).length;
   });
   const eventId = time(() => {
-    for (const flow of flows) sink += eventIdFor(flow.ingress.topic, flow.ingress.partition, flow.ingress.offset).length;
+    for (const flow of flows) sink += eventIdFor(flow.ingress.topic, flow.ingress.partition, flow.ingress.offset, Date.parse(flow.ingress.receivedAt)).length;
   });
   if (sink < 0) throw new Error('unreachable');
   return {
@@ -518,19 +518,22 @@ function embeddedFileBytes(file: string): number {
  * node:sqlite store by the real EnrichedEventsProjection (real schema, migrations, indexes), in
  * transactions of the projection consumer's poll size (PROJECTION_MAX_BATCH), round robin over
  * `settings.partitions` partitions as one consumer delivers them. The rows are the enriched records
- * of the core stage (real enriched JSON), cycled with a fresh event id (32 hex digits of a hash, as
- * the enricher's ids, so primary-key inserts land at random places in the index) and a rising
- * ingest time per row, so every row is a new key and the (tenant, ingested) index grows as in
- * production (BENCH_SCALE_IDS=sequential uses ids in insertion order instead, to show what the
- * random primary-key inserts cost). BENCH_SCALE_ROWS_SHAPE=trimmed drops each flow's copies of its
+ * of the core stage (real enriched JSON), cycled with a fresh event id (the enricher's eventIdFor:
+ * the receive time in ms, then a hash) and a rising ingest time per row, so every row is a new key
+ * and both indexes grow as in production (BENCH_SCALE_IDS=hash uses ids that are all hash, as the
+ * enricher's were before they began with the receive time, so primary-key inserts land at random
+ * places in the index; =sequential uses plain counters, to show what the hash part costs). BENCH_SCALE_ROWS_SHAPE=trimmed drops each flow's copies of its
  * input and its risk reasons (~700-byte rows instead of ~1.4 KB) for comparison with smaller rows. They are built one batch at a time, outside the measured apply calls: rows/s and
  * records per CPU-second count only `apply` (parse, insert, offset, commit with fsync), per quarter
  * of the rows, so a store that slows as its file grows shows it in the last/first ratio.
  */
+/** How the projection-scale stage makes event ids; see runProjectionAtScale. */
+export type ScaleIds = 'enricher' | 'hash' | 'sequential';
+
 export async function runProjectionAtScale(
   templates: readonly OutgoingRecord[],
   rows: number,
-  ids: 'hash' | 'sequential',
+  ids: ScaleIds,
   shape: 'enriched' | 'trimmed',
   tenant: string,
   settings: BenchSettings,
@@ -550,17 +553,16 @@ export async function runProjectionAtScale(
     return { text, eventId, receivedAt };
   });
   const baseMs = Date.parse(RECEIVED_AT);
-  // As the enricher's eventIdFor (32 hex digits of a sha256), or in insertion order for comparison.
-  const eventId = (i: number): string =>
-    ids === 'hash'
-      ? createHash('sha256').update(`${settings.runId}:${i}`).digest('hex').slice(0, 32)
-      : `s${settings.runId}${i.toString(16).padStart(12, '0')}`.slice(-32);
+  const receivedAtMs = (i: number): number => baseMs + Math.floor(i / 10);
+  const eventId = (i: number): string => {
+    if (ids === 'enricher') return eventIdFor(TOPICS.ingestFlows, i % settings.partitions, `${settings.runId}:${i}`, receivedAtMs(i));
+    if (ids === 'hash') return createHash('sha256').update(`${settings.runId}:${i}`).digest('hex').slice(0, 32);
+    return `s${settings.runId}${i.toString(16).padStart(12, '0')}`.slice(-32);
+  };
   const rowValue = (i: number): Buffer => {
     const t = parsed[i % parsed.length];
     return Buffer.from(
-      t.text
-        .replace(t.eventId, `"event_id":"${eventId(i)}"`)
-        .replace(t.receivedAt, `"received_at":${JSON.stringify(new Date(baseMs + Math.floor(i / 10)).toISOString())}`),
+      t.text.replace(t.eventId, `"event_id":"${eventId(i)}"`).replace(t.receivedAt, `"received_at":${JSON.stringify(new Date(receivedAtMs(i)).toISOString())}`),
     );
   };
 

@@ -27,6 +27,7 @@ import {
   runIngestAlone,
   runProjection,
   runProjectionAtScale,
+  ScaleIds,
   StageName,
   StageResult,
 } from './bench-stages';
@@ -41,8 +42,8 @@ import {
  * Environment (all optional): BENCH_BATCHES (10), BENCH_BATCH_RECORDS (10000), BENCH_CONCURRENCY
  * (requests in flight, 4), BENCH_PARTITIONS (3), BENCH_MODES (embedded,kafka), BENCH_STAGES
  * (core,ingest,enrich-log,projection,projection-scale,sink,e2e), BENCH_SCALE_ROWS (rows of the
- * projection-scale stage, 1000000), BENCH_SCALE_IDS (hash | sequential | hash,sequential: its event
- * ids, hash), BENCH_SCALE_ROWS_SHAPE (enriched | trimmed | both: ~1.4 KB enriched flows, or ~700 bytes
+ * projection-scale stage, 1000000), BENCH_SCALE_IDS (enricher | hash | sequential, or a list: its event
+ * ids, enricher), BENCH_SCALE_ROWS_SHAPE (enriched | trimmed | both: ~1.4 KB enriched flows, or ~700 bytes
  * without their input copies and risk reasons; enriched), BENCH_GEO (default | fixture, for e2e and enrich-log),
  * BENCH_SINK_RECORDS (enriched flows each sink run delivers, 50000, at most the dataset's),
  * BENCH_SINK_BATCH (records per destination request, as SINK_BATCH_MAX_RECORDS, 500), BENCH_SEED
@@ -90,7 +91,7 @@ function readSettings(env: NodeJS.ProcessEnv) {
     sinkRecords: integer(env, 'BENCH_SINK_RECORDS', 50_000, 1, 10_000_000),
     sinkBatchRecords: integer(env, 'BENCH_SINK_BATCH', 500, 1, 50_000),
     scaleRows: integer(env, 'BENCH_SCALE_ROWS', 1_000_000, 1, 100_000_000),
-    scaleIds: list<'hash' | 'sequential'>(env, 'BENCH_SCALE_IDS', ['hash', 'sequential'], ['hash']),
+    scaleIds: list<ScaleIds>(env, 'BENCH_SCALE_IDS', ['enricher', 'hash', 'sequential'], ['enricher']),
     scaleShapes: list<'enriched' | 'trimmed'>(env, 'BENCH_SCALE_ROWS_SHAPE', ['enriched', 'trimmed'], ['enriched']),
     modes: list<Mode>(env, 'BENCH_MODES', ['embedded', 'kafka'], ['embedded', 'kafka']),
     stages: list<StageKey>(env, 'BENCH_STAGES', ALL_STAGES, ALL_STAGES),
@@ -348,7 +349,7 @@ async function main(): Promise<number> {
       name: 'embedded projection, 1M rows, last quarter within 10% of the first',
       recordsPerSec: 40_000,
       measuredBy: "(d') projection-scale, apply time",
-      result: results.find((r) => r.stage === 'projection' && r.details.lastOverFirst !== undefined && r.variant.includes('enriched rows, hash event ids')),
+      result: results.find((r) => r.stage === 'projection' && r.details.lastOverFirst !== undefined && r.variant.includes('enriched rows, enricher event ids')),
     },
     {
       name: 'enricher per core, consume → enrich → produce on Kafka',

@@ -1,4 +1,4 @@
-import type { BatchHandler, Subscription } from '../event-log.port';
+import type { BatchHandler, Subscription, SubscriptionState, SubscriptionStatus } from '../event-log.port';
 import type { WakeSignal } from './append.notifier';
 import type { EmbeddedEventLogLogger } from './embedded-event-log.types';
 import type { PartitionLog, PartitionRead } from './partition-log.store';
@@ -46,6 +46,7 @@ export class GroupSubscriptionConsumer implements Subscription {
   private closing = false;
   private running?: Promise<void>;
   private cancelBackoff?: () => void;
+  private current: SubscriptionStatus = { state: 'consuming', sinceMs: Date.now() };
 
   constructor(private readonly params: GroupSubscriptionParams) {
     this.positions = [...params.positions];
@@ -53,11 +54,19 @@ export class GroupSubscriptionConsumer implements Subscription {
   }
 
   start(): void {
-    this.running = this.run().finally(() => this.params.onClosed());
+    this.running = this.run().finally(() => {
+      this.enter('closed');
+      this.params.onClosed();
+    });
+  }
+
+  status(): SubscriptionStatus {
+    return this.current;
   }
 
   async close(): Promise<void> {
     this.closing = true;
+    this.enter('closed');
     this.params.signal.notify();
     this.cancelBackoff?.();
     await this.running;
@@ -127,6 +136,7 @@ export class GroupSubscriptionConsumer implements Subscription {
           return 'delivered';
         }
         const result = await handler({ topic: partition.topic, partition: partition.partition, records });
+        if (this.current.state === 'retrying') this.enter('consuming');
         const consumed = result ? Math.max(0, Math.min(result.consumed, records.length)) : records.length;
         if (consumed > 0) {
           // Offsets may have gaps where damaged frames were left out: the next offset is that of the
@@ -143,6 +153,7 @@ export class GroupSubscriptionConsumer implements Subscription {
         return 'delivered';
       } catch (error) {
         const delay = Math.min(INITIAL_BACKOFF_MS * 2 ** attempt, MAX_BACKOFF_MS);
+        if (!this.closing) this.enter('retrying', errorMessage(error));
         logger.warn(
           `event log ${name}: batch ${partition.topic}-${partition.partition}@${position} failed ` +
             `(attempt ${attempt + 1}), redelivering in ${delay} ms: ${errorMessage(error)}`,
@@ -152,6 +163,12 @@ export class GroupSubscriptionConsumer implements Subscription {
         if (this.closing) return 'closed';
       }
     }
+  }
+
+  private enter(state: SubscriptionState, lastError?: string): void {
+    if (this.current.state === 'closed') return;
+    if (state === this.current.state && lastError === this.current.lastError) return;
+    this.current = { state, sinceMs: state === this.current.state ? this.current.sinceMs : Date.now(), ...(lastError ? { lastError } : {}) };
   }
 
   private backoff(delayMs: number): Promise<void> {

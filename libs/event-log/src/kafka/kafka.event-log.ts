@@ -9,6 +9,8 @@ import {
   OutgoingRecord,
   SubscribeOptions,
   Subscription,
+  SubscriptionState,
+  SubscriptionStatus,
   Tail,
   TailOptions,
   TopicSpec,
@@ -194,12 +196,17 @@ export class KafkaEventLog implements EventLog {
     const maxBatch = options.maxBatchRecords ?? 1_000;
     let stopping = false;
     const held = new HeldPartitions();
+    const status = new SubscriptionStatusTracker();
     // A revoked partition is no longer this member's to hold (its new owner starts from the last
     // commit); one kept through the rebalance stays paused until its time. kafkajs keeps pause
     // state across rebalances but not across a restart after a crash (a new group state, nothing
     // paused): STOP, emitted by close() and by a crash alike, drops every hold.
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => held.keepOnly(payload.memberAssignment));
     consumer.on(consumer.events.STOP, () => held.clear());
+    // kafkajs restarts a consumer after a retriable crash by itself (restartOnFailure); a crash it
+    // does not restart from leaves the consumer stopped.
+    consumer.on(consumer.events.CRASH, ({ payload }) => status.enter(payload.restart ? 'restarting' : 'closed', errorText(payload.error)));
+    consumer.on(consumer.events.GROUP_JOIN, () => status.enter('consuming'));
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -215,7 +222,9 @@ export class KafkaEventLog implements EventLog {
             let result: void | BatchResult;
             try {
               result = await options.handler({ topic, partition, records: pending.map((message) => toLogRecord(topic, partition, message)) });
-            } catch {
+              status.recovered();
+            } catch (error) {
+              status.enter('retrying', errorText(error));
               // The handler's work is not acknowledged: nothing is committed and the same records
               // are handed over again, unless the partition was revoked meanwhile (then the new
               // owner starts from the last commit).
@@ -255,8 +264,10 @@ export class KafkaEventLog implements EventLog {
     });
     this.consumers.add(consumer);
     return {
+      status: () => status.current,
       close: async () => {
         stopping = true;
+        status.enter('closed');
         held.clear();
         this.consumers.delete(consumer);
         await consumer.disconnect();
@@ -452,4 +463,24 @@ function consumerConfig(groupId: string): ConsumerConfig {
     maxBytesPerPartition: 4 * 1024 * 1024,
     retry: { initialRetryTime: 200, retries: 10 },
   };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The Subscription.status() of a kafkajs consumer, moved by its events and the handler's outcomes. */
+class SubscriptionStatusTracker {
+  current: SubscriptionStatus = { state: 'consuming', sinceMs: Date.now() };
+
+  enter(state: SubscriptionState, lastError?: string): void {
+    if (this.current.state === 'closed') return;
+    if (state === this.current.state && lastError === this.current.lastError) return;
+    this.current = { state, sinceMs: state === this.current.state ? this.current.sinceMs : Date.now(), ...(lastError ? { lastError } : {}) };
+  }
+
+  /** A handler call succeeded: a retrying consumer is consuming again. */
+  recovered(): void {
+    if (this.current.state === 'retrying') this.enter('consuming');
+  }
 }

@@ -366,6 +366,39 @@ export function describeEventLogContract(adapterName: string, setup: () => Promi
       expect(consumer.records.map(text)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
     });
 
+    it('status() says consuming, retrying with the error while a handler throws, consuming again, then closed', async () => {
+      const topic = await createTopic(1);
+      const states: string[] = [];
+      let fail = true;
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const consumer = await consume({
+        groupId: unique('group'),
+        topics: [topic],
+        onBatch: async () => {
+          states.push(consumer.subscription.status().state);
+          if (fail) {
+            fail = false;
+            throw new Error('the handler fails once');
+          }
+          await released;
+        },
+      });
+      expect(consumer.subscription.status().state).toBe('consuming');
+      await log.publish(topic, [{ value: 'r0' }]);
+      await waitFor(() => states.length >= 2, { ...DEADLINE, description: 'the batch redelivered after the throw' });
+      // Seen from inside the redelivery: the failure is reported until a handler call succeeds.
+      expect(states).toEqual(['consuming', 'retrying']);
+      expect(consumer.subscription.status()).toMatchObject({ state: 'retrying', lastError: 'the handler fails once' });
+      release();
+      await waitFor(() => consumer.records.length === 1 && consumer.subscription.status().state === 'consuming', {
+        ...DEADLINE,
+        description: 'consuming again after a successful call',
+      });
+      await consumer.subscription.close();
+      expect(consumer.subscription.status().state).toBe('closed');
+    });
+
     it('close() waits for the in-flight batch and its commit', async () => {
       const topic = await createTopic(1);
       const groupId = unique('group');
