@@ -154,6 +154,28 @@ describe.each(['postgres', 'embedded'] as const)('EnrichedEventsProjection on %s
     expect((await store.dataSource.getRepository(ProjectionOffsetEntity).findOneByOrFail({ topic: TOPIC, partition: 0 })).nextOffset).toBe('5');
   });
 
+  it('finds a row the database refuses, one row at a time, rejects it with the reason and writes the rest', async () => {
+    // A rule of the database the projection does not know: a CHECK in Postgres, a trigger in SQLite.
+    if (kind === 'postgres') await store.dataSource.query("ALTER TABLE enriched_events ADD CONSTRAINT no_six CHECK (dst_ip <> '198.51.100.6')");
+    else
+      await store.dataSource.query(
+        "CREATE TRIGGER no_six BEFORE INSERT ON enriched_events WHEN NEW.dst_ip = '198.51.100.6' BEGIN SELECT RAISE(ABORT, 'no six'); END",
+      );
+    const seen: Array<{ offset: string; reason: string }> = [];
+    const result = await new EnrichedEventsProjection(store, () => now).apply(
+      TOPIC,
+      0,
+      range(0, 10).map((offset) => anEnrichedRecord(offset)),
+      async (rejected) => {
+        seen.push(...rejected.map(({ record, reason }) => ({ offset: record.offset, reason })));
+      },
+    );
+    expect(result).toEqual({ applied: 9, skipped: 0, rejected: 1 });
+    expect(seen).toEqual([{ offset: '6', reason: expect.stringContaining('the database refused the row') }]);
+    expect(await new EnrichedEventsQueries(store).count('tenant-a')).toBe(9);
+    expect((await store.dataSource.getRepository(ProjectionOffsetEntity).findOneByOrFail({ topic: TOPIC, partition: 0 })).nextOffset).toBe('10');
+  });
+
   it('writes nothing and keeps its offset when onRejected throws, so the batch is redelivered', async () => {
     const longTenant = anEnrichedRecord(1, { tenant: 't'.repeat(200) });
     const projection = new EnrichedEventsProjection(store, () => now);

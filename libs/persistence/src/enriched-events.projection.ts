@@ -67,13 +67,31 @@ export class EnrichedEventsProjection {
 
   async apply(topic: string, partition: number, records: readonly LogRecord[], onRejected?: OnRejected): Promise<ProjectionResult> {
     if (records.length === 0) return { applied: 0, skipped: 0, rejected: 0 };
+    try {
+      return await this.applyIn(topic, partition, records, onRejected, 'statements');
+    } catch (error) {
+      // A row the database refuses (a constraint, a value out of range) fails its whole statement;
+      // the same batch again, one row at a time, finds which and rejects only those. Anything else
+      // (a lost connection, a full disk) is not about the records: the batch is redelivered.
+      if (!isDataError(error)) throw error;
+      return this.applyIn(topic, partition, records, onRejected, 'rows');
+    }
+  }
+
+  private applyIn(
+    topic: string,
+    partition: number,
+    records: readonly LogRecord[],
+    onRejected: OnRejected | undefined,
+    mode: 'statements' | 'rows',
+  ): Promise<ProjectionResult> {
     return this.store.transaction(async (manager) => {
       const current = await manager.findOne(ProjectionOffsetEntity, {
         where: { projection: ENRICHED_EVENTS_PROJECTION, topic, partition },
       });
       const from = current ? BigInt(current.nextOffset) : -1n;
       const ingestedMs = String(this.now());
-      const rows: EnrichedEventEntity[] = [];
+      const rows: Array<{ row: EnrichedEventEntity; record: LogRecord }> = [];
       const rejected: RejectedRecord[] = [];
       let skipped = 0;
       for (const record of records) {
@@ -82,23 +100,42 @@ export class EnrichedEventsProjection {
           continue;
         }
         const row = rowOf(record, ingestedMs);
-        if (row instanceof EnrichedEventEntity) rows.push(row);
+        if (row instanceof EnrichedEventEntity) rows.push({ row, record });
         else rejected.push({ record, code: 'unprojectable_record', reason: row });
+      }
+      let applied = rows.length;
+      if (mode === 'statements') {
+        // One multi-row INSERT per chunk through the transaction's query runner. Built by hand, not
+        // by the query builder: at 2,000 rows a batch, its per-parameter bookkeeping cost more CPU
+        // than SQLite's work (see the projection stages of `npm run bench`).
+        const chunk = Math.min(ROWS_PER_STATEMENT, this.store.rowsPerInsert(ROW_COLUMNS.length));
+        for (let start = 0; start < rows.length; start += chunk) {
+          const slice = rows.slice(start, start + chunk);
+          await manager.query(
+            insertSql(this.store, slice.length),
+            slice.flatMap(({ row }) => parametersOf(row)),
+          );
+        }
+      } else {
+        for (const { row, record } of rows) {
+          await manager.query('SAVEPOINT projection_row');
+          try {
+            await manager.query(insertSql(this.store, 1), parametersOf(row));
+            await manager.query('RELEASE SAVEPOINT projection_row');
+          } catch (error) {
+            if (!isDataError(error)) throw error;
+            await manager.query('ROLLBACK TO SAVEPOINT projection_row');
+            await manager.query('RELEASE SAVEPOINT projection_row');
+            rejected.push({ record, code: 'unprojectable_record', reason: `the database refused the row: ${errorText(error)}` });
+            applied -= 1;
+          }
+        }
+        rejected.sort((a, b) => Number(BigInt(a.record.offset) - BigInt(b.record.offset)));
       }
       if (rejected.length > 0) {
         if (!onRejected)
           throw new Error(`enriched-events projection: ${rejected.length} unprojectable record(s) and no onRejected to send them to: ${rejected[0].reason}`);
         await onRejected(rejected);
-      }
-      // One multi-row INSERT per chunk through the transaction's query runner. Built by hand, not
-      // by the query builder: at 2,000 rows a batch, its per-parameter bookkeeping cost more CPU
-      // than SQLite's work (see the projection stages of `npm run bench`).
-      const chunk = Math.min(ROWS_PER_STATEMENT, this.store.rowsPerInsert(ROW_COLUMNS.length));
-      for (let start = 0; start < rows.length; start += chunk) {
-        const slice = rows.slice(start, start + chunk);
-        const parameters: Array<string | number> = [];
-        for (const row of slice) parameters.push(row.eventId, row.tenantId, row.tsMs, row.ingestedMs, row.srcIp, row.dstIp, row.riskScore, row.payload);
-        await manager.query(insertSql(this.store, slice.length), parameters);
       }
       const nextOffset = (BigInt(records[records.length - 1].offset) + 1n).toString();
       await manager
@@ -108,7 +145,7 @@ export class EnrichedEventsProjection {
         .values({ projection: ENRICHED_EVENTS_PROJECTION, topic, partition, nextOffset })
         .orUpdate(['next_offset'], ['projection', 'topic', 'partition'])
         .execute();
-      return { applied: rows.length, skipped, rejected: rejected.length };
+      return { applied, skipped, rejected: rejected.length };
     });
   }
 
@@ -120,6 +157,28 @@ export class EnrichedEventsProjection {
       return result.affected ?? 0;
     });
   }
+}
+
+function parametersOf(row: EnrichedEventEntity): Array<string | number> {
+  return [row.eventId, row.tenantId, row.tsMs, row.ingestedMs, row.srcIp, row.dstIp, row.riskScore, row.payload];
+}
+
+/**
+ * An error about the values of a statement, which the same values will always meet again: Postgres
+ * SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation); SQLite
+ * SQLITE_TOOBIG (18), SQLITE_CONSTRAINT (19) and SQLITE_MISMATCH (20) (also as extended codes).
+ */
+export function isDataError(error: unknown): boolean {
+  for (let current = error; current instanceof Error; current = (current as { driverError?: unknown }).driverError ?? current.cause) {
+    const { code, errcode } = current as { code?: unknown; errcode?: unknown };
+    if (typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code)) return true;
+    if (typeof errcode === 'number' && [18, 19, 20].includes(errcode & 0xff)) return true;
+  }
+  return false;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Column sizes of enriched_events (see the initial migration); Postgres refuses longer values. */
