@@ -147,9 +147,15 @@ describe('IngestService', () => {
   describe('an event log that acknowledges nothing', () => {
     afterEach(() => jest.useRealTimers());
 
+    /** A log that is gone: the publish hangs, and so does any other question. */
+    function unreachable(log: InMemoryEventLog): void {
+      log.endOffsets = () => new Promise(() => undefined);
+    }
+
     it('is answered within publishTimeoutMs with the chunk outcome open, resolved once the log knows', async () => {
       jest.useFakeTimers();
       const log = await ingressLog();
+      unreachable(log);
       const held = log.holdNextPublish();
       const service = new IngestService(log, { ...config, publishTimeoutMs: 2_000 });
       const failure = service.ingest(command(100)).catch((error: unknown) => error);
@@ -166,9 +172,24 @@ describe('IngestService', () => {
       await expect(error.outcome).resolves.toBe(true);
     });
 
+    it('is told apart from a slow one: a log that still answers (a cold producer, a big chunk) is waited for', async () => {
+      jest.useFakeTimers();
+      const log = await ingressLog();
+      const held = log.holdNextPublish();
+      const service = new IngestService(log, { ...config, publishTimeoutMs: 2_000 });
+      let settled = false;
+      const slow = service.ingest(command(100)).finally(() => (settled = true));
+      await held.reached;
+      await jest.advanceTimersByTimeAsync(10_000);
+      expect(settled).toBe(false);
+      held.release();
+      await expect(slow).resolves.toMatchObject({ status: 'accepted', accepted: 100 });
+    });
+
     it('is told apart from a busy log: while other records are acknowledged, a slow chunk is waited for', async () => {
       jest.useFakeTimers();
       const log = await ingressLog();
+      unreachable(log);
       const held = log.holdNextPublish();
       const service = new IngestService(log, { ...config, publishTimeoutMs: 2_000 });
       let settled = false;

@@ -62,6 +62,8 @@ export class IngestService {
   private inflight = 0;
   /** When the event log last acknowledged a chunk of any request: a log that acknowledges is up, if slow. */
   private lastAcknowledgedAt = 0;
+  /** The question "does the log answer at all?" in flight, if any. */
+  private probe?: Promise<boolean>;
 
   constructor(
     @Inject(EVENT_LOG) private readonly log: EventLog,
@@ -137,10 +139,13 @@ export class IngestService {
   }
 
   /**
-   * Publishes one chunk and waits for its acknowledgement, but not forever: when it is not
-   * acknowledged within `publishTimeoutMs` and nothing else was acknowledged meanwhile either, the
-   * log is taken as unreachable (a broker down answers nothing; a busy one answers others) and the
-   * chunk's outcome is left open. The publish itself goes on; `outcome` says how it ended.
+   * Publishes one chunk and waits for its acknowledgement, but not on a log that is gone. Half of
+   * `publishTimeoutMs` without the acknowledgement, and with nothing else acknowledged since it was
+   * handed over, the log is asked a cheap question (its end offsets) with the other half as
+   * deadline: a log that answers is there, only slow (a cold producer, a big chunk, a busy broker),
+   * and is waited for; one that does not answer in time is unreachable, and the chunk's outcome is
+   * left open for a 503 now.
+   * The publish itself goes on (bounded by the adapter's own timeout); `outcome` says how it ended.
    */
   private async publishChunk(topic: string, chunk: readonly OutgoingRecord[]): Promise<ChunkOutcome> {
     const settled: Promise<ChunkOutcome> = this.log.publish(topic, chunk).then(
@@ -153,24 +158,44 @@ export class IngestService {
           ? { kind: 'unknown', error, outcome: error.outcome }
           : { kind: 'failed', error: error instanceof Error ? error : new EventLogUnavailableError(String(error)) },
     );
-    const timeoutMs = this.config.publishTimeoutMs;
+    const halfMs = Math.max(1, Math.floor(this.config.publishTimeoutMs / 2));
+    const handedOverAt = Date.now();
     for (;;) {
-      let timer: NodeJS.Timeout | undefined;
-      const waited = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), timeoutMs);
-      });
-      const first = await Promise.race([settled, waited]);
-      clearTimeout(timer);
-      if (first !== 'timeout') return first;
-      if (Date.now() - this.lastAcknowledgedAt < timeoutMs) continue; // busy, not gone: wait on
+      const first = await Promise.race([settled, delay(halfMs, 'waiting' as const)]);
+      if (first !== 'waiting') return first;
+      if (this.lastAcknowledgedAt > handedOverAt) continue; // others were acknowledged meanwhile: busy, not gone
+      const answer = await Promise.race([settled, this.reachable(topic, halfMs)]);
+      if (answer !== true && answer !== false) return answer;
+      // It answered, or it acknowledged other records while the question was out: there, only slow.
+      if (answer || this.lastAcknowledgedAt > handedOverAt) continue;
       const outcome = settled.then((late) => (late.kind === 'written' ? true : late.kind === 'unknown' ? late.outcome : false));
       return {
         kind: 'unknown',
-        error: new EventLogUnavailableError(`the event log acknowledged nothing within ${timeoutMs} ms (${chunk.length} record(s) on ${topic})`),
+        error: new EventLogUnavailableError(
+          `the event log acknowledged nothing and did not answer within ${this.config.publishTimeoutMs} ms (${chunk.length} record(s) on ${topic})`,
+        ),
         outcome,
       };
     }
   }
+
+  /** Whether the log answers at all within `deadlineMs`; one question at a time, shared by every waiting chunk. */
+  private reachable(topic: string, deadlineMs: number): Promise<boolean> {
+    this.probe ??= Promise.race([
+      this.log.endOffsets(topic).then(
+        () => true,
+        () => false,
+      ),
+      delay(deadlineMs, false),
+    ]).finally(() => {
+      this.probe = undefined;
+    });
+    return this.probe;
+  }
+}
+
+function delay<T>(ms: number, value: T): Promise<T> {
+  return new Promise((resolve) => setTimeout(() => resolve(value), ms).unref());
 }
 
 type ChunkOutcome =
