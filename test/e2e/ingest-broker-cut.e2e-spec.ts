@@ -152,15 +152,18 @@ describe('Idempotency-Key on a broker that goes away mid-batch (real Kafka behin
     });
     acknowledged.push(...Array.from({ length: RECORDS_PER_BATCH }, (_, index) => `${controlMarker}-${index}`));
 
-    const cases: ReadonlyArray<{ cutAfter: number; mode: CutMode }> = [
+    const cases: ReadonlyArray<{ cutAfter: number; mode: CutMode; outlastTheClient?: boolean }> = [
       // Chunk 2 never reaches the broker: chunk 1 is written, the rest is not.
       { cutAfter: 1, mode: 'drop-request' },
       // Chunk 3 is written but its acknowledgement is lost: its outcome is open when ingest answers.
       { cutAfter: 2, mode: 'drop-response' },
       // Nothing acknowledged at all, though chunk 1 is written.
       { cutAfter: 0, mode: 'drop-response' },
+      // Chunk 2 is written, its acknowledgement lost, and the broker stays away until the Kafka client
+      // gives that send up: the key says "written up to chunk 1", and the retry sends chunk 2 again.
+      { cutAfter: 1, mode: 'drop-response', outlastTheClient: true },
     ];
-    for (const { cutAfter, mode } of cases) {
+    for (const { cutAfter, mode, outlastTheClient } of cases) {
       const marker = uniqueName(`cut${cutAfter}-${mode}`);
       const key = uniqueName('key');
       const body = JSON.stringify(zeekBatch(marker, RECORDS_PER_BATCH));
@@ -194,6 +197,18 @@ describe('Idempotency-Key on a broker that goes away mid-batch (real Kafka behin
       // While the broker is unreachable, the same key never gets a 2xx nor writes twice.
       const during = await post(body, key);
       expect([409, 503]).toContain(during.status);
+      if (outlastTheClient) {
+        // 409 while the client still retries the open chunk; a 503 once it gave up (the key resumed, and failed again).
+        const gaveUp = await waitFor(
+          async () => {
+            const posted = await post(body, key);
+            expect([409, 503]).toContain(posted.status);
+            return posted.status === 503 ? posted : undefined;
+          },
+          { timeoutMs: 120_000, intervalMs: 1_000, description: 'the Kafka client giving up the unacknowledged chunk' },
+        );
+        expect(gaveUp.body).toMatchObject({ error: 'partially_written', written, retry_safe: true });
+      }
 
       await proxy.restore();
       const refused: Posted[] = [];
