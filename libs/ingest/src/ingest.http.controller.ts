@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { Controller, HttpCode, Inject, Logger, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AuthenticatedRequest, RequireScope } from '@telemetry/auth';
@@ -20,6 +20,8 @@ import { IngestMetrics } from './ingest.metrics';
 @RequireScope('ingest')
 @Controller('v1/ingest')
 export class IngestHttpController {
+  private readonly logger = new Logger('ingest');
+
   constructor(
     private readonly ingestService: IngestService,
     private readonly metrics: IngestMetrics,
@@ -146,7 +148,9 @@ export class IngestHttpController {
       if (error instanceof IngestPublishError) {
         // Part of the batch may be durable: keep the key with what was written, and say exactly what that is.
         if (claimed && idempotencyKey !== undefined) await this.keepProgress(tenantId, idempotencyKey, error);
+        this.logger.warn(`${error.message} (${error.written} of ${error.result.accepted} accepted records written, ${error.unknown} open)`);
         this.metrics.requests.inc({ endpoint, status: 'error' });
+        if (response.headersSent || response.destroyed) return; // the client left: no one to answer
         response
           .status(503)
           .setHeader('Retry-After', String(RETRY_AFTER_SECONDS))
@@ -201,12 +205,16 @@ const RETRY_AFTER_SECONDS = 5;
 function partialWriteAnswer(error: IngestPublishError, underKey: boolean): Record<string, unknown> {
   const { result, written, unknown } = error;
   const notSent = result.accepted - written - unknown;
-  const what = `${written} of the ${result.accepted} accepted records are written${unknown > 0 ? `, ${unknown} may or may not be (their outcome is not known yet)` : ''}`;
+  const open = unknown > 0 ? `, ${unknown} were sent and may or may not be written (the event log has not said yet)` : '';
+  const what =
+    written > 0
+      ? `The event log stopped acknowledging partway: ${written} of the ${result.accepted} accepted records are written${open}.`
+      : `The event log is not accepting records right now: none of the ${result.accepted} accepted records is confirmed written${open}.`;
   return {
     error: written > 0 ? 'partially_written' : 'backpressure',
     message: underKey
-      ? `The event log stopped acknowledging partway: ${what}. Retrying with the same Idempotency-Key and body is safe: only the records not written yet are published.`
-      : `The event log stopped acknowledging partway: ${what}. Without an Idempotency-Key a retry publishes every record again; resend only the records outside written_ranges.`,
+      ? `${what} Retrying with the same Idempotency-Key and body is safe: only the records not written yet are published.`
+      : `${what} Without an Idempotency-Key a retry publishes every record again; resend only the records outside written_ranges.`,
     retry_after: RETRY_AFTER_SECONDS,
     retry_safe: underKey,
     total: result.total,

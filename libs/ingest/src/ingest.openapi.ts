@@ -243,7 +243,7 @@ export function IngestEndpointDocs(summary: string): MethodDecorator {
         backpressure: { message: 'The event log is not accepting records right now; retry later', retry_after: 5 },
         partially_written: {
           message:
-            'The event log stopped acknowledging partway: 3421 of the 10000 accepted records are written, 3500 may or may not be (their outcome is not known yet). Retrying with the same Idempotency-Key and body is safe: only the records not written yet are published.',
+            'The event log stopped acknowledging partway: 3421 of the 10000 accepted records are written, 3500 were sent and may or may not be written (the event log has not said yet). Retrying with the same Idempotency-Key and body is safe: only the records not written yet are published.',
           retry_after: 5,
           retry_safe: true,
           total: 10000,
