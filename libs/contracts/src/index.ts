@@ -6,3 +6,4 @@ export * from './enriched-flow';
 export * from './dead-letter';
 export * from './field-spellings';
 export * from './sinks';
+export * from './identifiers';

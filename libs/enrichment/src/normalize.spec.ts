@@ -4,8 +4,11 @@ import { aFlowRecord, aGoflow2Record, anIngressContext, aZeekConn } from './test
 
 const ctx = anIngressContext();
 
-function ok(format: 'zeek.conn' | 'flows.v1', record: Record<string, unknown>): NormalizedFlow {
-  const result = normalize(format, record, ctx);
+/** For the parsing tests: no clock bound, so the time read is the time kept. */
+const unbounded = anIngressContext({ maxClockSkewSec: Number.MAX_SAFE_INTEGER });
+
+function ok(format: 'zeek.conn' | 'flows.v1', record: Record<string, unknown>, context = ctx): NormalizedFlow {
+  const result = normalize(format, record, context);
   if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.error)}`);
   return result.flow;
 }
@@ -36,6 +39,8 @@ describe('normalize zeek.conn', () => {
       packets: 22,
       origBytes: 1200,
       durationSec: 1.25,
+      // Flow end 22:13:21.373456 by the exporter, received 22:13:25: 3.627 s, within the bound.
+      clock: { source: 'exporter', skewSec: -3.627, exportedTsMs: 1700000000123.456 },
       zeek: {
         uid: 'CHhAvVGS1DHFjwGM9',
         service: 'ssl',
@@ -129,6 +134,7 @@ describe('normalize flows.v1', () => {
       packets: 2,
       origBytes: null,
       durationSec: null,
+      clock: { source: 'exporter', skewSec: -5, exportedTsMs: 1700000000000 },
       original: record,
       ingress: { topic: ctx.topic, partition: 3, offset: '42', receivedAt: ctx.receivedAt },
     });
@@ -193,7 +199,7 @@ describe('normalize flows.v1', () => {
   });
 
   it('keeps zero as a value, never as "missing"', () => {
-    const flow = ok('flows.v1', aFlowRecord({ ts: 0, srcPort: 0, dstPort: 0, bytes: 0, packets: 0, protocol: 0 }));
+    const flow = ok('flows.v1', aFlowRecord({ ts: 0, srcPort: 0, dstPort: 0, bytes: 0, packets: 0, protocol: 0 }), unbounded);
     expect(flow).toMatchObject({ tsMs: 0, srcPort: 0, dstPort: 0, bytes: 0, packets: 0, protocol: '0' });
   });
 
@@ -271,7 +277,7 @@ describe('normalize flows.v1', () => {
       ['RFC 3339 lowercase, space separator', '2023-11-14 22:13:20z', 1700000000000],
       ['zero', 0, 0],
     ])('%s: %j → %d ms', (_label, ts, expected) => {
-      expect(ok('flows.v1', aFlowRecord({ ts })).tsMs).toBeCloseTo(expected, 3);
+      expect(ok('flows.v1', aFlowRecord({ ts }), unbounded).tsMs).toBeCloseTo(expected, 3);
     });
 
     it.each([
