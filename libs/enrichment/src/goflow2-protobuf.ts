@@ -71,6 +71,14 @@ const FIELDS: ReadonlyMap<number, { readonly name: string; readonly kind: Kind }
   [106, { name: 'ipv6_routing_header_seg_left', kind: 'uint' }],
 ]);
 
+/**
+ * proto3 leaves zeros off the wire; goflow2's JSON writes every number, 0 included, and so does this
+ * decoder, but for the times: an absent flow start falls back to the receive time, not to 1970.
+ */
+const ZERO_DEFAULTS: readonly string[] = [...FIELDS.values()]
+  .filter((field) => field.kind === 'uint' && !field.name.startsWith('time_'))
+  .map((field) => field.name);
+
 const FLOW_TYPES = ['FLOWUNKNOWN', 'SFLOW_5', 'NETFLOW_V5', 'NETFLOW_V9', 'IPFIX'];
 const LAYERS: Readonly<Record<number, string>> = {
   0: 'Ethernet',
@@ -89,9 +97,6 @@ const LAYERS: Readonly<Record<number, string>> = {
   13: 'Teredo',
   99: 'Custom',
 };
-
-/** proto3 leaves zeros off the wire; goflow2's JSON writes these as 0, and so does this decoder. */
-const ZERO_DEFAULTS = ['bytes', 'packets', 'proto', 'src_port', 'dst_port'] as const;
 
 const VARINT = 0;
 const FIXED64 = 1;
