@@ -191,6 +191,8 @@ describe('producers as they are: Zeek plugin and Kafka Connect shapes (kcat), re
       await waitFor(
         async () => {
           if (daemon.child.exitCode !== null) throw new Error(`goflow2 exited: ${daemon.output()}`);
+          // Its UDP listener is up ("starting collection") and so is its HTTP server.
+          if (!daemon.output().includes('starting collection')) return undefined;
           return (await fetch(`http://127.0.0.1:${http}/metrics`).catch(() => undefined))?.ok ? true : undefined;
         },
         { timeoutMs: 15_000, description: `goflow2 -format=${format} listening` },
