@@ -8,3 +8,4 @@ export * from './dead-letter';
 export * from './dead-letter-record';
 export * from './field-spellings';
 export * from './sinks';
+export * from './identifiers';
