@@ -115,6 +115,7 @@ export function processIngressBatch(batch: RecordBatch, deps: EnrichDependencies
       receivedAt: record.headers[HEADERS.receivedAt] || new Date(record.timestamp).toISOString(),
       envelope,
       maxClockSkewSec,
+      keepsPastTimes: record.headers[HEADERS.origin] === 'rest',
     });
     if (!normalized.ok) {
       const { code, field, message } = normalized.error;

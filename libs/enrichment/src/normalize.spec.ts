@@ -490,6 +490,16 @@ describe("normalize: the exporter's clock against the receive time", () => {
     expect(result).toMatchObject({ ok: true, flow: { tsMs: Date.parse('2023-11-14T22:14:20.000Z'), clock: { source: 'received', skewSec: -60 } } });
   });
 
+  it('keeps a time in the past, however old, in an upload (origin rest), and still replaces one ahead', () => {
+    const upload = (ts: number) =>
+      normalize('flows.v1', aFlowRecord({ ts }), anIngressContext({ receivedAt: '2023-11-14T22:13:20.000Z', keepsPastTimes: true }));
+    expect(upload(1700000000 - 365 * 86_400)).toMatchObject({
+      ok: true,
+      flow: { tsMs: (1700000000 - 365 * 86_400) * 1000, clock: { source: 'exporter', skewSec: -365 * 86_400 } },
+    });
+    expect(upload(1700000000 + 86_400)).toMatchObject({ ok: true, flow: { tsMs: 1700000000000, clock: { source: 'received', skewSec: 86_400 } } });
+  });
+
   it('leaves the time alone when the receive time cannot be read', () => {
     const result = normalize('flows.v1', aFlowRecord({ ts: 0 }), at('not a time'));
     expect(result).toMatchObject({ ok: true, flow: { tsMs: 0 } });

@@ -26,6 +26,11 @@ export interface IngressContext {
    * time before the receive time dates the flow instead. DEFAULT_MAX_CLOCK_SKEW_S when absent.
    */
   readonly maxClockSkewSec?: number;
+  /**
+   * The record is an upload (the `origin: rest` header): a flow time in the past stands however old
+   * (the logs of last week, uploaded today); one ahead of the receive time is still replaced.
+   */
+  readonly keepsPastTimes?: boolean;
 }
 
 /** MAX_CLOCK_SKEW_S's default: five minutes, well beyond NTP drift and export delays. */
@@ -427,12 +432,21 @@ function exporterFields(record: Json): NonNullable<NormalizedFlow['exporter']> |
  * arrived (and a daily index far from today). The flow's end is compared, as exporters send a flow
  * after it ends; a long flow's start is legitimately far in the past.
  */
-function clockOf(tsMs: number, durationSec: number | null, receivedAt: string, maxSkewSec: number): { tsMs: number; clock?: NormalizedFlow['clock'] } {
+function clockOf(
+  tsMs: number,
+  durationSec: number | null,
+  receivedAt: string,
+  maxSkewSec: number,
+  keepsPastTimes: boolean,
+): { tsMs: number; clock?: NormalizedFlow['clock'] } {
   const receivedMs = Date.parse(receivedAt);
   if (!Number.isFinite(receivedMs)) return { tsMs };
   const endMs = tsMs + (durationSec ?? 0) * 1000;
   const skewSec = Math.round(endMs - receivedMs) / 1000;
-  if (Math.abs(skewSec) <= maxSkewSec) return { tsMs, clock: { source: 'exporter', skewSec, exportedTsMs: tsMs } };
+  // No flow ends after it was received: ahead is always a wrong clock. Behind is one on a live feed,
+  // and the past itself in an upload.
+  const stands = skewSec > 0 ? skewSec <= maxSkewSec : keepsPastTimes || -skewSec <= maxSkewSec;
+  if (stands) return { tsMs, clock: { source: 'exporter', skewSec, exportedTsMs: tsMs } };
   return { tsMs: receivedMs, clock: { source: 'received', skewSec, exportedTsMs: tsMs } };
 }
 
@@ -463,7 +477,13 @@ export function normalize(format: IngressFormat, record: Record<string, unknown>
   }
   const fields = format === 'zeek.conn' ? zeekFields(record) : flowFields(record);
   if (fields instanceof Invalid) return { ok: false, error: fields.error };
-  const { tsMs, clock } = clockOf(fields.tsMs, fields.durationSec, ctx.receivedAt, ctx.maxClockSkewSec ?? DEFAULT_MAX_CLOCK_SKEW_S);
+  const { tsMs, clock } = clockOf(
+    fields.tsMs,
+    fields.durationSec,
+    ctx.receivedAt,
+    ctx.maxClockSkewSec ?? DEFAULT_MAX_CLOCK_SKEW_S,
+    ctx.keepsPastTimes === true,
+  );
   const flow: NormalizedFlow = {
     schemaVersion: NORMALIZED_FLOW_SCHEMA_VERSION,
     eventId: eventIdFor(ctx.topic, ctx.partition, ctx.offset, Date.parse(ctx.receivedAt)),

@@ -95,6 +95,7 @@ export class IngestService {
         [HEADERS.collectorId]: collectorId,
         [HEADERS.format]: command.format,
         [HEADERS.receivedAt]: command.receivedAt.toISOString(),
+        [HEADERS.origin]: 'rest',
       };
       if (command.traceparent) headers[HEADERS.traceparent] = command.traceparent;
       // Keyed by tenant + collector: one collector's records stay in order on one partition.
