@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Admin, CompressionTypes, Consumer, ConsumerConfig, IHeaders, Kafka, KafkaMessage, logLevel as KafkaLogLevel, Message, Producer } from 'kafkajs';
+import { Admin, Consumer, ConsumerConfig, IHeaders, Kafka, KafkaConfig, KafkaMessage, logLevel as KafkaLogLevel, Message, Producer, SASLOptions } from 'kafkajs';
 import {
   BatchResult,
   EventLog,
@@ -16,11 +16,60 @@ import {
   TopicSpec,
 } from '../event-log.port';
 import { TailProgress } from '../tail-progress';
+import { compressionType, KafkaCompression, registerKafkaCodecs, UndecodableBatchError } from './kafka.codecs';
+
+/** TLS towards the brokers (PEM texts). */
+export interface KafkaTlsOptions {
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly keyPassword?: string;
+  readonly servername?: string;
+  /** Defaults to true: a broker certificate the CA does not vouch for is refused. */
+  readonly rejectUnauthorized?: boolean;
+}
+
+/** SASL: PLAIN and SCRAM with a user and password; OAUTHBEARER with a token asked for at every authentication. */
+export type KafkaSaslOptions =
+  | { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string }
+  | { readonly mechanism: 'oauthbearer'; readonly token: () => string | Promise<string> };
+
+/** Missing topics when topic creation is off: every one is named. */
+export class MissingTopicsError extends Error {
+  readonly code = 'missing_topics';
+  readonly retriable = false;
+  constructor(readonly topics: readonly string[]) {
+    super(`topic creation is off (KAFKA_CREATE_TOPICS=false) and ${topics.length} topic(s) do not exist: ${topics.join(', ')}`);
+    this.name = 'MissingTopicsError';
+  }
+}
+
+/** What the adapter counts about its consumers, by full group id (read at scrape time). */
+export interface KafkaEventLogStats {
+  /** Consumers recreated after a crash (broker error, undecodable batch, failed commit), by group. */
+  readonly consumerRestarts: ReadonlyMap<string, number>;
+  /** Fetched record batches that could not be decoded, by group. */
+  readonly undecodableBatches: ReadonlyMap<string, number>;
+}
 
 export interface KafkaEventLogOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
-  readonly compression?: 'gzip' | 'none';
+  /** Codec of produced batches; gzip by default. Every codec is readable whatever this says. */
+  readonly compression?: KafkaCompression;
+  /** Absent: plaintext. */
+  readonly tls?: KafkaTlsOptions;
+  readonly sasl?: KafkaSaslOptions;
+  /**
+   * Put before every topic name the adapter is given (create, publish, subscribe, tail, offsets); the
+   * records handed to handlers carry the names without it. The contracts stay the one source of names.
+   */
+  readonly topicPrefix?: string;
+  /** false: ensureTopics creates nothing and fails with MissingTopicsError naming the missing ones. Default true. */
+  readonly createTopics?: boolean;
+  /** Backoff of a consumer recreated after a crash: from this, doubling, up to restartBackoffMaxMs. */
+  readonly restartBackoffStartMs?: number;
+  readonly restartBackoffMaxMs?: number;
   /** How long `publish` may wait for the brokers before it gives up with EventLogUnavailableError. */
   readonly publishTimeoutMs?: number;
   readonly logLevel?: 'error' | 'warn' | 'info';
@@ -69,15 +118,23 @@ const RETRY_BACKOFF_MAX_MS = 5_000;
  */
 export class KafkaEventLog implements EventLog {
   private readonly consumers = new Set<Consumer>();
+  private readonly restarts = new Map<string, number>();
+  private readonly undecodable = new Map<string, number>();
+  private readonly prefix: string;
 
   private constructor(
     private readonly kafka: Kafka,
     private readonly admin: Admin,
     private readonly producer: Producer,
     private readonly options: KafkaEventLogOptions,
-  ) {}
+  ) {
+    this.prefix = options.topicPrefix ?? '';
+  }
 
   static async connect(options: KafkaEventLogOptions): Promise<KafkaEventLog> {
+    // Once per process: kafkajs's codec registry is global, and every consumer must read lz4,
+    // snappy and zstd batches whatever codec this process writes with.
+    registerKafkaCodecs();
     const kafka = new Kafka({
       clientId: options.clientId,
       brokers: [...options.brokers],
@@ -86,6 +143,7 @@ export class KafkaEventLog implements EventLog {
       connectionTimeout: 3_000,
       requestTimeout: 30_000,
       retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5_000 },
+      ...securityConfig(options),
     });
     const admin = kafka.admin();
     const producer = kafka.producer({
@@ -96,22 +154,44 @@ export class KafkaEventLog implements EventLog {
       // answer 503 instead of holding the request (and its records) indefinitely.
       retry: { initialRetryTime: 100, retries: 5, maxRetryTime: 2_000 },
     });
-    await admin.connect();
-    await producer.connect();
+    try {
+      await admin.connect();
+      await producer.connect();
+    } catch (error) {
+      await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+      throw new EventLogUnavailableError(`cannot connect to Kafka at ${options.brokers.join(',')}: ${describe(error)}`, error);
+    }
     return new KafkaEventLog(kafka, admin, producer, options);
+  }
+
+  /** The broker's name of a contract topic. */
+  private physical(topic: string): string {
+    return this.prefix + topic;
+  }
+
+  /** The contract name of a broker topic (what handlers see). */
+  private logical(topic: string): string {
+    return this.prefix && topic.startsWith(this.prefix) ? topic.slice(this.prefix.length) : topic;
+  }
+
+  stats(): KafkaEventLogStats {
+    return { consumerRestarts: new Map(this.restarts), undecodableBatches: new Map(this.undecodable) };
   }
 
   /**
    * Creates the missing topics. Several apps often start at once on a fresh cluster and race to
    * create the same topics (metadata then briefly says "does not host this topic-partition"): any
    * failure is retried with backoff until every topic exists, and only then does this resolve.
+   * With topic creation off, it only checks, and names every missing topic.
    */
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    const wanted = specs.map((spec) => ({ ...spec, name: this.physical(spec.name) }));
     for (let attempt = 0; ; attempt += 1) {
       try {
         const existing = new Set(await this.admin.listTopics());
-        const missing = specs.filter((spec) => !existing.has(spec.name));
+        const missing = wanted.filter((spec) => !existing.has(spec.name));
         if (missing.length === 0) return;
+        if (this.options.createTopics === false) throw new MissingTopicsError(missing.map((spec) => spec.name));
         await this.admin.createTopics({
           waitForLeaders: true,
           topics: missing.map((spec) => ({
@@ -127,7 +207,7 @@ export class KafkaEventLog implements EventLog {
           })),
         });
       } catch (error) {
-        if (attempt >= 12) throw error;
+        if (error instanceof MissingTopicsError || attempt >= 12) throw error;
         await delayFor(Math.min(RETRY_BACKOFF_START_MS * 2 ** attempt, RETRY_BACKOFF_MAX_MS));
       }
     }
@@ -141,7 +221,7 @@ export class KafkaEventLog implements EventLog {
       headers: record.headers ? { ...record.headers } : undefined,
       partition: record.partition,
     }));
-    const send = this.sendInChunks(topic, messages);
+    const send = this.sendInChunks(this.physical(topic), messages);
     const timeoutMs = this.options.publishTimeoutMs ?? 15_000;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -171,7 +251,7 @@ export class KafkaEventLog implements EventLog {
    * records (a sink's dead letters, say) never becomes a request the broker refuses as too large.
    */
   private async sendInChunks(topic: string, messages: Message[]): Promise<void> {
-    const compression = this.options.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP;
+    const compression = compressionType(this.options.compression ?? 'gzip');
     let chunk: Message[] = [];
     let bytes = 0;
     for (const message of messages) {
@@ -187,92 +267,190 @@ export class KafkaEventLog implements EventLog {
     if (chunk.length > 0) await this.producer.send({ topic, messages: chunk, acks: -1, compression });
   }
 
+  /**
+   * A group subscription that never dies silently: a crash of its kafkajs consumer (a batch it cannot
+   * decode, a failed commit, brokers gone past the client's retries) recreates the consumer after a
+   * backoff, forever until close(); status() says `restarting` with the error meanwhile, and
+   * `consuming` once a fetch succeeds again. Nothing is committed past what handlers acknowledged, so
+   * the new consumer reads on from the last commit: no record is lost or skipped.
+   */
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
-    const consumer = this.kafka.consumer(consumerConfig(options.groupId));
-    await consumer.connect();
-    for (const topic of options.topics) {
-      await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
-    }
-    const maxBatch = options.maxBatchRecords ?? 1_000;
-    let stopping = false;
-    const held = new HeldPartitions();
     const status = new SubscriptionStatusTracker();
-    // A revoked partition is no longer this member's to hold (its new owner starts from the last
-    // commit); one kept through the rebalance stays paused until its time. kafkajs keeps pause
-    // state across rebalances but not across a restart after a crash (a new group state, nothing
-    // paused): STOP, emitted by close() and by a crash alike, drops every hold.
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => held.keepOnly(payload.memberAssignment));
-    consumer.on(consumer.events.STOP, () => held.clear());
-    // kafkajs restarts a consumer after a retriable crash by itself (restartOnFailure); a crash it
-    // does not restart from leaves the consumer stopped.
-    consumer.on(consumer.events.CRASH, ({ payload }) => status.enter(payload.restart ? 'restarting' : 'closed', errorText(payload.error)));
-    consumer.on(consumer.events.GROUP_JOIN, () => status.enter('consuming'));
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      // Several partitions at once: a slow partition does not hold up the others within a fetch.
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, pause }) => {
-        const { topic, partition } = batch;
-        for (let start = 0; start < batch.messages.length; start += maxBatch) {
-          if (!isRunning() || isStale() || stopping) return;
-          let pending = batch.messages.slice(start, start + maxBatch);
-          let delay = RETRY_BACKOFF_START_MS;
-          while (pending.length > 0) {
-            let result: void | BatchResult;
-            try {
-              result = await options.handler({ topic, partition, records: pending.map((message) => toLogRecord(topic, partition, message)) });
-              status.recovered();
-            } catch (error) {
-              status.enter('retrying', errorText(error));
-              // The handler's work is not acknowledged: nothing is committed and the same records
-              // are handed over again, unless the partition was revoked meanwhile (then the new
-              // owner starts from the last commit).
+    const maxBatch = options.maxBatchRecords ?? 1_000;
+    const topics = options.topics.map((topic) => this.physical(topic));
+    const logger = this.options.logger ?? console;
+    const backoffStart = this.options.restartBackoffStartMs ?? 500;
+    const backoffMax = this.options.restartBackoffMaxMs ?? 30_000;
+    let stopping = false;
+    let current: Consumer | undefined;
+    let restartTimer: NodeJS.Timeout | undefined;
+    let failures = 0;
+    // After a crash, `consuming` again only once a fetch came back (a group join alone proves nothing:
+    // the batch that crashed it is fetched again right after).
+    let recovering = false;
+
+    const recovered = () => {
+      if (!recovering) return;
+      recovering = false;
+      failures = 0;
+      status.enter('consuming');
+    };
+
+    const crashed = (consumer: Consumer, error: unknown) => {
+      if (stopping || consumer !== current) return;
+      failures += 1;
+      recovering = true;
+      this.restarts.set(options.groupId, (this.restarts.get(options.groupId) ?? 0) + 1);
+      status.enter('restarting', errorText(error));
+      const delay = Math.min(backoffStart * 2 ** Math.min(failures - 1, 16), backoffMax);
+      const undecodable = findUndecodable(error);
+      if (undecodable) {
+        this.undecodable.set(options.groupId, (this.undecodable.get(options.groupId) ?? 0) + 1);
+        void this.locateBatch(options.groupId, topics, undecodable).then((where) =>
+          logger.error(
+            `event log: group ${options.groupId}: ${undecodable.message}; on ${where}. Nothing after the last commit is skipped: the consumer restarts in ${delay} ms and reads it again`,
+          ),
+        );
+      } else {
+        logger.error(`event log: group ${options.groupId}: consumer crashed (${errorText(error)}); recreating it in ${delay} ms`);
+      }
+      this.consumers.delete(consumer);
+      restartTimer = setTimeout(() => {
+        restartTimer = undefined;
+        void consumer
+          .disconnect()
+          .catch(() => undefined)
+          .then(() => (stopping ? undefined : launch()))
+          .catch((launchError: unknown) => crashed(current as Consumer, launchError));
+      }, delay);
+    };
+
+    const launch = async () => {
+      const consumer = this.kafka.consumer({
+        ...consumerConfig(options.groupId),
+        // Every crash is restarted here (a new consumer, with this backoff), retriable or not for kafkajs.
+        retry: { initialRetryTime: 200, retries: 10, restartOnFailure: async () => false },
+      });
+      current = consumer;
+      const held = new HeldPartitions();
+      // A revoked partition is no longer this member's to hold (its new owner starts from the last
+      // commit); one kept through the rebalance stays paused until its time. STOP, emitted by close()
+      // and by a crash alike, drops every hold (a recreated consumer starts with nothing paused).
+      const logicalAssignment = (assignment: Readonly<Record<string, readonly number[]>>) =>
+        Object.fromEntries(Object.entries(assignment).map(([topic, partitions]) => [this.logical(topic), partitions]));
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        held.keepOnly(logicalAssignment(payload.memberAssignment));
+        if (!recovering) status.enter('consuming');
+      });
+      consumer.on(consumer.events.STOP, () => held.clear());
+      consumer.on(consumer.events.FETCH, () => recovered());
+      consumer.on(consumer.events.CRASH, ({ payload }) => crashed(consumer, payload.error));
+      this.consumers.add(consumer);
+      try {
+        await consumer.connect();
+        for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          // Several partitions at once: a slow partition does not hold up the others within a fetch.
+          partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
+          eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, pause }) => {
+            const { partition } = batch;
+            const topic = this.logical(batch.topic);
+            for (let start = 0; start < batch.messages.length; start += maxBatch) {
               if (!isRunning() || isStale() || stopping) return;
-              await heartbeat();
-              await delayFor(delay);
-              delay = Math.min(delay * 2, RETRY_BACKOFF_MAX_MS);
-              continue;
+              let pending = batch.messages.slice(start, start + maxBatch);
+              let delay = RETRY_BACKOFF_START_MS;
+              while (pending.length > 0) {
+                let result: void | BatchResult;
+                try {
+                  result = await options.handler({ topic, partition, records: pending.map((message) => toLogRecord(topic, partition, message)) });
+                  recovered();
+                  status.recovered();
+                } catch (error) {
+                  status.enter('retrying', errorText(error));
+                  // The handler's work is not acknowledged: nothing is committed and the same records
+                  // are handed over again, unless the partition was revoked meanwhile (then the new
+                  // owner starts from the last commit).
+                  if (!isRunning() || isStale() || stopping) return;
+                  await heartbeat();
+                  await delayFor(delay);
+                  delay = Math.min(delay * 2, RETRY_BACKOFF_MAX_MS);
+                  continue;
+                }
+                delay = RETRY_BACKOFF_START_MS;
+                const consumed = result ? Math.max(0, Math.min(result.consumed, pending.length)) : pending.length;
+                if (consumed > 0) {
+                  // The handler's work is done: commit it even when close() is under way (close waits for it).
+                  const last = pending[consumed - 1].offset;
+                  resolveOffset(last);
+                  // Through the batch's own commit: consumer.commitOffsets() is a no-op once stop() began.
+                  await commitOffsetsIfNecessary({
+                    topics: [{ topic: batch.topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }],
+                  });
+                  await heartbeat();
+                }
+                pending = pending.slice(consumed);
+                if (pending.length === 0) break;
+                // The rest is offered again at the time the handler named. Waiting here would hold back
+                // every other partition: kafkajs fetches again only once each batch of the last fetch
+                // is done (the fetcher awaits its whole worker queue). So the batch ends here with the
+                // rest unresolved and the partition paused (left out of fetch requests) until its time;
+                // on resume kafkajs fetches it from the last resolved offset, the first unconsumed
+                // record, with whatever arrived meanwhile (a sink waiting to fill a request gets the
+                // newer records). A time already past needs no pause: the next fetch starts there.
+                const retryAtMs = result?.retryAtMs ?? Date.now() + RETRY_BACKOFF_START_MS;
+                if (retryAtMs > Date.now() && isRunning() && !stopping) held.hold(topic, partition, retryAtMs, pause);
+                return;
+              }
             }
-            delay = RETRY_BACKOFF_START_MS;
-            const consumed = result ? Math.max(0, Math.min(result.consumed, pending.length)) : pending.length;
-            if (consumed > 0) {
-              // The handler's work is done: commit it even when close() is under way (close waits for it).
-              const last = pending[consumed - 1].offset;
-              resolveOffset(last);
-              // Through the batch's own commit: consumer.commitOffsets() is a no-op once stop() began.
-              await commitOffsetsIfNecessary({
-                topics: [{ topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }],
-              });
-              await heartbeat();
-            }
-            pending = pending.slice(consumed);
-            if (pending.length === 0) break;
-            // The rest is offered again at the time the handler named. Waiting here would hold back
-            // every other partition: kafkajs fetches again only once each batch of the last fetch
-            // is done (the fetcher awaits its whole worker queue). So the batch ends here with the
-            // rest unresolved and the partition paused (left out of fetch requests) until its time;
-            // on resume kafkajs fetches it from the last resolved offset, the first unconsumed
-            // record, with whatever arrived meanwhile (a sink waiting to fill a request gets the
-            // newer records). A time already past needs no pause: the next fetch starts there.
-            const retryAtMs = result?.retryAtMs ?? Date.now() + RETRY_BACKOFF_START_MS;
-            if (retryAtMs > Date.now() && isRunning() && !stopping) held.hold(topic, partition, retryAtMs, pause);
-            return;
-          }
-        }
-      },
-    });
-    this.consumers.add(consumer);
+          },
+        });
+      } catch (error) {
+        this.consumers.delete(consumer);
+        await consumer.disconnect().catch(() => undefined);
+        throw error;
+      }
+    };
+
+    // The first start fails the call (the caller's startup sees it); later ones retry forever.
+    await launch();
     return {
       status: () => status.current,
       close: async () => {
         stopping = true;
         status.enter('closed');
-        held.clear();
+        if (restartTimer) clearTimeout(restartTimer);
+        const consumer = current;
+        if (!consumer) return;
         this.consumers.delete(consumer);
         await consumer.disconnect();
       },
     };
+  }
+
+  /**
+   * Where an undecodable batch may sit: its offsets come from its own header, but kafkajs does not say
+   * which partition it was fetching, so this names the subscribed partitions whose unconsumed range
+   * (last commit .. end) holds those offsets — one, unless partitions have similar offsets.
+   */
+  private async locateBatch(groupId: string, topics: readonly string[], error: UndecodableBatchError): Promise<string> {
+    const base = error.coordinates ? BigInt(error.coordinates.baseOffset) : undefined;
+    try {
+      const candidates: string[] = [];
+      for (const topic of topics) {
+        const committed = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+        const committedBy = new Map(committed.flatMap((entry) => entry.partitions.map((p) => [p.partition, BigInt(p.offset)] as const)));
+        for (const entry of await this.admin.fetchTopicOffsets(topic)) {
+          const from = committedBy.get(entry.partition) ?? -1n;
+          const start = from >= 0n ? from : BigInt(entry.low);
+          if (base === undefined || (base + BigInt(error.coordinates?.records ?? 1) > start && base < BigInt(entry.high))) candidates.push(`${topic}[${entry.partition}]`);
+        }
+      }
+      return candidates.length > 0 ? `topic-partition ${candidates.join(' or ')}` : `one of ${topics.join(', ')}`;
+    } catch {
+      return `one of ${topics.join(', ')}`;
+    }
   }
 
   /**
@@ -284,7 +462,7 @@ export class KafkaEventLog implements EventLog {
   async tail(options: TailOptions): Promise<Tail> {
     const groupId = `${this.options.clientId}-tail-${randomUUID()}`;
     const consumer = this.kafka.consumer(consumerConfig(groupId));
-    const topics = [...new Set(options.topics)];
+    const topics = [...new Set(options.topics)].map((topic) => this.physical(topic));
     const progress = new TailProgress();
     const maxBatch = options.maxBatchRecords ?? 1_000;
     let stopping = false;
@@ -296,7 +474,8 @@ export class KafkaEventLog implements EventLog {
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          const { topic, partition } = batch;
+          const { partition } = batch;
+          const topic = this.logical(batch.topic);
           for (let start = 0; start < batch.messages.length; start += maxBatch) {
             const chunk = batch.messages.slice(start, start + maxBatch);
             for (let delay = RETRY_BACKOFF_START_MS; ; delay = Math.min(delay * 2, RETRY_BACKOFF_MAX_MS)) {
@@ -313,7 +492,7 @@ export class KafkaEventLog implements EventLog {
             const last = chunk[chunk.length - 1].offset;
             // In-memory position only (the next fetch starts after it); autoCommit is off.
             resolveOffset(last);
-            progress.advanced(topic, partition, BigInt(last) + 1n);
+            progress.advanced(batch.topic, partition, BigInt(last) + 1n);
             await heartbeat();
           }
         },
@@ -354,7 +533,7 @@ export class KafkaEventLog implements EventLog {
 
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
     const result = new Map<number, string>();
-    const offsets = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+    const offsets = await this.admin.fetchOffsets({ groupId, topics: [this.physical(topic)] });
     for (const entry of offsets) {
       for (const partition of entry.partitions) {
         if (partition.offset !== '-1') result.set(partition.partition, partition.offset);
@@ -364,7 +543,7 @@ export class KafkaEventLog implements EventLog {
   }
 
   async endOffsets(topic: string): Promise<Map<number, string>> {
-    const offsets = await this.admin.fetchTopicOffsets(topic);
+    const offsets = await this.admin.fetchTopicOffsets(this.physical(topic));
     return new Map(offsets.map((entry) => [entry.partition, entry.high]));
   }
 
@@ -469,6 +648,42 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The undecodable-batch error anywhere in a crash's cause chain (kafkajs may wrap it). */
+function findUndecodable(error: unknown): UndecodableBatchError | undefined {
+  for (let at: unknown = error, depth = 0; at instanceof Error && depth < 8; at = (at as Error & { originalError?: unknown }).cause ?? (at as { originalError?: unknown }).originalError, depth += 1) {
+    if (at instanceof UndecodableBatchError) return at;
+  }
+  return undefined;
+}
+
+/** kafkajs's ssl and sasl settings from the adapter's options. */
+function securityConfig(options: KafkaEventLogOptions): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const config: { ssl?: KafkaConfig['ssl']; sasl?: SASLOptions } = {};
+  if (options.tls) {
+    const tls = options.tls;
+    config.ssl = {
+      rejectUnauthorized: tls.rejectUnauthorized ?? true,
+      ...(tls.ca !== undefined ? { ca: [tls.ca] } : {}),
+      ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+      ...(tls.key !== undefined ? { key: tls.key } : {}),
+      ...(tls.keyPassword !== undefined ? { passphrase: tls.keyPassword } : {}),
+      ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
+    };
+  }
+  if (options.sasl) {
+    const sasl = options.sasl;
+    config.sasl =
+      sasl.mechanism === 'oauthbearer'
+        ? { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: await sasl.token() }) }
+        : sasl.mechanism === 'plain'
+          ? { mechanism: 'plain', username: sasl.username, password: sasl.password }
+          : sasl.mechanism === 'scram-sha-256'
+            ? { mechanism: 'scram-sha-256', username: sasl.username, password: sasl.password }
+            : { mechanism: 'scram-sha-512', username: sasl.username, password: sasl.password };
+  }
+  return config;
+}
+
 /** The Subscription.status() of a kafkajs consumer, moved by its events and the handler's outcomes. */
 class SubscriptionStatusTracker {
   current: SubscriptionStatus = { state: 'consuming', sinceMs: Date.now() };
@@ -479,8 +694,8 @@ class SubscriptionStatusTracker {
     this.current = { state, sinceMs: state === this.current.state ? this.current.sinceMs : Date.now(), ...(lastError ? { lastError } : {}) };
   }
 
-  /** A handler call succeeded: a retrying consumer is consuming again. */
+  /** A handler call succeeded: a retrying or restarted consumer is consuming again. */
   recovered(): void {
-    if (this.current.state === 'retrying') this.enter('consuming');
+    if (this.current.state === 'retrying' || this.current.state === 'restarting') this.enter('consuming');
   }
 }
