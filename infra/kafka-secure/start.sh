@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start a second single-node Apache Kafka 4.x (KRaft) on loopback, secured, for the security int test
-# (libs/event-log/src/kafka/kafka.security.int-spec.ts). Same jars as infra/kafka (.infra/kafka/libs).
+# (libs/platform/src/config/kafka-security.int-spec.ts). Same jars as infra/kafka (.infra/kafka/libs).
 #   SASL_SSL  127.0.0.1:19093  PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER (unsecured JWS)  KAFKA_SECURE_SASL_PORT
 #   SSL       127.0.0.1:19094  TLS with client certificates required (mTLS)                    KAFKA_SECURE_MTLS_PORT
 #   CONTROLLER 127.0.0.1:19095 (PLAINTEXT, loopback only)                                     KAFKA_SECURE_CONTROLLER_PORT

@@ -90,6 +90,18 @@ export function batchCoordinatesOf(compressed: Buffer): BatchCoordinates | undef
   };
 }
 
+/**
+ * kafkajs's retrier rethrows a non-retriable error as a new KafkaJSNonRetriableError that keeps only
+ * the message, so the consumer's crash does not carry the UndecodableBatchError: the last ones are
+ * kept here, by message, for the adapter to find (undecodableBatchFor).
+ */
+const recentUndecodable = new Map<string, UndecodableBatchError>();
+
+/** The UndecodableBatchError a crash's message came from, if a guarded codec raised it lately. */
+export function undecodableBatchFor(message: string): UndecodableBatchError | undefined {
+  return recentUndecodable.get(message);
+}
+
 /** A codec whose decode failures say which batch failed (UndecodableBatchError). */
 export function guardedCodec(name: string, codec: KafkaCodec): KafkaCodec {
   return {
@@ -98,7 +110,11 @@ export function guardedCodec(name: string, codec: KafkaCodec): KafkaCodec {
       try {
         return await codec.decompress(buffer);
       } catch (error) {
-        throw new UndecodableBatchError(name, batchCoordinatesOf(buffer), buffer.length, error);
+        const undecodable = new UndecodableBatchError(name, batchCoordinatesOf(buffer), buffer.length, error);
+        recentUndecodable.delete(undecodable.message);
+        recentUndecodable.set(undecodable.message, undecodable);
+        if (recentUndecodable.size > 100) recentUndecodable.delete(recentUndecodable.keys().next().value as string);
+        throw undecodable;
       }
     },
   };

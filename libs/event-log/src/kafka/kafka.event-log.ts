@@ -16,7 +16,7 @@ import {
   TopicSpec,
 } from '../event-log.port';
 import { TailProgress } from '../tail-progress';
-import { compressionType, KafkaCompression, registerKafkaCodecs, UndecodableBatchError } from './kafka.codecs';
+import { compressionType, KafkaCompression, registerKafkaCodecs, UndecodableBatchError, undecodableBatchFor } from './kafka.codecs';
 
 /** TLS towards the brokers (PEM texts). */
 export interface KafkaTlsOptions {
@@ -648,10 +648,12 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The undecodable-batch error anywhere in a crash's cause chain (kafkajs may wrap it). */
+/** The undecodable-batch error behind a crash: in its cause chain, or the one its message was copied from. */
 function findUndecodable(error: unknown): UndecodableBatchError | undefined {
-  for (let at: unknown = error, depth = 0; at instanceof Error && depth < 8; at = (at as Error & { originalError?: unknown }).cause ?? (at as { originalError?: unknown }).originalError, depth += 1) {
+  for (let at: unknown = error, depth = 0; at instanceof Error && depth < 8; at = at.cause, depth += 1) {
     if (at instanceof UndecodableBatchError) return at;
+    const copiedFrom = undecodableBatchFor(at.message);
+    if (copiedFrom) return copiedFrom;
   }
   return undefined;
 }

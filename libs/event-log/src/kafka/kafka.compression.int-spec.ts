@@ -1,0 +1,166 @@
+import { execFileSync } from 'node:child_process';
+import { kafkaBrokers, uniqueName, waitFor } from '@telemetry/testing';
+import { CompressionCodecs, CompressionTypes, Kafka, logLevel } from 'kafkajs';
+import { Subscription } from '../event-log.port';
+import { guardedCodec, KafkaCompression, registeredCodec } from './kafka.codecs';
+import { KafkaEventLog, MissingTopicsError } from './kafka.event-log';
+
+// Real producer codecs on the real broker (infra/kafka/start.sh): batches this adapter writes with
+// each codec, and batches Debian's kcat (librdkafka) writes, among uncompressed ones.
+
+const open: KafkaEventLog[] = [];
+async function connect(compression: KafkaCompression, extra: Partial<Parameters<typeof KafkaEventLog.connect>[0]> = {}): Promise<KafkaEventLog> {
+  const log = await KafkaEventLog.connect({ brokers: kafkaBrokers(), clientId: uniqueName(`codec-${compression}`), compression, ...extra });
+  open.push(log);
+  return log;
+}
+afterAll(() => Promise.all(open.map((log) => log.close())));
+
+const values = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+const records = (items: readonly string[]) => items.map((value) => ({ key: 'k', value }));
+
+/** One kcat produce: all lines of stdin in one compressed message set. */
+function kcatProduce(topic: string, codec: string, lines: readonly string[]): void {
+  execFileSync('kcat', ['-P', '-b', kafkaBrokers().join(','), '-t', topic, '-p', '0', '-z', codec, '-X', 'linger.ms=50'], { input: lines.join('\n') + '\n' });
+}
+
+describe('KafkaEventLog compression codecs', () => {
+  it('consumes lz4, zstd and snappy batches (its own and kcat’s) among uncompressed ones, all in order', async () => {
+    const plain = await connect('none');
+    const topic = uniqueName('codecs');
+    await plain.ensureTopics([{ name: topic, partitions: 1, retentionMs: 3_600_000 }]);
+    const expected: string[] = [];
+    const send = async (log: KafkaEventLog, items: string[]) => {
+      await log.publish(topic, records(items));
+      expected.push(...items);
+    };
+    await send(plain, values('plain-a', 3));
+    await send(await connect('lz4'), values('lz4', 50));
+    await send(await connect('zstd'), values('zstd', 50));
+    await send(await connect('snappy'), values('snappy', 50));
+    await send(await connect('gzip'), values('gzip', 5));
+    for (const codec of ['lz4', 'zstd', 'snappy']) {
+      const lines = values(`kcat-${codec}`, 40);
+      kcatProduce(topic, codec, lines);
+      expected.push(...lines);
+    }
+    await send(plain, values('plain-b', 3));
+
+    const received: string[] = [];
+    const subscription = await plain.subscribe({
+      groupId: uniqueName('codecs-reader'),
+      topics: [topic],
+      handler: async (batch) => void received.push(...batch.records.map((record) => record.value.toString())),
+    });
+    try {
+      await waitFor(() => received.length >= expected.length, { description: `all ${expected.length} records consumed` });
+      expect(received).toEqual(expected);
+      expect(subscription.status().state).toBe('consuming');
+    } finally {
+      await subscription.close();
+    }
+  });
+
+  it('restarts a consumer that meets a batch it cannot decode, says where, and reads on without loss once the fault is gone', async () => {
+    const errors: string[] = [];
+    const logger = { warn: () => undefined, error: (line: string) => void errors.push(line) };
+    const reader = await connect('none', { logger, restartBackoffStartMs: 100, restartBackoffMaxMs: 400 });
+    const topic = uniqueName('poison');
+    await reader.ensureTopics([{ name: topic, partitions: 1, retentionMs: 3_600_000 }]);
+    const expected = [...values('before', 2), ...values('zstd', 3), ...values('after', 2)];
+    await reader.publish(topic, records(expected.slice(0, 2)));
+    await (await connect('zstd')).publish(topic, records(expected.slice(2, 5)));
+    await reader.publish(topic, records(expected.slice(5)));
+
+    // The fault: zstd batches cannot be decoded in this process (the registry is process-wide).
+    const original = CompressionCodecs[CompressionTypes.ZSTD];
+    const real = registeredCodec('zstd');
+    const faulty = guardedCodec('zstd', {
+      compress: (encoder) => real.compress(encoder),
+      decompress: () => Promise.reject(new Error('injected zstd decode fault')),
+    });
+    CompressionCodecs[CompressionTypes.ZSTD] = () => faulty;
+    const groupId = uniqueName('poison-reader');
+    const received: string[] = [];
+    let subscription: Subscription | undefined;
+    try {
+      subscription = await reader.subscribe({
+        groupId,
+        topics: [topic],
+        handler: async (batch) => void received.push(...batch.records.map((record) => record.value.toString())),
+      });
+      const current = subscription;
+      await waitFor(() => current.status().state === 'restarting' && errors.some((line) => line.includes(`${topic}[0]`)), {
+        description: 'the subscription restarting and the undecodable batch logged with its coordinates',
+      });
+      expect(current.status().lastError).toMatch(/a zstd record batch at offsets 2\.\.4 \(3 records\), \d+ compressed bytes, cannot be decoded: injected zstd decode fault/);
+      expect(errors.find((line) => line.includes(`${topic}[0]`))).toMatch(
+        new RegExp(`group ${groupId}: a zstd record batch at offsets 2\\.\\.4 .*on topic-partition ${topic}\\[0\\]`),
+      );
+      // Whatever was handed over before the batch is a prefix; nothing after it got through.
+      expect(expected.slice(0, received.length)).toEqual(received);
+      expect(received.length).toBeLessThanOrEqual(2);
+      const restartsDuringFault = reader.stats().consumerRestarts.get(groupId) ?? 0;
+      expect(restartsDuringFault).toBeGreaterThanOrEqual(1);
+      expect(reader.stats().undecodableBatches.get(groupId)).toBeGreaterThanOrEqual(1);
+    } finally {
+      CompressionCodecs[CompressionTypes.ZSTD] = original;
+    }
+    try {
+      const current = subscription;
+      await waitFor(() => received.length >= expected.length && current.status().state === 'consuming', {
+        description: 'every record consumed after the fault is removed',
+      });
+      expect(received).toEqual(expected);
+    } finally {
+      await subscription.close();
+    }
+  });
+});
+
+describe('KafkaEventLog topic prefix and topic creation', () => {
+  it('puts the prefix before every topic it is given, and hands records over under the contract name', async () => {
+    const prefix = `${uniqueName('deploy')}.`;
+    const log = await connect('lz4', { topicPrefix: prefix });
+    const topic = uniqueName('prefixed');
+    await log.ensureTopics([{ name: topic, partitions: 2, retentionMs: 3_600_000 }]);
+    const admin = new Kafka({ clientId: uniqueName('observer'), brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const names = await admin.listTopics();
+      expect(names).toContain(`${prefix}${topic}`);
+      expect(names).not.toContain(topic);
+    } finally {
+      await admin.disconnect();
+    }
+    await log.publish(topic, [{ key: 'a', value: 'one', partition: 0 }]);
+    const seen: string[] = [];
+    const groupId = uniqueName('prefixed-reader');
+    const subscription = await log.subscribe({ groupId, topics: [topic], handler: async (batch) => void seen.push(`${batch.topic}:${batch.records[0].topic}:${batch.records[0].value.toString()}`) });
+    try {
+      await waitFor(() => seen.length >= 1, { description: 'the record consumed' });
+      expect(seen).toEqual([`${topic}:${topic}:one`]);
+      await waitFor(async () => (await log.committedOffsets(groupId, topic)).get(0) === '1', { description: 'the commit visible under the contract name' });
+      expect((await log.endOffsets(topic)).get(0)).toBe('1');
+    } finally {
+      await subscription.close();
+    }
+  });
+
+  it('creates nothing when topic creation is off, and names every missing topic', async () => {
+    const prefix = `${uniqueName('locked')}.`;
+    const creator = await connect('none', { topicPrefix: prefix });
+    const locked = await connect('none', { topicPrefix: prefix, createTopics: false });
+    await creator.ensureTopics([{ name: 'present', partitions: 1, retentionMs: 3_600_000 }]);
+    const specs = ['present', 'missing-a', 'missing-b'].map((name) => ({ name, partitions: 1, retentionMs: 3_600_000 }));
+    const error = await locked.ensureTopics(specs).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(MissingTopicsError);
+    expect((error as MissingTopicsError).message).toBe(
+      `topic creation is off (KAFKA_CREATE_TOPICS=false) and 2 topic(s) do not exist: ${prefix}missing-a, ${prefix}missing-b`,
+    );
+    await expect(locked.ensureTopics(specs.slice(0, 1))).resolves.toBeUndefined();
+  });
+});
