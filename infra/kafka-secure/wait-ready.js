@@ -17,7 +17,14 @@ const ca = fs.readFileSync(credentials.caFile, 'utf8');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function probe(config) {
-  const kafka = new Kafka({ clientId: 'infra-wait-ready', logLevel: logLevel.NOTHING, connectionTimeout: 2000, requestTimeout: 3000, retry: { retries: 0 }, ...config });
+  const kafka = new Kafka({
+    clientId: 'infra-wait-ready',
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 2000,
+    requestTimeout: 3000,
+    retry: { retries: 0 },
+    ...config,
+  });
   const admin = kafka.admin({ retry: { retries: 0 } });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 1, initialRetryTime: 100 } });
   try {

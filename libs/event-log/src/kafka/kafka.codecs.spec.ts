@@ -32,7 +32,10 @@ describe('Kafka codecs', () => {
     expect(batchCoordinatesOf(view)).toEqual({ baseOffset: '4242', lastOffset: '4251', records: 10 });
     const failure = await registeredCodec('lz4')
       .decompress(view)
-      .then(() => undefined, (error: unknown) => error);
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
     expect(failure).toBeDefined();
     const guarded = guardedCodec('lz4', registeredCodec('lz4'));
     const error = await guarded.decompress(view).then(
@@ -40,7 +43,9 @@ describe('Kafka codecs', () => {
       (caught: unknown) => caught,
     );
     expect(error).toBeInstanceOf(UndecodableBatchError);
-    expect((error as UndecodableBatchError).message).toMatch(/^a lz4 record batch at offsets 4242\.\.4251 \(10 records\), 16 compressed bytes, cannot be decoded: /);
+    expect((error as UndecodableBatchError).message).toMatch(
+      /^a lz4 record batch at offsets 4242\.\.4251 \(10 records\), 16 compressed bytes, cannot be decoded: /,
+    );
     expect((error as UndecodableBatchError).retriable).toBe(false);
   });
 

@@ -61,9 +61,12 @@ export class UndecodableBatchError extends Error {
     cause: unknown,
   ) {
     const at = coordinates ? `offsets ${coordinates.baseOffset}..${coordinates.lastOffset} (${coordinates.records} records)` : 'unknown offsets';
-    super(`a ${codec} record batch at ${at}, ${compressedBytes} compressed bytes, cannot be decoded: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
+    super(
+      `a ${codec} record batch at ${at}, ${compressedBytes} compressed bytes, cannot be decoded: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+      },
+    );
     this.name = 'UndecodableBatchError';
   }
 }

@@ -93,7 +93,9 @@ describe('KafkaEventLog compression codecs', () => {
       await waitFor(() => current.status().state === 'restarting' && errors.some((line) => line.includes(`${topic}[0]`)), {
         description: 'the subscription restarting and the undecodable batch logged with its coordinates',
       });
-      expect(current.status().lastError).toMatch(/a zstd record batch at offsets 2\.\.4 \(3 records\), \d+ compressed bytes, cannot be decoded: injected zstd decode fault/);
+      expect(current.status().lastError).toMatch(
+        /a zstd record batch at offsets 2\.\.4 \(3 records\), \d+ compressed bytes, cannot be decoded: injected zstd decode fault/,
+      );
       expect(errors.find((line) => line.includes(`${topic}[0]`))).toMatch(
         new RegExp(`group ${groupId}: a zstd record batch at offsets 2\\.\\.4 .*on topic-partition ${topic}\\[0\\]`),
       );
@@ -136,7 +138,11 @@ describe('KafkaEventLog topic prefix and topic creation', () => {
     await log.publish(topic, [{ key: 'a', value: 'one', partition: 0 }]);
     const seen: string[] = [];
     const groupId = uniqueName('prefixed-reader');
-    const subscription = await log.subscribe({ groupId, topics: [topic], handler: async (batch) => void seen.push(`${batch.topic}:${batch.records[0].topic}:${batch.records[0].value.toString()}`) });
+    const subscription = await log.subscribe({
+      groupId,
+      topics: [topic],
+      handler: async (batch) => void seen.push(`${batch.topic}:${batch.records[0].topic}:${batch.records[0].value.toString()}`),
+    });
     try {
       await waitFor(() => seen.length >= 1, { description: 'the record consumed' });
       expect(seen).toEqual([`${topic}:${topic}:one`]);

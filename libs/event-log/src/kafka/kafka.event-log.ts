@@ -1,5 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { Admin, Consumer, ConsumerConfig, IHeaders, Kafka, KafkaConfig, KafkaMessage, logLevel as KafkaLogLevel, Message, Producer, SASLOptions } from 'kafkajs';
+import {
+  Admin,
+  Consumer,
+  ConsumerConfig,
+  IHeaders,
+  Kafka,
+  KafkaConfig,
+  KafkaMessage,
+  logLevel as KafkaLogLevel,
+  Message,
+  Producer,
+  SASLOptions,
+} from 'kafkajs';
 import {
   BatchResult,
   EventLog,
@@ -444,7 +456,8 @@ export class KafkaEventLog implements EventLog {
         for (const entry of await this.admin.fetchTopicOffsets(topic)) {
           const from = committedBy.get(entry.partition) ?? -1n;
           const start = from >= 0n ? from : BigInt(entry.low);
-          if (base === undefined || (base + BigInt(error.coordinates?.records ?? 1) > start && base < BigInt(entry.high))) candidates.push(`${topic}[${entry.partition}]`);
+          if (base === undefined || (base + BigInt(error.coordinates?.records ?? 1) > start && base < BigInt(entry.high)))
+            candidates.push(`${topic}[${entry.partition}]`);
         }
       }
       return candidates.length > 0 ? `topic-partition ${candidates.join(' or ')}` : `one of ${topics.join(', ')}`;

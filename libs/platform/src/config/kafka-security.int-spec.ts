@@ -81,7 +81,12 @@ async function connectError(options: KafkaEventLogOptions): Promise<Error> {
   return outcome;
 }
 
-const sasl = (mechanism: string, extra: Record<string, string>) => ({ KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SSL_CA_FILE: broker.caFile, KAFKA_SASL_MECHANISM: mechanism, ...extra });
+const sasl = (mechanism: string, extra: Record<string, string>) => ({
+  KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+  KAFKA_SSL_CA_FILE: broker.caFile,
+  KAFKA_SASL_MECHANISM: mechanism,
+  ...extra,
+});
 
 describe('Kafka security modes against a SASL_SSL / mTLS broker', () => {
   it('SASL_SSL with PLAIN (password from a file) connects, publishes and consumes', async () => {
@@ -90,12 +95,20 @@ describe('Kafka security modes against a SASL_SSL / mTLS broker', () => {
   });
 
   it('SASL_SSL with SCRAM-SHA-256 connects, publishes and consumes', async () => {
-    const env = sasl('SCRAM-SHA-256', { KAFKA_SASL_USERNAME: broker.scram256.username, KAFKA_SASL_PASSWORD: broker.scram256.password, KAFKA_COMPRESSION: 'zstd' });
+    const env = sasl('SCRAM-SHA-256', {
+      KAFKA_SASL_USERNAME: broker.scram256.username,
+      KAFKA_SASL_PASSWORD: broker.scram256.password,
+      KAFKA_COMPRESSION: 'zstd',
+    });
     expect(await roundTrip(optionsFrom(broker.saslBroker, env))).toEqual(['hello over <topic>']);
   });
 
   it('SASL_SSL with SCRAM-SHA-512 (password from a file) connects, publishes and consumes', async () => {
-    const env = sasl('SCRAM-SHA-512', { KAFKA_SASL_USERNAME: broker.scram512.username, KAFKA_SASL_PASSWORD_FILE: broker.scram512.passwordFile, KAFKA_COMPRESSION: 'snappy' });
+    const env = sasl('SCRAM-SHA-512', {
+      KAFKA_SASL_USERNAME: broker.scram512.username,
+      KAFKA_SASL_PASSWORD_FILE: broker.scram512.passwordFile,
+      KAFKA_COMPRESSION: 'snappy',
+    });
     expect(await roundTrip(optionsFrom(broker.saslBroker, env))).toEqual(['hello over <topic>']);
   });
 
@@ -105,7 +118,12 @@ describe('Kafka security modes against a SASL_SSL / mTLS broker', () => {
   });
 
   it('SSL with a client certificate (mTLS) connects, publishes and consumes', async () => {
-    const env = { KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_SSL_CA_FILE: broker.caFile, KAFKA_SSL_CERT_FILE: broker.clientCertFile, KAFKA_SSL_KEY_FILE: broker.clientKeyFile };
+    const env = {
+      KAFKA_SECURITY_PROTOCOL: 'SSL',
+      KAFKA_SSL_CA_FILE: broker.caFile,
+      KAFKA_SSL_CERT_FILE: broker.clientCertFile,
+      KAFKA_SSL_KEY_FILE: broker.clientKeyFile,
+    };
     expect(await roundTrip(optionsFrom(broker.mtlsBroker, env))).toEqual(['hello over <topic>']);
   });
 
@@ -114,7 +132,9 @@ describe('Kafka security modes against a SASL_SSL / mTLS broker', () => {
       ['PLAIN', broker.plain.username],
       ['SCRAM-SHA-512', broker.scram512.username],
     ]) {
-      const error = await connectError(optionsFrom(broker.saslBroker, sasl(mechanism, { KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: 'not-the-password' })));
+      const error = await connectError(
+        optionsFrom(broker.saslBroker, sasl(mechanism, { KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: 'not-the-password' })),
+      );
       expect(error.message).toMatch(/cannot connect to Kafka at 127\.0\.0\.1:\d+: .*SASL .* authentication failed/);
       expect(error.message).not.toContain('not-the-password');
     }

@@ -56,7 +56,12 @@ describe('readKafkaClientConfig', () => {
   });
 
   it('reads mTLS (certificate and key) over SSL without SASL', () => {
-    const config = read({ KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_SSL_CERT: 'CERT', KAFKA_SSL_KEY_FILE: file('key.pem', 'KEY'), KAFKA_SSL_REJECT_UNAUTHORIZED: 'false' });
+    const config = read({
+      KAFKA_SECURITY_PROTOCOL: 'SSL',
+      KAFKA_SSL_CERT: 'CERT',
+      KAFKA_SSL_KEY_FILE: file('key.pem', 'KEY'),
+      KAFKA_SSL_REJECT_UNAUTHORIZED: 'false',
+    });
     expect(config.tls).toEqual({ rejectUnauthorized: false, cert: 'CERT', key: 'KEY' });
     expect(config.sasl).toBeUndefined();
   });
