@@ -4,6 +4,8 @@ export const DEAD_LETTER_CODES = {
   invalidRecord: 'invalid_record',
   unknownTopic: 'unknown_topic',
   enrichmentFailed: 'enrichment_failed',
+  /** A fetched Kafka record batch no codec could decode, given up on by a consumer (the value is its compressed records). */
+  undecodableBatch: 'undecodable_batch',
 } as const;
 
 export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[keyof typeof DEAD_LETTER_CODES];

@@ -8,6 +8,7 @@ import { EventLogMetrics } from './metrics/event-log.metrics';
 import { createMetricsRegistry, METRICS_REGISTRY } from './metrics/metrics.registry';
 import { PlatformConfig } from './config/platform.config';
 import { describeKafkaClientConfig } from './config/kafka.config';
+import { undecodableBatchDeadLetter } from './undecodable-batch.dead-letter';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { CLOCK, PLATFORM_CONFIG } from './platform.tokens';
 import { SystemHttpController } from './http/system.http.controller';
@@ -34,6 +35,8 @@ async function connectKafka(settings: Extract<PlatformConfig['runtime']['eventLo
     compression: client.compression,
     topicPrefix: client.topicPrefix,
     createTopics: client.createTopics,
+    // A batch that never decodes goes to the ingest DLQ (compressed records and coordinates), then is skipped.
+    undecodableBatches: { skipAfterAttempts: client.undecodableBatchAttempts, deadLetter: (batch) => undecodableBatchDeadLetter(batch, new Date()) },
     ...(client.tls ? { tls: client.tls } : {}),
     ...(client.sasl ? { sasl: client.sasl } : {}),
   });

@@ -29,7 +29,8 @@ describe('Kafka codecs', () => {
     batch.writeInt32BE(10, 57); // record count
     records.copy(batch, 61);
     const view = batch.subarray(61);
-    expect(batchCoordinatesOf(view)).toEqual({ baseOffset: '4242', lastOffset: '4251', records: 10 });
+    batch.writeUInt32BE(0xdeadbeef, 17); // crc
+    expect(batchCoordinatesOf(view)).toEqual({ baseOffset: '4242', lastOffset: '4251', records: 10, crc: 0xdeadbeef });
     const failure = await registeredCodec('lz4')
       .decompress(view)
       .then(

@@ -45,6 +45,8 @@ export interface BatchCoordinates {
   readonly baseOffset: string;
   readonly lastOffset: string;
   readonly records: number;
+  /** The batch's CRC-32C, which with the base offset tells batches apart. */
+  readonly crc: number;
 }
 
 /**
@@ -54,19 +56,18 @@ export interface BatchCoordinates {
 export class UndecodableBatchError extends Error {
   readonly code = 'undecodable_batch';
   readonly retriable = false;
+  /** A copy of the batch's compressed records (what a dead letter keeps of them). */
+  readonly compressed: Buffer;
   constructor(
     readonly codec: string,
     readonly coordinates: BatchCoordinates | undefined,
-    readonly compressedBytes: number,
+    compressed: Buffer,
     cause: unknown,
   ) {
     const at = coordinates ? `offsets ${coordinates.baseOffset}..${coordinates.lastOffset} (${coordinates.records} records)` : 'unknown offsets';
-    super(
-      `a ${codec} record batch at ${at}, ${compressedBytes} compressed bytes, cannot be decoded: ${cause instanceof Error ? cause.message : String(cause)}`,
-      {
-        cause,
-      },
-    );
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`a ${codec} record batch at ${at}, ${compressed.length} compressed bytes, cannot be decoded: ${why}`, { cause });
+    this.compressed = Buffer.from(compressed);
     this.name = 'UndecodableBatchError';
   }
 }
@@ -90,6 +91,7 @@ export function batchCoordinatesOf(compressed: Buffer): BatchCoordinates | undef
     baseOffset: baseOffset.toString(),
     lastOffset: (baseOffset + BigInt(header.readInt32BE(23))).toString(),
     records: header.readInt32BE(57),
+    crc: header.readUInt32BE(17),
   };
 }
 
@@ -105,6 +107,41 @@ export function undecodableBatchFor(message: string): UndecodableBatchError | un
   return recentUndecodable.get(message);
 }
 
+/** Batches the adapter gave up on (dead-lettered): base offset + CRC → record count. */
+const givenUp = new Map<string, number>();
+const batchKey = (coordinates: BatchCoordinates) => `${coordinates.baseOffset}|${coordinates.crc}`;
+
+/**
+ * From now on a failing decode of this batch yields placeholder records (no key, no value) at its
+ * offsets instead of an error, so the records fetched with it are handed over; the adapter leaves
+ * the placeholders out (it knows the offsets it gave up on) and commits past them.
+ */
+export function giveUpOnBatch(coordinates: BatchCoordinates): void {
+  givenUp.set(batchKey(coordinates), coordinates.records);
+  if (givenUp.size > 1_000) givenUp.delete(givenUp.keys().next().value as string);
+}
+
+/** `count` records of the v2 format with offset deltas 0..count-1, null key and value, no headers. */
+export function placeholderRecords(count: number): Buffer {
+  const varint = (value: number) => {
+    const bytes: number[] = [];
+    let rest = value;
+    while (rest >= 0x80) {
+      bytes.push((rest & 0x7f) | 0x80);
+      rest = Math.floor(rest / 128);
+    }
+    bytes.push(rest);
+    return bytes;
+  };
+  const out: number[] = [];
+  for (let index = 0; index < count; index += 1) {
+    // attributes, timestamp delta 0, offset delta (zigzag), key -1 and value -1 (zigzag 1), 0 headers.
+    const body = [0, 0, ...varint(index * 2), 1, 1, 0];
+    out.push(...varint(body.length * 2), ...body);
+  }
+  return Buffer.from(out);
+}
+
 /** A codec whose decode failures say which batch failed (UndecodableBatchError). */
 export function guardedCodec(name: string, codec: KafkaCodec): KafkaCodec {
   return {
@@ -113,7 +150,10 @@ export function guardedCodec(name: string, codec: KafkaCodec): KafkaCodec {
       try {
         return await codec.decompress(buffer);
       } catch (error) {
-        const undecodable = new UndecodableBatchError(name, batchCoordinatesOf(buffer), buffer.length, error);
+        const coordinates = batchCoordinatesOf(buffer);
+        const placeholders = coordinates ? givenUp.get(batchKey(coordinates)) : undefined;
+        if (placeholders !== undefined) return placeholderRecords(placeholders);
+        const undecodable = new UndecodableBatchError(name, coordinates, buffer, error);
         recentUndecodable.delete(undecodable.message);
         recentUndecodable.set(undecodable.message, undecodable);
         if (recentUndecodable.size > 100) recentUndecodable.delete(recentUndecodable.keys().next().value as string);

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { kafkaBrokers, uniqueName, waitFor } from '@telemetry/testing';
 import { CompressionCodecs, CompressionTypes, Kafka, logLevel } from 'kafkajs';
-import { Subscription } from '../event-log.port';
+import { LogRecord, Subscription } from '../event-log.port';
 import { guardedCodec, KafkaCompression, registeredCodec } from './kafka.codecs';
 import { KafkaEventLog, MissingTopicsError } from './kafka.event-log';
 
@@ -116,6 +116,97 @@ describe('KafkaEventLog compression codecs', () => {
       expect(received).toEqual(expected);
     } finally {
       await subscription.close();
+    }
+  });
+});
+
+describe('KafkaEventLog with a batch that never decodes', () => {
+  it('dead-letters it (compressed records, coordinates) after the attempts it was given, skips exactly it, and reads on', async () => {
+    const errors: string[] = [];
+    const logger = { warn: () => undefined, error: (line: string) => void errors.push(line) };
+    const topic = uniqueName('hopeless');
+    const deadLetterTopic = uniqueName('hopeless-dlq');
+    const reader = await connect('none', {
+      logger,
+      restartBackoffStartMs: 50,
+      restartBackoffMaxMs: 200,
+      undecodableBatches: {
+        skipAfterAttempts: 3,
+        deadLetter: (batch) => ({
+          topic: deadLetterTopic,
+          record: {
+            key: `${batch.topic}:${batch.partition}:${batch.baseOffset}`,
+            value: batch.compressed,
+            headers: {
+              where: `${batch.topic}[${batch.partition}] ${batch.baseOffset}..${batch.lastOffset}`,
+              codec: batch.codec,
+              attempts: String(batch.attempts),
+            },
+          },
+        }),
+      },
+    });
+    await reader.ensureTopics([
+      { name: topic, partitions: 1, retentionMs: 3_600_000 },
+      { name: deadLetterTopic, partitions: 1, retentionMs: 3_600_000 },
+    ]);
+    await reader.publish(topic, records(values('before', 2)));
+    await (await connect('lz4')).publish(topic, records(values('lz4', 3)));
+    await reader.publish(topic, records(values('after', 2)));
+
+    const original = CompressionCodecs[CompressionTypes.LZ4];
+    const real = registeredCodec('lz4');
+    const faulty = guardedCodec('lz4', {
+      compress: (encoder) => real.compress(encoder),
+      decompress: () => Promise.reject(new Error('injected lz4 decode fault')),
+    });
+    CompressionCodecs[CompressionTypes.LZ4] = () => faulty;
+    const groupId = uniqueName('hopeless-reader');
+    const received: string[] = [];
+    const deadLetters: LogRecord[] = [];
+    let subscription: Subscription | undefined;
+    let dlqReader: Subscription | undefined;
+    try {
+      subscription = await reader.subscribe({
+        groupId,
+        topics: [topic],
+        handler: async (batch) => void received.push(...batch.records.map((record) => record.value.toString())),
+      });
+      const current = subscription;
+      await waitFor(() => received.length >= 4 && current.status().state === 'consuming', {
+        description: 'the records around the skipped batch consumed',
+      }).catch((e) => {
+        console.log(JSON.stringify({ errors, received, status: current.status(), stats: [...reader.stats().skippedBatches] }, null, 1));
+        throw e;
+      });
+      expect(received).toEqual([...values('before', 2), ...values('after', 2)]);
+      expect(reader.stats().skippedBatches.get(groupId)).toBe(1);
+      expect(reader.stats().undecodableBatches.get(groupId)).toBeGreaterThanOrEqual(3);
+      expect(
+        errors.some((line) =>
+          line.includes(`gave up on the lz4 batch at ${topic}[0] offsets 2..4 after 3 attempts: dead-lettered to ${deadLetterTopic} and skipped`),
+        ),
+      ).toBe(true);
+      await waitFor(async () => (await reader.committedOffsets(groupId, topic)).get(0) === '7', { description: 'the commit past every record' });
+    } finally {
+      CompressionCodecs[CompressionTypes.LZ4] = original;
+    }
+    try {
+      dlqReader = await reader.subscribe({
+        groupId: uniqueName('dlq-reader'),
+        topics: [deadLetterTopic],
+        handler: async (batch) => void deadLetters.push(...batch.records),
+      });
+      await waitFor(() => deadLetters.length >= 1, { description: 'the dead letter of the skipped batch' });
+      expect(deadLetters).toHaveLength(1);
+      expect(deadLetters[0].headers).toEqual({ where: `${topic}[0] 2..4`, codec: 'lz4', attempts: '3' });
+      expect(deadLetters[0].key?.toString()).toBe(`${topic}:0:2`);
+      // The dead letter keeps the records: its value is the batch's lz4 frame, which holds them.
+      const inflated = await real.decompress(deadLetters[0].value);
+      for (const value of values('lz4', 3)) expect(inflated.includes(Buffer.from(value))).toBe(true);
+    } finally {
+      await dlqReader?.close();
+      await subscription?.close();
     }
   });
 });

@@ -28,7 +28,7 @@ import {
   TopicSpec,
 } from '../event-log.port';
 import { TailProgress } from '../tail-progress';
-import { compressionType, KafkaCompression, registerKafkaCodecs, UndecodableBatchError, undecodableBatchFor } from './kafka.codecs';
+import { compressionType, giveUpOnBatch, KafkaCompression, registerKafkaCodecs, UndecodableBatchError, undecodableBatchFor } from './kafka.codecs';
 
 /** TLS towards the brokers (PEM texts). */
 export interface KafkaTlsOptions {
@@ -62,6 +62,32 @@ export interface KafkaEventLogStats {
   readonly consumerRestarts: ReadonlyMap<string, number>;
   /** Fetched record batches that could not be decoded, by group. */
   readonly undecodableBatches: ReadonlyMap<string, number>;
+  /** Undecodable batches given up on: dead-lettered, then skipped, by group. */
+  readonly skippedBatches: ReadonlyMap<string, number>;
+}
+
+/** An undecodable batch given up on, for its dead letter. */
+export interface UndecodableBatch {
+  readonly groupId: string;
+  /** The contract name (without the topic prefix). */
+  readonly topic: string;
+  readonly partition: number;
+  readonly baseOffset: string;
+  readonly lastOffset: string;
+  readonly records: number;
+  readonly codec: string;
+  readonly reason: string;
+  /** The batch's records as fetched (still compressed): what the dead letter keeps of them. */
+  readonly compressed: Buffer;
+  readonly attempts: number;
+}
+
+/** What to do with a batch that never decodes. */
+export interface UndecodableBatchPolicy {
+  /** Restarts on the same batch (same partition and offset, in a row) before it is dead-lettered and skipped; 0 never skips. */
+  readonly skipAfterAttempts: number;
+  /** Its dead letter: the topic (a contract name) and the record. The batch is skipped only once this is acknowledged. */
+  readonly deadLetter: (batch: UndecodableBatch) => { readonly topic: string; readonly record: OutgoingRecord };
 }
 
 export interface KafkaEventLogOptions {
@@ -79,6 +105,8 @@ export interface KafkaEventLogOptions {
   readonly topicPrefix?: string;
   /** false: ensureTopics creates nothing and fails with MissingTopicsError naming the missing ones. Default true. */
   readonly createTopics?: boolean;
+  /** Absent: an undecodable batch is read again after every restart, never skipped. */
+  readonly undecodableBatches?: UndecodableBatchPolicy;
   /** Backoff of a consumer recreated after a crash: from this, doubling, up to restartBackoffMaxMs. */
   readonly restartBackoffStartMs?: number;
   readonly restartBackoffMaxMs?: number;
@@ -132,6 +160,7 @@ export class KafkaEventLog implements EventLog {
   private readonly consumers = new Set<Consumer>();
   private readonly restarts = new Map<string, number>();
   private readonly undecodable = new Map<string, number>();
+  private readonly skipped = new Map<string, number>();
   private readonly prefix: string;
 
   private constructor(
@@ -187,7 +216,7 @@ export class KafkaEventLog implements EventLog {
   }
 
   stats(): KafkaEventLogStats {
-    return { consumerRestarts: new Map(this.restarts), undecodableBatches: new Map(this.undecodable) };
+    return { consumerRestarts: new Map(this.restarts), undecodableBatches: new Map(this.undecodable), skippedBatches: new Map(this.skipped) };
   }
 
   /**
@@ -308,33 +337,86 @@ export class KafkaEventLog implements EventLog {
       status.enter('consuming');
     };
 
-    const crashed = (consumer: Consumer, error: unknown) => {
-      if (stopping || consumer !== current) return;
+    // A consumer's crash is handled once, even when both its CRASH event and its launch report it.
+    const handled = new WeakSet<Consumer>();
+    let launching: Promise<void> | undefined;
+    // The undecodable batch met on the last crashes (same partition and offset), and how often in a row.
+    let sameBatch: { readonly key: string; readonly count: number } | undefined;
+    // Offsets of batches given up on (dead-lettered): their placeholder records are left out.
+    const skipped: { readonly topic: string; readonly partition: number; readonly base: bigint; readonly last: bigint }[] = [];
+
+    /** Recreates the consumer after the backoff; whatever fails on the way schedules the next try. */
+    const scheduleRestart = (previous: Consumer | undefined, error: unknown, undecodable?: UndecodableBatchError) => {
       failures += 1;
       recovering = true;
       this.restarts.set(options.groupId, (this.restarts.get(options.groupId) ?? 0) + 1);
       status.enter('restarting', errorText(error));
       const delay = Math.min(backoffStart * 2 ** Math.min(failures - 1, 16), backoffMax);
-      const undecodable = findUndecodable(error);
-      if (undecodable) {
+      const located = undecodable ? this.locateBatch(options.groupId, topics, undecodable) : undefined;
+      if (undecodable && located) {
         this.undecodable.set(options.groupId, (this.undecodable.get(options.groupId) ?? 0) + 1);
-        void this.locateBatch(options.groupId, topics, undecodable).then((where) =>
+        void located.then((where) =>
           logger.error(
-            `event log: group ${options.groupId}: ${undecodable.message}; on ${where}. Nothing after the last commit is skipped: the consumer restarts in ${delay} ms and reads it again`,
+            `event log: group ${options.groupId}: ${undecodable.message}; on ${where.text}. The consumer restarts in ${delay} ms and reads it again`,
           ),
         );
       } else {
-        logger.error(`event log: group ${options.groupId}: consumer crashed (${errorText(error)}); recreating it in ${delay} ms`);
+        logger.error(`event log: group ${options.groupId}: consumer failed (${errorText(error)}); recreating it in ${delay} ms`);
       }
-      this.consumers.delete(consumer);
       restartTimer = setTimeout(() => {
         restartTimer = undefined;
-        void consumer
-          .disconnect()
-          .catch(() => undefined)
-          .then(() => (stopping ? undefined : launch()))
-          .catch((launchError: unknown) => crashed(current as Consumer, launchError));
+        launching = (async () => {
+          await previous?.disconnect().catch(() => undefined);
+          if (stopping) return;
+          if (undecodable && located) await skipIfHopeless(undecodable, (await located).candidates);
+          if (stopping) return;
+          await launch();
+        })().catch((restartError: unknown) => {
+          if (stopping) return;
+          if (current) handled.add(current);
+          scheduleRestart(undefined, restartError);
+        });
       }, delay);
+    };
+
+    /**
+     * The same batch failed to decode `skipAfterAttempts` times in a row, and it is known to sit on
+     * exactly one partition: it is dead-lettered (its compressed bytes and where it was), and only once
+     * that is acknowledged is it skipped. Otherwise nothing is skipped.
+     */
+    const skipIfHopeless = async (undecodable: UndecodableBatchError, candidates: readonly { topic: string; partition: number }[]) => {
+      const policy = this.options.undecodableBatches;
+      const coordinates = undecodable.coordinates;
+      if (!policy || policy.skipAfterAttempts <= 0 || !coordinates || candidates.length !== 1) return;
+      const [{ topic, partition }] = candidates;
+      const key = `${topic}|${partition}|${coordinates.baseOffset}`;
+      sameBatch = sameBatch?.key === key ? { key, count: sameBatch.count + 1 } : { key, count: 1 };
+      if (sameBatch.count < policy.skipAfterAttempts) return;
+      const deadLetter = policy.deadLetter({
+        groupId: options.groupId,
+        topic: this.logical(topic),
+        partition,
+        ...coordinates,
+        codec: undecodable.codec,
+        reason: undecodable.message,
+        compressed: undecodable.compressed,
+        attempts: sameBatch.count,
+      });
+      await this.publish(deadLetter.topic, [deadLetter.record]);
+      skipped.push({ topic, partition, base: BigInt(coordinates.baseOffset), last: BigInt(coordinates.lastOffset) });
+      giveUpOnBatch(coordinates);
+      sameBatch = undefined;
+      this.skipped.set(options.groupId, (this.skipped.get(options.groupId) ?? 0) + 1);
+      logger.error(
+        `event log: group ${options.groupId}: gave up on the ${undecodable.codec} batch at ${topic}[${partition}] offsets ${coordinates.baseOffset}..${coordinates.lastOffset} after ${policy.skipAfterAttempts} attempts: dead-lettered to ${deadLetter.topic} and skipped`,
+      );
+    };
+
+    const crashed = (consumer: Consumer, error: unknown) => {
+      if (stopping || consumer !== current || handled.has(consumer)) return;
+      handled.add(consumer);
+      this.consumers.delete(consumer);
+      scheduleRestart(consumer, error, findUndecodable(error));
     };
 
     const launch = async () => {
@@ -369,9 +451,21 @@ export class KafkaEventLog implements EventLog {
           eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, pause }) => {
             const { partition } = batch;
             const topic = this.logical(batch.topic);
-            for (let start = 0; start < batch.messages.length; start += maxBatch) {
+            const given = skipped.filter((range) => range.topic === batch.topic && range.partition === partition);
+            const messages =
+              given.length === 0
+                ? batch.messages
+                : batch.messages.filter((message) => !given.some((range) => BigInt(message.offset) >= range.base && BigInt(message.offset) <= range.last));
+            if (messages.length === 0 && batch.messages.length > 0) {
+              // Nothing but placeholders of a dead-lettered batch: commit past them.
+              const last = batch.messages[batch.messages.length - 1].offset;
+              resolveOffset(last);
+              await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }] });
+              return;
+            }
+            for (let start = 0; start < messages.length; start += maxBatch) {
               if (!isRunning() || isStale() || stopping) return;
-              let pending = batch.messages.slice(start, start + maxBatch);
+              let pending = messages.slice(start, start + maxBatch);
               let delay = RETRY_BACKOFF_START_MS;
               while (pending.length > 0) {
                 let result: void | BatchResult;
@@ -433,6 +527,8 @@ export class KafkaEventLog implements EventLog {
         stopping = true;
         status.enter('closed');
         if (restartTimer) clearTimeout(restartTimer);
+        // A recreation under way finishes first, so the consumer it made is the one disconnected.
+        await launching;
         const consumer = current;
         if (!consumer) return;
         this.consumers.delete(consumer);
@@ -446,23 +542,29 @@ export class KafkaEventLog implements EventLog {
    * which partition it was fetching, so this names the subscribed partitions whose unconsumed range
    * (last commit .. end) holds those offsets — one, unless partitions have similar offsets.
    */
-  private async locateBatch(groupId: string, topics: readonly string[], error: UndecodableBatchError): Promise<string> {
+  private async locateBatch(
+    groupId: string,
+    topics: readonly string[],
+    error: UndecodableBatchError,
+  ): Promise<{ readonly candidates: readonly { topic: string; partition: number }[]; readonly text: string }> {
     const base = error.coordinates ? BigInt(error.coordinates.baseOffset) : undefined;
+    const unknown = { candidates: [], text: `one of ${topics.join(', ')}` };
     try {
-      const candidates: string[] = [];
+      const candidates: { topic: string; partition: number }[] = [];
       for (const topic of topics) {
         const committed = await this.admin.fetchOffsets({ groupId, topics: [topic] });
         const committedBy = new Map(committed.flatMap((entry) => entry.partitions.map((p) => [p.partition, BigInt(p.offset)] as const)));
         for (const entry of await this.admin.fetchTopicOffsets(topic)) {
           const from = committedBy.get(entry.partition) ?? -1n;
           const start = from >= 0n ? from : BigInt(entry.low);
-          if (base === undefined || (base + BigInt(error.coordinates?.records ?? 1) > start && base < BigInt(entry.high)))
-            candidates.push(`${topic}[${entry.partition}]`);
+          const last = error.coordinates ? BigInt(error.coordinates.lastOffset) : undefined;
+          if (base === undefined || last === undefined || (last >= start && base < BigInt(entry.high))) candidates.push({ topic, partition: entry.partition });
         }
       }
-      return candidates.length > 0 ? `topic-partition ${candidates.join(' or ')}` : `one of ${topics.join(', ')}`;
+      if (candidates.length === 0) return unknown;
+      return { candidates: base === undefined ? [] : candidates, text: `topic-partition ${candidates.map((c) => `${c.topic}[${c.partition}]`).join(' or ')}` };
     } catch {
-      return `one of ${topics.join(', ')}`;
+      return unknown;
     }
   }
 

@@ -30,7 +30,7 @@ const file = (name: string, text: string) => {
 
 describe('readKafkaClientConfig', () => {
   it('defaults to plaintext, gzip, no prefix, topics created', () => {
-    expect(read({})).toEqual({ compression: 'gzip', topicPrefix: '', createTopics: true });
+    expect(read({})).toEqual({ compression: 'gzip', topicPrefix: '', createTopics: true, undecodableBatchAttempts: 5 });
   });
 
   it('reads SASL_SSL with SCRAM, the password and CA from files, reject-unauthorized on by default', () => {
@@ -44,11 +44,13 @@ describe('readKafkaClientConfig', () => {
       KAFKA_COMPRESSION: 'zstd',
       KAFKA_TOPIC_PREFIX: 'blue.',
       KAFKA_CREATE_TOPICS: 'false',
+      KAFKA_UNDECODABLE_BATCH_ATTEMPTS: '0',
     });
     expect(config).toEqual({
       compression: 'zstd',
       topicPrefix: 'blue.',
       createTopics: false,
+      undecodableBatchAttempts: 0,
       tls: { rejectUnauthorized: true, ca: '-----BEGIN CERTIFICATE-----\nAA\n-----END CERTIFICATE-----\n', servername: 'kafka.internal' },
       sasl: { mechanism: 'scram-sha-512', username: 'svc', password: 's3cret' },
     });

@@ -32,6 +32,8 @@ export interface KafkaClientConfig {
   readonly topicPrefix: string;
   /** false: never create topics; startup fails naming every missing one. */
   readonly createTopics: boolean;
+  /** Restarts on one undecodable batch before it is dead-lettered to the ingest DLQ and skipped; 0 never skips. */
+  readonly undecodableBatchAttempts: number;
 }
 
 const COMPRESSIONS: readonly KafkaCompressionSetting[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
@@ -75,6 +77,7 @@ export function readKafkaClientConfig(reader: ConfigReader): KafkaClientConfig {
   if (!/^[A-Za-z0-9._-]{0,100}$/.test(topicPrefix))
     reader.problem(`KAFKA_TOPIC_PREFIX may hold letters, digits, ".", "_" and "-" (at most 100), got "${topicPrefix}"`);
   const createTopics = reader.boolean('KAFKA_CREATE_TOPICS', true);
+  const undecodableBatchAttempts = reader.integer('KAFKA_UNDECODABLE_BATCH_ATTEMPTS', 5, { min: 0, max: 1_000 });
 
   const protocol = reader.string('KAFKA_SECURITY_PROTOCOL', 'PLAINTEXT').toUpperCase() as KafkaSecurityProtocol;
   if (!PROTOCOLS.includes(protocol)) reader.problem(`KAFKA_SECURITY_PROTOCOL must be one of ${PROTOCOLS.join(', ')}, got "${protocol}"`);
@@ -157,7 +160,7 @@ export function readKafkaClientConfig(reader: ConfigReader): KafkaClientConfig {
     sasl = { mechanism: mechanismRaw.toLowerCase() as 'plain' | 'scram-sha-256' | 'scram-sha-512', username: username ?? '', password: password ?? '' };
   }
 
-  return { compression, topicPrefix, createTopics, ...(tls ? { tls } : {}), ...(sasl ? { sasl } : {}) };
+  return { compression, topicPrefix, createTopics, undecodableBatchAttempts, ...(tls ? { tls } : {}), ...(sasl ? { sasl } : {}) };
 }
 
 /** What may be logged of the client settings: mechanisms and switches, never a secret. */

@@ -65,4 +65,14 @@ function registerKafkaConsumerCounters(log: KafkaEventLog, registry: Registry, g
       for (const [groupId, count] of log.stats().undecodableBatches) this.inc({ group: group(groupId) }, count);
     },
   });
+  new Counter({
+    name: 'telemetry_consumer_skipped_batches_total',
+    help: 'Undecodable Kafka record batches a consumer gave up on (KAFKA_UNDECODABLE_BATCH_ATTEMPTS): dead-lettered to the ingest DLQ, then skipped, by group.',
+    labelNames: ['group'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [groupId, count] of log.stats().skippedBatches) this.inc({ group: group(groupId) }, count);
+    },
+  });
 }
