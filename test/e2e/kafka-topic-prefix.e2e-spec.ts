@@ -66,6 +66,12 @@ describe('KAFKA_TOPIC_PREFIX and KAFKA_CREATE_TOPICS on the all-in-one', () => {
       encoding: 'utf8',
     });
     expect(enriched.split('\n').filter((text) => text.length > 0)).toHaveLength(5);
+    // The Kafka consumers' restart and undecodable-batch counters are exposed (zero restarts here).
+    const metrics = await request(current.server).get('/v1/metrics/prometheus').set(auth).expect(200);
+    for (const name of ['telemetry_consumer_restarts_total', 'telemetry_consumer_undecodable_batches_total', 'telemetry_consumer_skipped_batches_total']) {
+      expect(metrics.text).toContain(`# TYPE ${name} counter`);
+    }
+    expect(metrics.text).not.toMatch(/^telemetry_consumer_restarts_total\{/m);
   });
 
   it('with KAFKA_CREATE_TOPICS=false, the enricher refuses to start and names every missing topic', async () => {
