@@ -211,6 +211,41 @@ describe('KafkaEventLog with a batch that never decodes', () => {
   });
 });
 
+describe('KafkaEventLog tails that crash', () => {
+  it('recreates a crashed tail, which goes on from what its handler applied: nothing twice, nothing lost', async () => {
+    const errors: string[] = [];
+    const logger = { warn: () => undefined, error: (line: string) => void errors.push(line) };
+    const clientId = uniqueName('tail-crash');
+    const log = await connect('none', { clientId, logger, restartBackoffStartMs: 100, restartBackoffMaxMs: 300 });
+    const topic = uniqueName('tailed');
+    await log.ensureTopics([{ name: topic, partitions: 1, retentionMs: 3_600_000 }]);
+    const applied: string[] = [];
+    const tail = await log.tail({ topics: [topic], handler: async (batch) => void applied.push(...batch.records.map((record) => record.value.toString())) });
+    const original = CompressionCodecs[CompressionTypes.ZSTD];
+    try {
+      await log.publish(topic, records(values('first', 3)));
+      await tail.caughtUp();
+      expect(applied).toEqual(values('first', 3));
+      const real = registeredCodec('zstd');
+      CompressionCodecs[CompressionTypes.ZSTD] = () =>
+        guardedCodec('zstd', { compress: (encoder) => real.compress(encoder), decompress: () => Promise.reject(new Error('injected zstd decode fault')) });
+      await (await connect('zstd')).publish(topic, records(values('zstd', 3)));
+      await waitFor(() => (log.stats().consumerRestarts.get(`${clientId}-tail`) ?? 0) >= 2, { description: 'the tail recreated after its crashes' });
+      expect(errors.some((line) => line.includes('recreating it in') && line.includes('injected zstd decode fault'))).toBe(true);
+    } finally {
+      CompressionCodecs[CompressionTypes.ZSTD] = original;
+    }
+    try {
+      await log.publish(topic, records(values('last', 2)));
+      await waitFor(() => applied.length >= 8, { description: 'every record applied after the fault is gone' });
+      await tail.caughtUp();
+      expect(applied).toEqual([...values('first', 3), ...values('zstd', 3), ...values('last', 2)]);
+    } finally {
+      await tail.close();
+    }
+  });
+});
+
 describe('KafkaEventLog topic prefix and topic creation', () => {
   it('puts the prefix before every topic it is given, and hands records over under the contract name', async () => {
     const prefix = `${uniqueName('deploy')}.`;

@@ -313,7 +313,8 @@ export class KafkaEventLog implements EventLog {
    * decode, a failed commit, brokers gone past the client's retries) recreates the consumer after a
    * backoff, forever until close(); status() says `restarting` with the error meanwhile, and
    * `consuming` once a fetch succeeds again. Nothing is committed past what handlers acknowledged, so
-   * the new consumer reads on from the last commit: no record is lost or skipped.
+   * the new consumer reads on from the last commit: no record is lost or skipped, but for a batch that
+   * never decodes, which is dead-lettered first (undecodableBatches).
    */
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const status = new SubscriptionStatusTracker();
@@ -372,8 +373,8 @@ export class KafkaEventLog implements EventLog {
           if (stopping) return;
           await launch();
         })().catch((restartError: unknown) => {
-          if (stopping) return;
-          if (current) handled.add(current);
+          // A restart already scheduled (the new consumer's own crash) is the one that goes on.
+          if (stopping || restartTimer) return;
           scheduleRestart(undefined, restartError);
         });
       }, delay);
@@ -572,51 +573,115 @@ export class KafkaEventLog implements EventLog {
    * kafkajs has no manual partition assignment, so a tail is a consumer of a throwaway group of its
    * own (`<clientId>-tail-<random>`): it reads from the beginning, never commits (autoCommit off,
    * no commitOffsets), and the group is deleted on close. The handler's progress is kept in memory
-   * for `caughtUp`, which snapshots the end offsets when called.
+   * for `caughtUp`, which snapshots the end offsets when called. A crash of its consumer recreates it
+   * after a backoff, seeking each partition to the first record the handler has not applied.
    */
   async tail(options: TailOptions): Promise<Tail> {
     const groupId = `${this.options.clientId}-tail-${randomUUID()}`;
-    const consumer = this.kafka.consumer(consumerConfig(groupId));
     const topics = [...new Set(options.topics)].map((topic) => this.physical(topic));
     const progress = new TailProgress();
     const maxBatch = options.maxBatchRecords ?? 1_000;
+    const logger = this.options.logger ?? console;
+    const backoffStart = this.options.restartBackoffStartMs ?? 500;
+    const backoffMax = this.options.restartBackoffMaxMs ?? 30_000;
+    // The next offset per partition the handler has not applied yet: a recreated consumer seeks there,
+    // so a restart neither skips nor hands over again what the handler applied.
+    const positions = new Map<string, string>();
+    const positionKey = (topic: string, partition: number) => `${partition}|${topic}`;
+    const handled = new WeakSet<Consumer>();
     let stopping = false;
-    await consumer.connect();
-    try {
-      for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          const { partition } = batch;
-          const topic = this.logical(batch.topic);
-          for (let start = 0; start < batch.messages.length; start += maxBatch) {
-            const chunk = batch.messages.slice(start, start + maxBatch);
-            for (let delay = RETRY_BACKOFF_START_MS; ; delay = Math.min(delay * 2, RETRY_BACKOFF_MAX_MS)) {
-              if (!isRunning() || isStale() || stopping) return;
-              try {
-                await options.handler({ topic, partition, records: chunk.map((message) => toLogRecord(topic, partition, message)) });
-                break;
-              } catch {
-                // Nothing to commit either way: the same records are handed over again.
-                await heartbeat();
-                await delayFor(delay);
-              }
-            }
-            const last = chunk[chunk.length - 1].offset;
-            // In-memory position only (the next fetch starts after it); autoCommit is off.
-            resolveOffset(last);
-            progress.advanced(batch.topic, partition, BigInt(last) + 1n);
-            await heartbeat();
-          }
-        },
+    let current: Consumer | undefined;
+    let restartTimer: NodeJS.Timeout | undefined;
+    let launching: Promise<void> | undefined;
+    let failures = 0;
+
+    const scheduleRestart = (previous: Consumer | undefined, error: unknown) => {
+      failures += 1;
+      const delay = Math.min(backoffStart * 2 ** Math.min(failures - 1, 16), backoffMax);
+      // Counted under one name for the process's tails (their group ids are random).
+      const tailsKey = `${this.options.clientId}-tail`;
+      this.restarts.set(tailsKey, (this.restarts.get(tailsKey) ?? 0) + 1);
+      logger.error(`event log tail ${groupId}: consumer failed (${errorText(error)}); recreating it in ${delay} ms, from where its handler is`);
+      restartTimer = setTimeout(() => {
+        restartTimer = undefined;
+        launching = (async () => {
+          await previous?.disconnect().catch(() => undefined);
+          if (!stopping) await launch();
+        })().catch((restartError: unknown) => {
+          if (stopping || restartTimer) return;
+          scheduleRestart(undefined, restartError);
+        });
+      }, delay);
+    };
+
+    const crashed = (consumer: Consumer, error: unknown) => {
+      if (stopping || consumer !== current || handled.has(consumer)) return;
+      handled.add(consumer);
+      this.consumers.delete(consumer);
+      scheduleRestart(consumer, error);
+    };
+
+    const launch = async () => {
+      const consumer = this.kafka.consumer({
+        ...consumerConfig(groupId),
+        retry: { initialRetryTime: 200, retries: 10, restartOnFailure: async () => false },
       });
-    } catch (error) {
-      await consumer.disconnect().catch(() => undefined);
-      throw error;
-    }
-    this.consumers.add(consumer);
+      current = consumer;
+      // Before the first fetch of a recreated consumer (kafkajs applies seeks at the start of each fetch).
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+          for (const partition of partitions) {
+            const next = positions.get(positionKey(topic, partition));
+            if (next !== undefined) consumer.seek({ topic, partition, offset: next });
+          }
+        }
+      });
+      consumer.on(consumer.events.FETCH, () => {
+        failures = 0;
+      });
+      consumer.on(consumer.events.CRASH, ({ payload }) => crashed(consumer, payload.error));
+      this.consumers.add(consumer);
+      try {
+        await consumer.connect();
+        for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
+          eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+            const { partition } = batch;
+            const topic = this.logical(batch.topic);
+            for (let start = 0; start < batch.messages.length; start += maxBatch) {
+              const chunk = batch.messages.slice(start, start + maxBatch);
+              for (let delay = RETRY_BACKOFF_START_MS; ; delay = Math.min(delay * 2, RETRY_BACKOFF_MAX_MS)) {
+                if (!isRunning() || isStale() || stopping) return;
+                try {
+                  await options.handler({ topic, partition, records: chunk.map((message) => toLogRecord(topic, partition, message)) });
+                  break;
+                } catch {
+                  // Nothing to commit either way: the same records are handed over again.
+                  await heartbeat();
+                  await delayFor(delay);
+                }
+              }
+              const last = chunk[chunk.length - 1].offset;
+              // In-memory position only (the next fetch starts after it); autoCommit is off.
+              resolveOffset(last);
+              const next = BigInt(last) + 1n;
+              positions.set(positionKey(batch.topic, partition), next.toString());
+              progress.advanced(batch.topic, partition, next);
+              await heartbeat();
+            }
+          },
+        });
+      } catch (error) {
+        this.consumers.delete(consumer);
+        await consumer.disconnect().catch(() => undefined);
+        throw error;
+      }
+    };
+
+    await launch();
     let closed: Promise<void> | undefined;
     return {
       caughtUp: async (caughtUpOptions) => {
@@ -632,13 +697,18 @@ export class KafkaEventLog implements EventLog {
         closed ??= (async () => {
           stopping = true;
           progress.close();
-          this.consumers.delete(consumer);
-          await consumer.disconnect();
+          if (restartTimer) clearTimeout(restartTimer);
+          await launching;
+          const consumer = current;
+          if (consumer) {
+            this.consumers.delete(consumer);
+            await consumer.disconnect();
+          }
           try {
             await this.admin.deleteGroups([groupId]);
           } catch (error) {
             // Only housekeeping: an empty group without offsets expires on the broker by itself.
-            (this.options.logger ?? console).warn(`event log tail: could not delete its group ${groupId}: ${describe(error)}`);
+            logger.warn(`event log tail: could not delete its group ${groupId}: ${describe(error)}`);
           }
         })();
         return closed;
