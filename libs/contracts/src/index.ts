@@ -3,6 +3,8 @@ export * from './headers';
 export * from './ingress-records';
 export * from './flows';
 export * from './enriched-flow';
+export * from './enriched-record';
 export * from './dead-letter';
+export * from './dead-letter-record';
 export * from './field-spellings';
 export * from './sinks';

@@ -1,4 +1,12 @@
-import { DEAD_LETTER_HEADERS, HEADERS, TOPICS, type EnrichedFlow } from '@telemetry/contracts';
+import {
+  DEAD_LETTER_HEADERS,
+  ENRICHED_HEADERS,
+  enrichedKeyFieldsFromHeaders,
+  enrichedKeyFieldsFromValue,
+  HEADERS,
+  TOPICS,
+  type EnrichedFlow,
+} from '@telemetry/contracts';
 import { InMemoryGeoLookup, ORIGINAL_LIVE_POLICY, ThreatIntelIndex } from '@telemetry/enrichment';
 import { aFlowRecord, aZeekConn, anIndicator } from '../../enrichment/src/testing/flow-builders';
 import type { LogRecord, RecordBatch } from '@telemetry/event-log';
@@ -39,6 +47,19 @@ describe('processIngressBatch', () => {
     expect(first.ingest).toMatchObject({ topic: TOPICS.ingestZeekConn, partition: 2, offset: '100' });
     expect(result.enriched[0].key).toBe(`tenant-x:${first.src_ip}`);
     expect(result.enriched[0].headers).toMatchObject({ [HEADERS.tenantId]: 'tenant-x', [HEADERS.traceparent]: expect.stringMatching(/^00-/) });
+  });
+
+  it('carries the key fields as ENRICHED_HEADERS, equal to the same fields of the value', () => {
+    const result = processIngressBatch(aBatch(TOPICS.ingestZeekConn, [JSON.stringify(aZeekConn({ dstIp: '203.0.113.7', dstPort: 445 }))]), deps, now);
+    const flow = JSON.parse(result.enriched[0].value.toString()) as EnrichedFlow;
+    const headers = result.enriched[0].headers ?? {};
+    expect(enrichedKeyFieldsFromHeaders(headers)).toEqual(enrichedKeyFieldsFromValue(flow));
+    expect(headers).toMatchObject({
+      [ENRICHED_HEADERS.eventId]: flow.event_id,
+      [ENRICHED_HEADERS.riskScore]: '80',
+      [ENRICHED_HEADERS.tsMs]: String(Math.round(flow.ts * 1000)),
+      [ENRICHED_HEADERS.receivedAt]: flow.ingest.received_at,
+    });
   });
 
   it('gives the same event id to a redelivered record, so sinks can write idempotently', () => {

@@ -5,6 +5,7 @@ import {
   DEFAULT_TENANT,
   EnrichedFlow,
   ENRICHED_FLOW_SCHEMA_VERSION,
+  enrichedRecordHeaders,
   HEADERS,
   IngressFormat,
   TOPICS,
@@ -74,6 +75,7 @@ export function processIngressBatch(batch: RecordBatch, deps: EnrichDependencies
     }
     flows.push(flow);
     const headers: Record<string, string> = {
+      ...enrichedRecordHeaders(flow),
       [HEADERS.tenantId]: tenantId,
       [HEADERS.collectorId]: collectorId,
       [HEADERS.schemaVersion]: String(ENRICHED_FLOW_SCHEMA_VERSION),
