@@ -10,6 +10,8 @@ export const DEAD_LETTER_CODES = {
   unsupportedZeekLog: 'unsupported_zeek_log',
   /** A `tenant-id` or `collector-id` header that breaks the identifier rule; the reason names the header. */
   invalidHeader: 'invalid_header',
+  /** A fetched Kafka record batch no codec could decode, given up on by a consumer (the value is its compressed records). */
+  undecodableBatch: 'undecodable_batch',
 } as const;
 
 export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[keyof typeof DEAD_LETTER_CODES];
