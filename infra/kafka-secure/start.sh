@@ -18,6 +18,8 @@ REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 LIBS_DIR="$REPO_ROOT/.infra/kafka/libs"
 STATE_DIR="${KAFKA_SECURE_STATE_DIR:-$REPO_ROOT/.infra/kafka-secure}"
 [[ "$STATE_DIR" == /* ]] || STATE_DIR="$PWD/$STATE_DIR"
+# Symlinks resolved (a git worktree may link .infra to the main checkout): the running service is known by this path.
+STATE_DIR="$(realpath -m "$STATE_DIR")"
 DATA_DIR="$STATE_DIR/data"
 TLS_DIR="$STATE_DIR/tls"
 CLIENT_DIR="$STATE_DIR/client"
