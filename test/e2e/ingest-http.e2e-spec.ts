@@ -286,6 +286,16 @@ describe('ingest over HTTP (embedded mode)', () => {
       expect(response.body).toMatchObject({ error: 'format_mismatch', field: 'format', expected: 'zeek.conn' });
     });
 
+    it('invalid_header (400) for an X-Collector-Id no record could carry (the identifier rule: 1-128 characters, no control characters)', async () => {
+      const response = await post('/v1/ingest/zeek')
+        .set('Content-Type', 'application/json')
+        .set('X-Collector-Id', 'c'.repeat(200))
+        .send(JSON.stringify(recordsOf('zeek.conn', 1)));
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ error: 'invalid_header', field: 'X-Collector-Id' });
+      expect(response.body.detail ?? response.body.message).toContain('at most 128 characters, got 200');
+    });
+
     it('empty_batch (400) for an empty array and an envelope without records', async () => {
       const array = await post('/v1/ingest/netflow').set('Content-Type', 'application/json').send('[]');
       expect(array.status).toBe(400);

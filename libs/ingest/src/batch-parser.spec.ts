@@ -58,6 +58,8 @@ describe('parseBatch: errors with stable codes', () => {
     ['an unknown format', '{"format":"syslog","records":[{}]}', 'unknown_format'],
     ['a non-string format', '{"format":7,"records":[{}]}', 'unknown_format'],
     ['a non-string collector_id', '{"collector_id":5,"records":[{}]}', 'bad_batch_shape'],
+    ['a collector_id over 128 characters', `{"collector_id":"${'c'.repeat(129)}","records":[{}]}`, 'bad_batch_shape'],
+    ['a collector_id with a control character', '{"collector_id":"edge\\n1","records":[{}]}', 'bad_batch_shape'],
   ])('refuses %s with %s', (_, body, code) => {
     expect(errorOf(() => parse(body)).code).toBe(code);
   });

@@ -1,4 +1,4 @@
-import { canonicalFormat, FORMAT_ALIASES, IngressFormat } from '@telemetry/contracts';
+import { canonicalFormat, FORMAT_ALIASES, identifierProblem, IngressFormat } from '@telemetry/contracts';
 import { IngestError } from './ingest-error';
 import { IngestLimits } from './ingest-limits';
 
@@ -64,11 +64,9 @@ export function parseBatch(body: Buffer, defaultFormat: IngressFormat, limits: I
     format = canonical;
   }
   const collector = ownField(object, 'collector_id');
-  if (collector !== undefined && (typeof collector !== 'string' || collector.length === 0 || collector.length > 128)) {
-    throw new IngestError('bad_batch_shape', 'Envelope field "collector_id" must be a non-empty string of at most 128 characters', {
-      field: 'collector_id',
-    });
-  }
+  // The identifier rule of the whole product: what the enricher would refuse is refused here, at once.
+  const collectorProblem = collector === undefined ? null : identifierProblem(collector, 'Envelope field "collector_id"');
+  if (collectorProblem) throw new IngestError('bad_batch_shape', collectorProblem, { field: 'collector_id' });
   return { format, formatDeclared: declared !== undefined, collectorId: collector as string | undefined, records: checkCount(object.records, limits) };
 }
 

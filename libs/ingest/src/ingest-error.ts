@@ -18,7 +18,8 @@ export class IngestError extends Error {
       | 'idempotency_key_reused'
       | 'idempotency_key_in_progress'
       | 'empty_batch'
-      | 'request_timeout',
+      | 'request_timeout'
+      | 'invalid_header',
     message: string,
     readonly details: Readonly<Record<string, unknown>> = {},
   ) {
@@ -47,4 +48,5 @@ export const INGEST_ERROR_STATUS: Readonly<Record<IngestError['code'], number>> 
   batch_too_large: 413,
   too_many_records: 413,
   request_timeout: 408,
+  invalid_header: 400,
 };

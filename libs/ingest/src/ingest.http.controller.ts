@@ -3,7 +3,7 @@ import { Controller, HttpCode, Inject, Logger, Post, Req, Res } from '@nestjs/co
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AuthenticatedRequest, RequireScope } from '@telemetry/auth';
-import { IngressFormat } from '@telemetry/contracts';
+import { identifierProblem, IngressFormat } from '@telemetry/contracts';
 import { extractContext, inSpan, SpanKind, traceparentOf } from '@telemetry/platform';
 import { readBody } from './body-reader';
 import { parseBatch } from './batch-parser';
@@ -117,6 +117,8 @@ export class IngestHttpController {
         });
       }
       const collectorHeader = request.headers['x-collector-id'];
+      const headerProblem = typeof collectorHeader === 'string' && collectorHeader ? identifierProblem(collectorHeader, 'Header X-Collector-Id') : null;
+      if (headerProblem) throw new IngestError('invalid_header', headerProblem, { field: 'X-Collector-Id' });
       const key = claimed ? idempotencyKey : undefined;
       const result = await this.ingestService.ingest(
         {

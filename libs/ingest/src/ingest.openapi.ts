@@ -184,6 +184,7 @@ export function IngestEndpointDocs(summary: string): MethodDecorator {
         unknown_format: { message: 'Unknown format "syslog"', field: 'format', known_formats: Object.keys(FORMAT_ALIASES) },
         format_mismatch: { message: 'This endpoint takes zeek.conn records; the envelope says flows.v1', field: 'format', expected: 'zeek.conn' },
         empty_batch: { message: 'Batch has no records' },
+        invalid_header: { message: 'Header X-Collector-Id must be at most 128 characters, got 200', field: 'X-Collector-Id' },
         invalid_idempotency_key: { message: 'Idempotency-Key must be 1 to 255 printable ASCII characters without spaces', field: 'Idempotency-Key' },
       }),
     }),

@@ -107,6 +107,22 @@ const ENRICHED_FLOW_MAPPINGS = {
     asn: {
       properties: Object.fromEntries(['src', 'dst'].map((side) => [side, { properties: { number: { type: 'long' }, organization: { type: 'keyword' } } }])),
     },
+    // What the exporter said (goflow2, NetFlow v9, IPFIX): addresses as `ip` (the enricher accepts only
+    // addresses there), so CIDR queries work on them; counts before sampling beside the scaled ones.
+    exporter: { type: 'ip' },
+    next_hop: { type: 'ip' },
+    in_if: { type: 'long' },
+    out_if: { type: 'long' },
+    src_as: { type: 'long' },
+    dst_as: { type: 'long' },
+    tcp_flags: { type: 'integer' },
+    tos: { type: 'integer' },
+    sampling_rate: { type: 'double' },
+    sampled_bytes: { type: 'long' },
+    sampled_packets: { type: 'long' },
+    ts_source: { type: 'keyword' },
+    clock_skew_s: { type: 'double' },
+    exported_ts: { type: 'double' },
     zeek: { type: 'object', dynamic: true },
     original: { type: 'object', enabled: false },
     ingest: { properties: { topic: { type: 'keyword' }, partition: { type: 'integer' }, offset: { type: 'keyword' }, received_at: { type: 'date' } } },
