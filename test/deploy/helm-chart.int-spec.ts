@@ -301,7 +301,7 @@ describe('helm chart (helm/telemetry-api)', () => {
   it('the validator refuses a manifest with a misspelt field, a wrong type or an unknown kind', () => {
     const rendered = helm('template', RELEASE, CHART, '--kube-version', KUBE_VERSION, '-f', valuesFile('default'));
     expect(rendered.status).toBe(0);
-    const misspelt = rendered.stdout.replace(/^spec:\n  replicas: 2$/m, 'spec:\n  replica: 2');
+    const misspelt = rendered.stdout.replace(/^spec:\n {2}replicas: 2$/m, 'spec:\n  replica: 2');
     expect(misspelt).not.toBe(rendered.stdout);
     const refused = validate('k8s', tempFile('misspelt.yaml', misspelt));
     expect(refused.ok).toBe(false);
