@@ -7,15 +7,13 @@
 #   docker build -t telemetry-api --build-arg GIT_SHA=$(git rev-parse HEAD) .
 #   docker run --rm -p 8080:8080 -e API_KEY=change-me-please -v telemetry-data:/data telemetry-api
 
-# The base image, pinned by digest for reproducible builds. NODE_DIGEST is left empty here because
-# the digest could not be resolved where this file was written (no access to Docker Hub); pin it
-# where you build, with the digest of the linux/amd64+arm64 index of node:24-bookworm-slim:
+# The base image. Pin it by digest for reproducible builds: the digest could not be resolved where
+# this file was written (no access to Docker Hub), so the default below is the tag alone, a
+# placeholder for the pinned reference. Look the digest up where you build and pass it, or set it
+# as the default in your fork or CI:
 #   docker buildx imagetools inspect node:24-bookworm-slim --format '{{json .Manifest.Digest}}'
-#   docker build --build-arg NODE_DIGEST=sha256:<that digest> .
-# (or `crane digest node:24-bookworm-slim`), and set the default below to it in your fork or CI.
-ARG NODE_VERSION=24-bookworm-slim
-ARG NODE_DIGEST=
-ARG NODE_IMAGE=node:${NODE_VERSION}${NODE_DIGEST:+@${NODE_DIGEST}}
+#   docker build --build-arg NODE_IMAGE=node:24-bookworm-slim@sha256:<that digest> .
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: compile TypeScript, then drop the dev dependencies ------------------------------
 FROM ${NODE_IMAGE} AS build
