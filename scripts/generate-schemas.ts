@@ -21,6 +21,8 @@ import {
   ENRICHED_FLOW_SCHEMA,
   ENRICHED_FLOW_SCHEMA_VERSION,
   HEADERS,
+  IDENTIFIER_MAX_LENGTH,
+  IDENTIFIER_PATTERN,
   INGRESS_FORMATS,
   INGRESS_SCHEMAS,
   TOPICS,
@@ -248,6 +250,8 @@ function ingressHeadersSchema(): object {
       [HEADERS.tenantId]: {
         type: 'string',
         minLength: 1,
+        maxLength: IDENTIFIER_MAX_LENGTH,
+        pattern: IDENTIFIER_PATTERN.source,
         description: `The tenant the record belongs to. Without it the record goes to the deployment's DEFAULT_TENANT ("${DEFAULT_TENANT}" unless configured).`,
       },
       [HEADERS.traceparent]: {
@@ -258,6 +262,8 @@ function ingressHeadersSchema(): object {
       [HEADERS.collectorId]: {
         type: 'string',
         minLength: 1,
+        maxLength: IDENTIFIER_MAX_LENGTH,
+        pattern: IDENTIFIER_PATTERN.source,
         description: `The sensor or exporter that observed the flow (the enriched record's collector_id); "${DEFAULT_COLLECTOR}" when absent.`,
       },
       [HEADERS.format]: {

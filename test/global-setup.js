@@ -16,6 +16,11 @@ module.exports = async function globalSetup() {
     execFileSync('bash', [path.join(root, 'infra/postgres/start.sh')], { stdio: 'inherit' });
     process.env.DATABASE_URL = 'postgres://telemetry:telemetry@127.0.0.1:55432/telemetry';
   }
+  if (!process.env.KAFKA_SECURE_CREDENTIALS) {
+    // The secured second broker of the Kafka security int test (SASL_SSL, mTLS).
+    execFileSync('bash', [path.join(root, 'infra/kafka-secure/start.sh')], { stdio: 'inherit' });
+    process.env.KAFKA_SECURE_CREDENTIALS = path.join(root, '.infra/kafka-secure/client/credentials.json');
+  }
   if (!process.env.OPENSEARCH_URL) {
     execFileSync('bash', [path.join(root, 'infra/opensearch/start.sh')], { stdio: 'inherit' });
     process.env.OPENSEARCH_URL = 'http://127.0.0.1:39200';

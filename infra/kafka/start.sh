@@ -16,6 +16,8 @@ REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 DEFAULT_STATE_DIR="$REPO_ROOT/.infra/kafka"
 STATE_DIR="${KAFKA_STATE_DIR:-$DEFAULT_STATE_DIR}"
 [[ "$STATE_DIR" == /* ]] || STATE_DIR="$PWD/$STATE_DIR"
+# Symlinks resolved (a git worktree may link .infra to the main checkout): the running service is known by this path.
+STATE_DIR="$(realpath -m "$STATE_DIR")"
 LIBS_DIR="$DEFAULT_STATE_DIR/libs"
 LIBS_LOCK_FILE="$DEFAULT_STATE_DIR/.libs.lock"
 DATA_DIR="$STATE_DIR/data"

@@ -10,6 +10,8 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 STATE_DIR="${KAFKA_STATE_DIR:-$REPO_ROOT/.infra/kafka}"
 [[ "$STATE_DIR" == /* ]] || STATE_DIR="$PWD/$STATE_DIR"
+# Symlinks resolved (a git worktree may link .infra to the main checkout): the running service is known by this path.
+STATE_DIR="$(realpath -m "$STATE_DIR")"
 
 NAME=kafka
 DATA_DIR="$STATE_DIR/data"

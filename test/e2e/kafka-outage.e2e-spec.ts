@@ -11,8 +11,9 @@ import { RunningProduct, startProduct, TEST_KEY } from './all-in-one.harness';
 
 const auth = { Authorization: `Bearer ${TEST_KEY}` };
 const RECORDS_PER_BATCH = 4;
-/** What "bounded" means for a 503 during an outage: well under any client's patience. */
-const MAX_OUTAGE_ANSWER_MS = 30_000;
+/** What "bounded" means for a 503 during an outage: within a second or two (INGEST_PUBLISH_TIMEOUT_MS, 2 s by default), not 15. */
+// 2 s of timeout plus up to 1.5 s of scheduling on a loaded 2-core runner (observed: 2.0–2.1 s).
+const MAX_OUTAGE_ANSWER_MS = 3_500;
 
 interface Posted {
   readonly status: number;

@@ -236,9 +236,12 @@ describe('direct Kafka producers: kcat → ingress topics → enriched for the h
 
     // Kafka::json_timestamps = JSON::TS_ISO8601, and unset fields omitted as Zeek does.
     const iso = byUid('CHr2eW4bDk9pQmZ1Xa');
-    expect(iso).toMatchObject({ dst_ip: '1.1.1.1', timestamp: '2024-11-22T16:00:03.412Z', bytes: null, duration: null });
-    // 2024-11-22T16:00:03Z is epoch 1732291203; the sub-millisecond part survives in ts.
-    expect(iso.ts).toBeCloseTo(1732291203.4129, 4);
+    // The samples are dated 2024: far beyond MAX_CLOCK_SKEW_S from their receive time, so the
+    // receive time dates them and the sensor's time is kept as exported_ts.
+    expect(iso).toMatchObject({ dst_ip: '1.1.1.1', ts_source: 'received', bytes: null, duration: null });
+    // 2024-11-22T16:00:03Z is epoch 1732291203; the sub-millisecond part survives.
+    expect(iso.exported_ts).toBeCloseTo(1732291203.4129, 4);
+    expect(Math.abs(iso.ts * 1000 - Date.now())).toBeLessThan(10 * 60_000);
     expect(iso.geo.dst).toMatchObject({ country: 'AU' });
 
     // The nested `id` object some shippers write.
@@ -265,7 +268,16 @@ describe('direct Kafka producers: kcat → ingress topics → enriched for the h
       proto: 'tcp',
       bytes: 1500000,
       packets: 1100,
-      ts: 1732291205,
+      exported_ts: 1732291205,
+      ts_source: 'received',
+      // goflow2 gives the flow's end: TimeFlowEndNs - TimeFlowStartNs.
+      duration: 4,
+      exporter: '192.0.2.1',
+      in_if: 3,
+      out_if: 1,
+      dst_as: 208294,
+      next_hop: '192.0.2.254',
+      tcp_flags: 27,
       risk_score: 80,
     });
     expect(tor.geo.dst).toMatchObject({ country: 'DE' });
@@ -279,7 +291,8 @@ describe('direct Kafka producers: kcat → ingress topics → enriched for the h
 
     // goflow2 2.x spelling: snake_case, the protocol as a name, nanosecond start time.
     const v2 = to('45.155.205.233');
-    expect(v2).toMatchObject({ src_ip: '10.1.2.6', src_port: 50022, dst_port: 22, proto: 'tcp', bytes: 3120, ts: 1732291208, risk_score: 70 });
+    expect(v2).toMatchObject({ src_ip: '10.1.2.6', src_port: 50022, dst_port: 22, proto: 'tcp', bytes: 3120, exported_ts: 1732291208, risk_score: 70 });
+    expect(v2).toMatchObject({ duration: 3, exporter: '192.0.2.2', in_if: 7, out_if: 2, dst_as: 49870, tcp_flags: 24, tos: 0 });
     expect(v2.ti.matches[0]).toMatchObject({ category: 'C2' });
 
     // The traceparent header travels with the record to telemetry.enriched.v1, read back by kcat as an external consumer.

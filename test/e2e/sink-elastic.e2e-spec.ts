@@ -62,8 +62,15 @@ describe.each(['embedded', 'kafka'] as const)('the Elasticsearch/OpenSearch sink
     for (const hit of hits) expect(hit._id).toBe(hit._source.event_id);
     const rdp = hits.find((hit) => hit._source.dst_ip === '45.155.205.233');
     expect(rdp!._source).toMatchObject({ risk_score: 90, format: 'zeek.conn' });
-    // Flow times of the samples are 2024-11-22: the daily index comes from the flow's ts (UTC).
+    // Uploads keep their own time however old (the samples are dated 2024-11-22). The daily index
+    // comes from the flow's ts only within 7 days of when it was enriched, else from enriched_at, so
+    // one request cannot spread over years of indices: these land in the index of the day they were
+    // enriched (UTC).
+    expect(rdp!._source).toMatchObject({ ts: 1732288801.456, ts_source: 'exporter' });
+    const day = (iso: string) => iso.slice(0, 10).replace(/-/g, '.');
     const indices = (await (await fetch(`${opensearchUrl()}/_cat/indices/${indexPrefix}*?format=json`)).json()) as Array<{ index: string }>;
-    expect(indices.map((entry) => entry.index)).toContain(`${indexPrefix}-2024.11.22`);
+    const expected = [...new Set(hits.map((hit) => `${indexPrefix}-${day(hit._source.enriched_at as string)}`))];
+    expect(indices.map((entry) => entry.index).sort()).toEqual(expected.sort());
+    expect(expected).not.toContain(`${indexPrefix}-2024.11.22`);
   });
 });

@@ -4,6 +4,14 @@ export const DEAD_LETTER_CODES = {
   invalidRecord: 'invalid_record',
   unknownTopic: 'unknown_topic',
   enrichmentFailed: 'enrichment_failed',
+  /** A message on the goflow2 protobuf topic that is not one length-prefixed flowpb.FlowMessage. */
+  invalidProtobuf: 'invalid_protobuf',
+  /** A Zeek log other than conn (dns, http, ssl, …) on the Zeek topic; the reason names the log. */
+  unsupportedZeekLog: 'unsupported_zeek_log',
+  /** A `tenant-id` or `collector-id` header that breaks the identifier rule; the reason names the header. */
+  invalidHeader: 'invalid_header',
+  /** A fetched Kafka record batch no codec could decode, given up on by a consumer (the value is its compressed records). */
+  undecodableBatch: 'undecodable_batch',
 } as const;
 
 export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[keyof typeof DEAD_LETTER_CODES];

@@ -54,8 +54,35 @@ export interface EnrichedFlow {
   proto: string | null;
   bytes: number | null;
   packets: number | null;
+  /** Seconds; from the producer's duration, or flow end minus start (goflow2 `time_flow_end_ns`). */
   duration: number | null;
   zeek?: Record<string, unknown>;
+  /** The exporter's (sampler's) address, e.g. goflow2 `sampler_address`. */
+  exporter?: string;
+  /** SNMP index of the input and output interface, as exported. */
+  in_if?: number;
+  out_if?: number;
+  /** The source and destination AS as the exporter saw them (its BGP view; `asn` is the GeoIP one). */
+  src_as?: number;
+  dst_as?: number;
+  next_hop?: string;
+  /** TCP flags OR-ed over the flow (CWR..FIN = bits 7..0; IPFIX tcpControlBits has 16). */
+  tcp_flags?: number;
+  /** IP type of service / traffic class byte. */
+  tos?: number;
+  /** 1 in N packets sampled: `bytes` and `packets` are multiplied by it; the exported counts are `sampled_*`. */
+  sampling_rate?: number;
+  sampled_bytes?: number | null;
+  sampled_packets?: number | null;
+  /**
+   * `exporter`: `ts` is the flow's own time; `received`: the exporter's clock was off by more than
+   * the enricher's MAX_CLOCK_SKEW_S, so `ts` is the receive time and `exported_ts` the time it gave.
+   */
+  ts_source?: 'exporter' | 'received';
+  /** The flow's end (start + duration, or start) by the exporter's clock, minus the receive time, in seconds. */
+  clock_skew_s?: number;
+  /** Epoch seconds the exporter gave as the flow's start, when `ts` is the receive time instead. */
+  exported_ts?: number;
   geo: { src: GeoInfo | null; dst: GeoInfo | null };
   asn: { src: AsnInfo | null; dst: AsnInfo | null };
   ti: { matches: ThreatMatch[] };
@@ -64,7 +91,14 @@ export interface EnrichedFlow {
   /** Name and version of the scoring policy that produced the score. */
   risk_policy: string;
   original: Record<string, unknown>;
-  ingest: { topic: string; partition: number; offset: string; received_at: string };
+  ingest: {
+    topic: string;
+    partition: number;
+    offset: string;
+    received_at: string;
+    /** The wrapping taken off the message: `zeek-tag-json`, `kafka-connect`, `goflow2-protobuf`. */
+    envelope?: string;
+  };
   enriched_at: string;
 }
 
@@ -95,6 +129,31 @@ export const ENRICHED_FLOW_SCHEMA = {
     proto: nullableString,
     bytes: nullableNumber,
     packets: nullableNumber,
+    duration: nullableNumber,
+    exporter: { type: 'string' },
+    in_if: { type: 'integer', minimum: 0 },
+    out_if: { type: 'integer', minimum: 0 },
+    src_as: { type: 'integer', minimum: 0 },
+    dst_as: { type: 'integer', minimum: 0 },
+    next_hop: { type: 'string' },
+    tcp_flags: { type: 'integer', minimum: 0, maximum: 65535 },
+    tos: { type: 'integer', minimum: 0, maximum: 255 },
+    sampling_rate: { type: 'number', exclusiveMinimum: 0 },
+    sampled_bytes: nullableNumber,
+    sampled_packets: nullableNumber,
+    ts_source: { enum: ['exporter', 'received'] },
+    clock_skew_s: { type: 'number' },
+    exported_ts: { type: 'number' },
+    ingest: {
+      type: 'object',
+      properties: {
+        topic: { type: 'string' },
+        partition: { type: 'integer' },
+        offset: { type: 'string' },
+        received_at: { type: 'string' },
+        envelope: { enum: ['zeek-tag-json', 'kafka-connect', 'goflow2-protobuf'] },
+      },
+    },
     geo: { type: 'object', properties: { src: geo, dst: geo }, required: ['src', 'dst'] },
     asn: { type: 'object', properties: { src: asn, dst: asn }, required: ['src', 'dst'] },
     ti: {

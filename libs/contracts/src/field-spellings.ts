@@ -31,3 +31,23 @@ export const FLOW_FIELD_SPELLINGS = {
 
 /** Zeek conn endpoints: `id.orig_h`, `id_orig_h`, or a nested `id: { orig_h }`. */
 export const ZEEK_ENDPOINT_KEYS = ['orig_h', 'orig_p', 'resp_h', 'resp_p'] as const;
+
+/**
+ * What exporters add beyond the 5-tuple, as flows.v1, NetFlow v9 (RFC 3954), IPFIX (RFC 7012) and
+ * goflow2 (2.x snake_case, 1.x PascalCase) spell it; the first present wins. All optional: a value
+ * that cannot be read is left out of the enriched flow (it stays under `original`), except the
+ * sampling rate, which scales the counts and so must be a number.
+ */
+export const FLOW_EXPORTER_FIELD_SPELLINGS = {
+  exporter: ['exporter', 'sampler_address', 'exporterIPv4Address', 'exporterIPv6Address', 'SamplerAddress'],
+  inIf: ['in_if', 'input_snmp', 'ingressInterface', 'InIf'],
+  outIf: ['out_if', 'output_snmp', 'egressInterface', 'OutIf'],
+  srcAs: ['src_as', 'bgpSourceAsNumber', 'SrcAS'],
+  dstAs: ['dst_as', 'bgpDestinationAsNumber', 'DstAS'],
+  nextHop: ['next_hop', 'ipv4_next_hop', 'ipv6_next_hop', 'ipNextHopIPv4Address', 'ipNextHopIPv6Address', 'NextHop'],
+  tcpFlags: ['tcp_flags', 'tcpControlBits', 'TCPFlags'],
+  tos: ['tos', 'ip_tos', 'src_tos', 'ipClassOfService', 'IPTos'],
+  samplingRate: ['sampling_rate', 'sampling_interval', 'samplingInterval', 'SamplingRate'],
+  /** The flow's end, for the duration when the record has no `duration`. */
+  end: ['time_flow_end_ns', 'last_switched', 'flowEndMilliseconds', 'flowEndSeconds', 'TimeFlowEndNs', 'TimeFlowEnd'],
+} as const;

@@ -7,6 +7,12 @@ export const HEADERS = {
   format: 'format',
   receivedAt: 'received-at',
   schemaVersion: 'schema-version',
+  /**
+   * `rest` on records the ingest API wrote (uploads, often of old logs): their flows keep a time in the
+   * past however old; only a time ahead of the receive time is replaced (see MAX_CLOCK_SKEW_S). A direct
+   * producer that backfills history may set it too.
+   */
+  origin: 'origin',
 } as const;
 
 export const DEFAULT_TENANT = 'default';

@@ -3,7 +3,7 @@
  * The JSON Schemas here are published for direct producers (libs/contracts/schemas); they describe
  * what the enricher needs and allow every other field, which is kept, so nothing a user sent disappears.
  */
-import { FLOW_FIELD_SPELLINGS } from './field-spellings';
+import { FLOW_EXPORTER_FIELD_SPELLINGS, FLOW_FIELD_SPELLINGS } from './field-spellings';
 
 export const INGRESS_SCHEMA_VERSION = 1;
 
@@ -164,6 +164,8 @@ export const FLOWS_V1_SCHEMA = {
     ...spellings(FLOW_FIELD_SPELLINGS.protocol, protocol),
     ...spellings(FLOW_FIELD_SPELLINGS.bytes, count),
     ...spellings(FLOW_FIELD_SPELLINGS.packets, count),
+    // The sampling rate multiplies bytes and packets, so it must be a count too (0: not sampled).
+    ...spellings(FLOW_EXPORTER_FIELD_SPELLINGS.samplingRate, count),
   },
   allOf: [oneSpellingRequired(FLOW_FIELD_SPELLINGS.srcIp), oneSpellingRequired(FLOW_FIELD_SPELLINGS.dstIp), oneSpellingRequired(FLOW_FIELD_SPELLINGS.ts)],
   additionalProperties: true,

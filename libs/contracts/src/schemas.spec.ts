@@ -42,6 +42,8 @@ const INVALID_EXAMPLES: Record<string, Array<{ why: string; value: unknown }>> =
     { why: 'an all-zero trace id', value: { traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' } },
     { why: 'uppercase hex in traceparent', value: { traceparent: '00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01' } },
     { why: 'an empty tenant id', value: { 'tenant-id': '' } },
+    { why: 'a tenant id over 128 characters', value: { 'tenant-id': 'a'.repeat(129) } },
+    { why: 'a collector id with a line break', value: { 'collector-id': 'zeek\nsensor' } },
     { why: 'an unknown format', value: { format: 'sflow' } },
     { why: 'a received-at without an offset', value: { 'received-at': '2024-11-22T16:00:31' } },
   ],

@@ -3,6 +3,8 @@ export const TOPICS = {
   ingestZeekConn: 'telemetry.ingest.zeek-conn.v1',
   ingestFlows: 'telemetry.ingest.flows.v1',
   ingestNetflow: 'telemetry.ingest.netflow.v1',
+  /** goflow2's protobuf output (`-format=bin`): one varint-length-prefixed `flowpb.FlowMessage` per message. */
+  ingestGoflow2Protobuf: 'telemetry.ingest.goflow2-pb.v1',
   ingestDeadLetter: 'telemetry.ingest.dlq.v1',
   enriched: 'telemetry.enriched.v1',
   control: 'telemetry.control.v1',
@@ -10,7 +12,7 @@ export const TOPICS = {
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 
-export const INGRESS_TOPICS: readonly string[] = [TOPICS.ingestZeekConn, TOPICS.ingestFlows];
+export const INGRESS_TOPICS: readonly string[] = [TOPICS.ingestZeekConn, TOPICS.ingestFlows, TOPICS.ingestGoflow2Protobuf];
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -31,6 +33,7 @@ export function defaultTopicSpecs(partitions = 6, retentionDays = 7): TopicDefau
     { name: TOPICS.ingestZeekConn, partitions, retentionMs },
     { name: TOPICS.ingestFlows, partitions, retentionMs },
     { name: TOPICS.ingestNetflow, partitions, retentionMs },
+    { name: TOPICS.ingestGoflow2Protobuf, partitions, retentionMs },
     INGEST_DEAD_LETTER_TOPIC_SPEC,
     { name: TOPICS.enriched, partitions, retentionMs },
     // The control topic is the event store of the admin plane: it is never deleted.

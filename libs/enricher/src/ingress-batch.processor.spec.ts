@@ -1,4 +1,14 @@
-import { DEAD_LETTER_HEADERS, HEADERS, TOPICS, type EnrichedFlow } from '@telemetry/contracts';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  DEAD_LETTER_HEADERS,
+  ENRICHED_HEADERS,
+  enrichedKeyFieldsFromHeaders,
+  enrichedKeyFieldsFromValue,
+  HEADERS,
+  TOPICS,
+  type EnrichedFlow,
+} from '@telemetry/contracts';
 import { InMemoryGeoLookup, ORIGINAL_LIVE_POLICY, ThreatIntelIndex } from '@telemetry/enrichment';
 import { aFlowRecord, aZeekConn, anIndicator } from '../../enrichment/src/testing/flow-builders';
 import type { LogRecord, RecordBatch } from '@telemetry/event-log';
@@ -39,6 +49,19 @@ describe('processIngressBatch', () => {
     expect(first.ingest).toMatchObject({ topic: TOPICS.ingestZeekConn, partition: 2, offset: '100' });
     expect(result.enriched[0].key).toBe(`tenant-x:${first.src_ip}`);
     expect(result.enriched[0].headers).toMatchObject({ [HEADERS.tenantId]: 'tenant-x', [HEADERS.traceparent]: expect.stringMatching(/^00-/) });
+  });
+
+  it('carries the key fields as ENRICHED_HEADERS, equal to the same fields of the value', () => {
+    const result = processIngressBatch(aBatch(TOPICS.ingestZeekConn, [JSON.stringify(aZeekConn({ dstIp: '203.0.113.7', dstPort: 445 }))]), deps, now);
+    const flow = JSON.parse(result.enriched[0].value.toString()) as EnrichedFlow;
+    const headers = result.enriched[0].headers ?? {};
+    expect(enrichedKeyFieldsFromHeaders(headers)).toEqual(enrichedKeyFieldsFromValue(flow));
+    expect(headers).toMatchObject({
+      [ENRICHED_HEADERS.eventId]: flow.event_id,
+      [ENRICHED_HEADERS.riskScore]: '80',
+      [ENRICHED_HEADERS.tsMs]: String(Math.round(flow.ts * 1000)),
+      [ENRICHED_HEADERS.receivedAt]: flow.ingest.received_at,
+    });
   });
 
   it('gives the same event id to a redelivered record, so sinks can write idempotently', () => {
@@ -86,5 +109,196 @@ describe('processIngressBatch', () => {
     const values = [JSON.stringify(aFlowRecord()), 'garbage', JSON.stringify(aFlowRecord({ dstPort: 3389 })), '{}'];
     const result = processIngressBatch(aBatch(TOPICS.ingestFlows, values), deps, now);
     expect(result.enriched.length + result.deadLetters.length).toBe(values.length);
+  });
+});
+
+// --- producers as they are: captured and documented output shapes under fixtures/{ok,not-ok} ---------
+
+const FIXTURES = path.resolve(__dirname, '../../../fixtures');
+/** When the captures were made (goflow2's time_received_ns of the softflowd and pmacct runs). */
+const CAPTURED_AT = new Date('2026-12-02T00:19:49.600Z');
+
+function fixture(name: string): Buffer {
+  return fs.readFileSync(path.join(FIXTURES, name));
+}
+
+/** One message as a direct producer writes it: no key, no headers (Zeek's plugin, goflow2), the Kafka timestamp as the receive time. */
+function aDirectBatch(topic: string, values: Buffer[], options: { headers?: Record<string, string>; receivedAt?: Date } = {}): RecordBatch {
+  const timestamp = (options.receivedAt ?? CAPTURED_AT).getTime();
+  const records: LogRecord[] = values.map((value, index) => ({
+    topic,
+    partition: 0,
+    offset: String(7 + index),
+    key: null,
+    value,
+    headers: options.headers ?? {},
+    timestamp,
+  }));
+  return { topic, partition: 0, records };
+}
+
+function enrichedOf(result: ReturnType<typeof processIngressBatch>): EnrichedFlow[] {
+  return result.enriched.map((record) => JSON.parse(String(record.value)) as EnrichedFlow);
+}
+
+describe('processIngressBatch: producer shapes (fixtures/ok)', () => {
+  it.each([
+    [
+      'zeek-kafka-tag-json-conn.json',
+      TOPICS.ingestZeekConn,
+      { format: 'zeek.conn', src_ip: '10.20.0.23', dst_port: 3389, bytes: 2_418_000, zeek: { uid: 'CzTagJson0conn01' }, ingest: { envelope: 'zeek-tag-json' } },
+    ],
+    ['zeek-json-streaming-path-conn.json', TOPICS.ingestZeekConn, { format: 'zeek.conn', dst_ip: '8.8.4.4', zeek: { uid: 'CzPathConn000001' } }],
+    [
+      'kafka-connect-json-struct-zeek-conn.json',
+      TOPICS.ingestZeekConn,
+      { format: 'zeek.conn', dst_ip: '45.155.205.233', zeek: { uid: 'CzConnectStruct1' }, ingest: { envelope: 'kafka-connect' } },
+    ],
+    ['kafka-connect-json-string-flow.json', TOPICS.ingestFlows, { dst_ip: '185.220.101.45', bytes: 1_500_000, ingest: { envelope: 'kafka-connect' } }],
+    ['kafka-connect-json-schemaless-flow.json', TOPICS.ingestFlows, { dst_ip: '185.220.101.45', original: { note: 'connect-schemaless' } }],
+    [
+      'goflow2-v2-json-netflow-v5-softflowd.json',
+      TOPICS.ingestFlows,
+      {
+        src_ip: '10.1.2.3',
+        dst_ip: '185.220.101.45',
+        proto: 'tcp',
+        bytes: 1_500_000,
+        packets: 1000,
+        exporter: '127.0.0.1',
+        tcp_flags: 26,
+        ts_source: 'exporter',
+      },
+    ],
+    [
+      'goflow2-v2-bin-netflow-v5-softflowd.bin',
+      TOPICS.ingestGoflow2Protobuf,
+      { src_ip: '10.1.2.3', bytes: 1_500_000, packets: 1000, ingest: { envelope: 'goflow2-protobuf' } },
+    ],
+    ['goflow2-v2-json-ipfix-pmacct-sampled.json', TOPICS.ingestFlows, { src_ip: '10.1.2.3', sampling_rate: 10 }],
+    ['goflow2-v2-bin-ipfix-pmacct-sampled.bin', TOPICS.ingestGoflow2Protobuf, { src_ip: '10.1.2.3', sampling_rate: 10 }],
+  ] as const)('enriches %s from %s', (file, topic, expected) => {
+    const result = processIngressBatch(aDirectBatch(topic, [fixture(`ok/${file}`)]), deps, now);
+    expect(result.deadLetters.map((letter) => letter.headers?.[DEAD_LETTER_HEADERS.reason])).toEqual([]);
+    const [flow] = enrichedOf(result);
+    expect(flow).toMatchObject(expected);
+    // Without headers: the deployment's default tenant and collector.
+    expect(flow).toMatchObject({ tenant_id: 'default', collector_id: 'default' });
+  });
+
+  it('reads goflow2 -format=bin exactly as -format=json: exporter, interfaces, AS, next hop, flags, ToS and the duration from start and end', () => {
+    const fromJson = enrichedOf(processIngressBatch(aDirectBatch(TOPICS.ingestFlows, [fixture('ok/goflow2-v2-json-netflow-v5-softflowd.json')]), deps, now))[0];
+    const fromBin = enrichedOf(
+      processIngressBatch(aDirectBatch(TOPICS.ingestGoflow2Protobuf, [fixture('ok/goflow2-v2-bin-netflow-v5-softflowd.bin')]), deps, now),
+    )[0];
+    const fields = [
+      'src_ip',
+      'src_port',
+      'dst_ip',
+      'dst_port',
+      'proto',
+      'bytes',
+      'packets',
+      'exporter',
+      'in_if',
+      'out_if',
+      'src_as',
+      'dst_as',
+      'next_hop',
+      'tcp_flags',
+      'tos',
+    ] as const;
+    for (const field of fields) expect([field, fromBin[field]]).toEqual([field, fromJson[field]]);
+    expect(fromJson).toMatchObject({ exporter: '127.0.0.1', in_if: 0, out_if: 0, src_as: 0, dst_as: 0, next_hop: '0.0.0.0', tcp_flags: 26, tos: 0 });
+    // softflowd saw the first packet at :35.995 and the last at :36.994 (the pcap's times).
+    expect(fromJson.duration).toBeCloseTo(0.999, 3);
+    expect(fromBin.duration).toBeCloseTo(0.999, 3);
+  });
+
+  it('scales sampled counts by the sampling rate (pmacct sampling_rate: 10), keeps the exported ones, and the byte rule sees the scaled bytes', () => {
+    for (const [topic, file] of [
+      [TOPICS.ingestFlows, 'ok/goflow2-v2-json-ipfix-pmacct-sampled.json'],
+      [TOPICS.ingestGoflow2Protobuf, 'ok/goflow2-v2-bin-ipfix-pmacct-sampled.bin'],
+    ] as const) {
+      const [flow] = enrichedOf(processIngressBatch(aDirectBatch(topic, [fixture(file)]), deps, now));
+      expect(flow.sampling_rate).toBe(10);
+      expect(flow.sampled_bytes).toBeGreaterThan(100_000);
+      expect(flow.sampled_bytes).toBeLessThan(1_000_000);
+      expect(flow.bytes).toBe(flow.sampled_bytes! * 10);
+      expect(flow.packets).toBe(flow.sampled_packets! * 10);
+      // Unscaled (~150 kB) the flow is under the rule's 1,000,000 bytes; scaled it is over.
+      expect(flow.risk_reasons.map((reason) => reason.code)).toContain('large_upload_from_ephemeral_port');
+    }
+  });
+
+  it("dates a flow by the receive time when the exporter's clock is off by more than the bound, and says so", () => {
+    const fiftyDaysLater = new Date(CAPTURED_AT.getTime() - 50 * 86_400_000);
+    const record = fixture('ok/goflow2-v2-json-netflow-v5-softflowd.json');
+    const [skewed] = enrichedOf(processIngressBatch(aDirectBatch(TOPICS.ingestFlows, [record], { receivedAt: fiftyDaysLater }), deps, now));
+    expect(skewed.ts).toBe(fiftyDaysLater.getTime() / 1000);
+    expect(skewed.timestamp).toBe(fiftyDaysLater.toISOString());
+    expect(skewed.ts_source).toBe('received');
+    expect(skewed.clock_skew_s).toBeGreaterThan(49 * 86_400);
+    expect(skewed.exported_ts).toBeCloseTo(1796170715.995, 3);
+    // Within the bound the exporter's time stands; a larger bound (MAX_CLOCK_SKEW_S) lets it stand too.
+    const [kept] = enrichedOf(
+      processIngressBatch(aDirectBatch(TOPICS.ingestFlows, [record], { receivedAt: fiftyDaysLater }), deps, now, { maxClockSkewSec: 60 * 86_400 }),
+    );
+    expect(kept).toMatchObject({ ts_source: 'exporter' });
+    expect(kept.ts).toBeCloseTo(1796170715.995, 3);
+    expect(kept.exported_ts).toBeUndefined();
+  });
+});
+
+describe('processIngressBatch: what is refused (fixtures/not-ok)', () => {
+  it.each([
+    [
+      'zeek-kafka-tag-json-dns.json',
+      TOPICS.ingestZeekConn,
+      'unsupported_zeek_log',
+      /^Zeek log "dns" \(from its tag_json tag\) is not supported on telemetry\.ingest\.zeek-conn\.v1/,
+    ],
+    ['zeek-kafka-tag-json-http.json', TOPICS.ingestZeekConn, 'unsupported_zeek_log', /Zeek log "http"/],
+    ['zeek-json-streaming-path-ssl.json', TOPICS.ingestZeekConn, 'unsupported_zeek_log', /Zeek log "ssl" \(from its _path\)/],
+    ['kafka-connect-json-tombstone.json', TOPICS.ingestFlows, 'invalid_record', /Kafka Connect envelope: the payload must be one record.*null \(a tombstone\)/],
+    ['kafka-connect-json-string-not-json.json', TOPICS.ingestFlows, 'invalid_json', /Kafka Connect envelope: the payload \(schema type string\) is not JSON/],
+    ['goflow2-v2-bin-truncated.bin', TOPICS.ingestGoflow2Protobuf, 'invalid_protobuf', /the length prefix says 80 bytes but 39 follow/],
+    ['goflow2-v2-bin-two-messages.bin', TOPICS.ingestGoflow2Protobuf, 'invalid_protobuf', /the length prefix says 85 bytes but 166 follow/],
+    ['goflow2-v2-json-on-the-protobuf-topic.json', TOPICS.ingestGoflow2Protobuf, 'invalid_protobuf', /the length prefix says 123 bytes/],
+  ] as const)('dead-letters %s from %s as %s, saying why', (file, topic, code, reason) => {
+    const value = fixture(`not-ok/${file}`);
+    const result = processIngressBatch(aDirectBatch(topic, [value]), deps, now);
+    expect(result.enriched).toEqual([]);
+    expect(result.deadLetters).toHaveLength(1);
+    expect(result.deadLetters[0].value).toEqual(value);
+    expect(result.deadLetters[0].headers).toMatchObject({ [DEAD_LETTER_HEADERS.code]: code, [DEAD_LETTER_HEADERS.originalTopic]: topic });
+    expect(result.deadLetters[0].headers?.[DEAD_LETTER_HEADERS.reason]).toMatch(reason);
+  });
+
+  it.each([
+    [HEADERS.tenantId, 'a'.repeat(200), /^header tenant-id must be at most 128 characters, got 200$/],
+    [HEADERS.tenantId, 'acme\u0000', /^header tenant-id must not contain control characters, got "acme\\u0000"$/],
+    [HEADERS.collectorId, 'c'.repeat(129), /^header collector-id must be at most 128 characters, got 129$/],
+    [HEADERS.collectorId, 'sensor\n1', /^header collector-id must not contain control characters/],
+  ])('dead-letters a record whose %s header breaks the identifier rule (invalid_header), and enriches the records around it', (header, bad, reason) => {
+    const good = JSON.stringify(aFlowRecord());
+    const batch = aBatch(TOPICS.ingestFlows, [good, good, good]);
+    const records = batch.records.map((record, index) => (index === 1 ? { ...record, headers: { ...record.headers, [header]: bad } } : record));
+    const result = processIngressBatch({ ...batch, records }, deps, now);
+    expect(result.enriched).toHaveLength(2);
+    expect(result.deadLetters).toHaveLength(1);
+    expect(result.deadLetters[0].headers).toMatchObject({ [DEAD_LETTER_HEADERS.code]: 'invalid_header', [DEAD_LETTER_HEADERS.originalOffset]: '101' });
+    expect(result.deadLetters[0].headers?.[DEAD_LETTER_HEADERS.reason]).toMatch(reason);
+  });
+
+  it('accepts identifiers of up to 128 characters, as the REST edge does', () => {
+    const tenant = `Acme Corp/EU ${'a'.repeat(120)}`.slice(0, 128);
+    const result = processIngressBatch(
+      aBatch(TOPICS.ingestFlows, [JSON.stringify(aFlowRecord())], { [HEADERS.tenantId]: tenant, [HEADERS.collectorId]: 'zeek-sensor-1' }),
+      deps,
+      now,
+    );
+    expect(result.deadLetters).toEqual([]);
+    expect(enrichedOf(result)[0].tenant_id).toBe(tenant);
   });
 });

@@ -5,6 +5,7 @@ import { EnrichDependencies } from '@telemetry/enrichment';
 import { EVENT_LOG, EventLog, RecordBatch } from '@telemetry/event-log';
 import { CLOCK, ConsumerOptions, EventLogConsumer } from '@telemetry/platform';
 import { EnricherMetrics } from './enricher.metrics';
+import { ENRICHER_CONFIG, EnricherConfig } from './enricher.config';
 import { ENRICH_DEPENDENCIES } from './enrichment.providers';
 import { processIngressBatch } from './ingress-batch.processor';
 
@@ -29,12 +30,13 @@ export class IngressConsumer {
     @Inject(ENRICH_DEPENDENCIES) private readonly deps: EnrichDependencies,
     @Inject(CLOCK) private readonly clock: () => Date,
     private readonly metrics: EnricherMetrics,
+    @Inject(ENRICHER_CONFIG) private readonly config: EnricherConfig,
   ) {}
 
   @EventPattern(INGRESS_TOPICS, ENRICHER_CONSUMER)
   async handle(batch: RecordBatch): Promise<void> {
     const stopTimer = this.metrics.batchSeconds.startTimer();
-    const { enriched, deadLetters, flows } = processIngressBatch(batch, this.deps, this.clock());
+    const { enriched, deadLetters, flows } = processIngressBatch(batch, this.deps, this.clock(), { maxClockSkewSec: this.config.maxClockSkewSec });
     await Promise.all([this.log.publish(TOPICS.enriched, enriched), this.log.publish(TOPICS.ingestDeadLetter, deadLetters)]);
     this.metrics.records.inc({ outcome: 'enriched' }, enriched.length);
     if (deadLetters.length > 0) {

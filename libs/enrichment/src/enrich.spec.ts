@@ -53,6 +53,8 @@ describe('enrich', () => {
       bytes: 2_005_400,
       packets: 22,
       duration: 1.25,
+      ts_source: 'exporter',
+      clock_skew_s: -3.627,
       zeek: {
         uid: 'CHhAvVGS1DHFjwGM9',
         service: 'ssl',

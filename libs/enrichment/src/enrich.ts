@@ -63,5 +63,27 @@ export function enrich(flow: NormalizedFlow, deps: EnrichDependencies, now: Date
     enriched_at: now.toISOString(),
   };
   if (flow.zeek !== undefined) enriched.zeek = zeekSection(flow.zeek);
+  const exporter = flow.exporter;
+  if (exporter !== undefined) {
+    if (exporter.address !== undefined) enriched.exporter = exporter.address;
+    if (exporter.inIf !== undefined) enriched.in_if = exporter.inIf;
+    if (exporter.outIf !== undefined) enriched.out_if = exporter.outIf;
+    if (exporter.srcAs !== undefined) enriched.src_as = exporter.srcAs;
+    if (exporter.dstAs !== undefined) enriched.dst_as = exporter.dstAs;
+    if (exporter.nextHop !== undefined) enriched.next_hop = exporter.nextHop;
+    if (exporter.tcpFlags !== undefined) enriched.tcp_flags = exporter.tcpFlags;
+    if (exporter.tos !== undefined) enriched.tos = exporter.tos;
+  }
+  if (flow.sampling !== undefined) {
+    enriched.sampling_rate = flow.sampling.rate;
+    enriched.sampled_bytes = flow.sampling.bytes;
+    enriched.sampled_packets = flow.sampling.packets;
+  }
+  if (flow.clock !== undefined) {
+    enriched.ts_source = flow.clock.source;
+    enriched.clock_skew_s = flow.clock.skewSec;
+    if (flow.clock.source === 'received') enriched.exported_ts = flow.clock.exportedTsMs / 1000;
+  }
+  if (flow.ingress.envelope !== undefined) enriched.ingest.envelope = flow.ingress.envelope;
   return enriched;
 }

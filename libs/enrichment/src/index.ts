@@ -10,3 +10,5 @@ export * from './asn-range-table';
 export * from './normalize';
 export * from './risk-policy';
 export * from './enrich';
+export * from './producer-shapes';
+export * from './goflow2-protobuf';

@@ -4,8 +4,11 @@ import { aFlowRecord, aGoflow2Record, anIngressContext, aZeekConn } from './test
 
 const ctx = anIngressContext();
 
-function ok(format: 'zeek.conn' | 'flows.v1', record: Record<string, unknown>): NormalizedFlow {
-  const result = normalize(format, record, ctx);
+/** For the parsing tests: no clock bound, so the time read is the time kept. */
+const unbounded = anIngressContext({ maxClockSkewSec: Number.MAX_SAFE_INTEGER });
+
+function ok(format: 'zeek.conn' | 'flows.v1', record: Record<string, unknown>, context = ctx): NormalizedFlow {
+  const result = normalize(format, record, context);
   if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.error)}`);
   return result.flow;
 }
@@ -36,6 +39,8 @@ describe('normalize zeek.conn', () => {
       packets: 22,
       origBytes: 1200,
       durationSec: 1.25,
+      // Flow end 22:13:21.373456 by the exporter, received 22:13:25: 3.627 s, within the bound.
+      clock: { source: 'exporter', skewSec: -3.627, exportedTsMs: 1700000000123.456 },
       zeek: {
         uid: 'CHhAvVGS1DHFjwGM9',
         service: 'ssl',
@@ -129,6 +134,7 @@ describe('normalize flows.v1', () => {
       packets: 2,
       origBytes: null,
       durationSec: null,
+      clock: { source: 'exporter', skewSec: -5, exportedTsMs: 1700000000000 },
       original: record,
       ingress: { topic: ctx.topic, partition: 3, offset: '42', receivedAt: ctx.receivedAt },
     });
@@ -193,7 +199,7 @@ describe('normalize flows.v1', () => {
   });
 
   it('keeps zero as a value, never as "missing"', () => {
-    const flow = ok('flows.v1', aFlowRecord({ ts: 0, srcPort: 0, dstPort: 0, bytes: 0, packets: 0, protocol: 0 }));
+    const flow = ok('flows.v1', aFlowRecord({ ts: 0, srcPort: 0, dstPort: 0, bytes: 0, packets: 0, protocol: 0 }), unbounded);
     expect(flow).toMatchObject({ tsMs: 0, srcPort: 0, dstPort: 0, bytes: 0, packets: 0, protocol: '0' });
   });
 
@@ -271,7 +277,7 @@ describe('normalize flows.v1', () => {
       ['RFC 3339 lowercase, space separator', '2023-11-14 22:13:20z', 1700000000000],
       ['zero', 0, 0],
     ])('%s: %j → %d ms', (_label, ts, expected) => {
-      expect(ok('flows.v1', aFlowRecord({ ts })).tsMs).toBeCloseTo(expected, 3);
+      expect(ok('flows.v1', aFlowRecord({ ts }), unbounded).tsMs).toBeCloseTo(expected, 3);
     });
 
     it.each([
@@ -384,5 +390,119 @@ describe('parseRfc3339', () => {
     expect(parseRfc3339('2024-02-29T00:00:00Z')).toBe(Date.UTC(2024, 1, 29));
     expect(parseRfc3339('2023-02-29T00:00:00Z')).toBeNull();
     expect(parseRfc3339('2023-11-14T22:13:20.123456789Z')).toBeCloseTo(1700000000123.4568, 3);
+  });
+});
+
+describe('normalize: what exporters add', () => {
+  const near = anIngressContext({ receivedAt: '2023-11-14T22:13:25.000Z' });
+  const flow = (record: Record<string, unknown>) => {
+    const result = normalize('flows.v1', { ts: 1700000000, src_ip: '10.0.0.1', dst_ip: '8.8.8.8', bytes: 100, packets: 2, ...record }, near);
+    if (!result.ok) throw new Error(JSON.stringify(result.error));
+    return result.flow;
+  };
+
+  it.each([
+    ['goflow2 2.x', { sampler_address: '192.0.2.1', in_if: 3, out_if: 1, src_as: 64512, dst_as: 15169, next_hop: '192.0.2.254', tcp_flags: 27, ip_tos: 8 }],
+    ['goflow2 1.x', { SamplerAddress: '192.0.2.1', InIf: 3, OutIf: 1, SrcAS: 64512, DstAS: 15169, NextHop: '192.0.2.254', TCPFlags: 27, IPTos: 8 }],
+    [
+      'NetFlow v9',
+      { input_snmp: 3, output_snmp: 1, src_as: 64512, dst_as: 15169, ipv4_next_hop: '192.0.2.254', tcp_flags: 27, src_tos: 8, exporter: '192.0.2.1' },
+    ],
+    [
+      'IPFIX',
+      {
+        exporterIPv4Address: '192.0.2.1',
+        ingressInterface: 3,
+        egressInterface: 1,
+        bgpSourceAsNumber: 64512,
+        bgpDestinationAsNumber: '15169',
+        ipNextHopIPv4Address: '192.0.2.254',
+        tcpControlBits: 27,
+        ipClassOfService: 8,
+      },
+    ],
+  ])('reads the exporter, interfaces, AS numbers, next hop, TCP flags and ToS as %s spells them', (_, fields) => {
+    expect(flow(fields).exporter).toEqual({
+      address: '192.0.2.1',
+      inIf: 3,
+      outIf: 1,
+      srcAs: 64512,
+      dstAs: 15169,
+      nextHop: '192.0.2.254',
+      tcpFlags: 27,
+      tos: 8,
+    });
+  });
+
+  it('leaves out informative fields it cannot read, rather than refusing the flow', () => {
+    expect(flow({ next_hop: '', in_if: -1, tcp_flags: 'SYN', sampler_address: '::ffff:192.0.2.1' }).exporter).toEqual({ address: '192.0.2.1' });
+    expect(flow({}).exporter).toBeUndefined();
+  });
+
+  it('derives the duration from the exported end when there is no duration', () => {
+    expect(flow({ ts: null, time_flow_start_ns: 1700000000000000000, time_flow_end_ns: 1700000004500000000 }).durationSec).toBe(4.5);
+    expect(flow({ ts: null, TimeFlowStart: 1700000000, TimeFlowEnd: 1700000003 }).durationSec).toBe(3);
+    expect(flow({ duration: 2, time_flow_end_ns: 1700000004500000000 }).durationSec).toBe(2);
+    // An end before the start, or a start that is the receive time, gives no duration.
+    expect(flow({ ts: null, time_flow_start_ns: 1700000004000000000, time_flow_end_ns: 1700000000000000000 }).durationSec).toBeNull();
+    expect(flow({ ts: null, time_received_ns: 1700000004000000000, time_flow_end_ns: 1700000005000000000 }).durationSec).toBeNull();
+  });
+
+  it('multiplies bytes and packets by the sampling rate and keeps the exported counts', () => {
+    expect(flow({ sampling_rate: 512 })).toMatchObject({ bytes: 51_200, packets: 1024, sampling: { rate: 512, bytes: 100, packets: 2 } });
+    expect(flow({ SamplingRate: '10', orig_bytes: 7, bytes: null })).toMatchObject({ bytes: 70, origBytes: 70, sampling: { rate: 10, bytes: 7 } });
+    // 0 is goflow2's "not sampled / unknown".
+    expect(flow({ sampling_rate: 0 })).toMatchObject({ bytes: 100, packets: 2 });
+    expect(flow({ sampling_rate: 0 }).sampling).toBeUndefined();
+  });
+
+  it('refuses a sampling rate that is not a number, since it would scale the counts', () => {
+    const result = normalize('flows.v1', { ts: 1700000000, src_ip: '10.0.0.1', dst_ip: '8.8.8.8', sampling_rate: 'often' }, near);
+    expect(result).toMatchObject({ ok: false, error: { code: 'invalid_number', field: 'sampling_rate' } });
+  });
+});
+
+describe("normalize: the exporter's clock against the receive time", () => {
+  const at = (receivedAt: string, maxClockSkewSec?: number) => anIngressContext({ receivedAt, maxClockSkewSec });
+
+  it('keeps the exporter time within the bound (default 300 s) and records the skew', () => {
+    const result = normalize('flows.v1', aFlowRecord({ ts: 1700000000 }), at('2023-11-14T22:18:19.000Z'));
+    expect(result).toMatchObject({ ok: true, flow: { tsMs: 1700000000000, clock: { source: 'exporter', skewSec: -299 } } });
+  });
+
+  it.each([
+    ['50 days in the future', 1700000000 + 50 * 86_400, 50 * 86_400],
+    ['a day behind', 1700000000 - 86_400, -86_400],
+    ['at the epoch', 0, -1700000000],
+  ])('takes the receive time for a flow %s', (_, ts, skewSec) => {
+    const result = normalize('flows.v1', aFlowRecord({ ts }), at('2023-11-14T22:13:20.000Z'));
+    expect(result).toMatchObject({ ok: true, flow: { tsMs: 1700000000000, clock: { source: 'received', skewSec, exportedTsMs: ts * 1000 } } });
+  });
+
+  it("compares the flow's end: a long Zeek connection started long ago but ended now keeps its start", () => {
+    const record = aZeekConn({ ts: 1700000000, duration: 3600 });
+    const result = normalize('zeek.conn', record, at('2023-11-14T23:13:22.000Z'));
+    expect(result).toMatchObject({ ok: true, flow: { tsMs: 1700000000000, clock: { source: 'exporter', skewSec: -2 } } });
+  });
+
+  it('follows MAX_CLOCK_SKEW_S', () => {
+    const result = normalize('flows.v1', aFlowRecord({ ts: 1700000000 }), at('2023-11-14T22:14:20.000Z', 30));
+    expect(result).toMatchObject({ ok: true, flow: { tsMs: Date.parse('2023-11-14T22:14:20.000Z'), clock: { source: 'received', skewSec: -60 } } });
+  });
+
+  it('keeps a time in the past, however old, in an upload (origin rest), and still replaces one ahead', () => {
+    const upload = (ts: number) =>
+      normalize('flows.v1', aFlowRecord({ ts }), anIngressContext({ receivedAt: '2023-11-14T22:13:20.000Z', keepsPastTimes: true }));
+    expect(upload(1700000000 - 365 * 86_400)).toMatchObject({
+      ok: true,
+      flow: { tsMs: (1700000000 - 365 * 86_400) * 1000, clock: { source: 'exporter', skewSec: -365 * 86_400 } },
+    });
+    expect(upload(1700000000 + 86_400)).toMatchObject({ ok: true, flow: { tsMs: 1700000000000, clock: { source: 'received', skewSec: 86_400 } } });
+  });
+
+  it('leaves the time alone when the receive time cannot be read', () => {
+    const result = normalize('flows.v1', aFlowRecord({ ts: 0 }), at('not a time'));
+    expect(result).toMatchObject({ ok: true, flow: { tsMs: 0 } });
+    expect(result.ok && result.flow.clock).toBeUndefined();
   });
 });

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { FLOW_FIELD_SPELLINGS, NORMALIZED_FLOW_SCHEMA_VERSION, type IngressFormat, type NormalizedFlow } from '@telemetry/contracts';
+import {
+  FLOW_EXPORTER_FIELD_SPELLINGS,
+  FLOW_FIELD_SPELLINGS,
+  NORMALIZED_FLOW_SCHEMA_VERSION,
+  type IngressEnvelope,
+  type IngressFormat,
+  type NormalizedFlow,
+} from '@telemetry/contracts';
 import { canonicalIp } from './ip-address';
 
 /** Where a record came from: the ingress coordinates and the envelope the adapter read. */
@@ -12,7 +19,22 @@ export interface IngressContext {
   readonly offset: string;
   /** RFC 3339. */
   readonly receivedAt: string;
+  /** The wrapping taken off the message (see unwrapRecord), if any. */
+  readonly envelope?: IngressEnvelope;
+  /**
+   * How far (seconds, either way) the flow's end by the exporter's clock may be from the receive
+   * time before the receive time dates the flow instead. DEFAULT_MAX_CLOCK_SKEW_S when absent.
+   */
+  readonly maxClockSkewSec?: number;
+  /**
+   * The record is an upload (the `origin: rest` header): a flow time in the past stands however old
+   * (the logs of last week, uploaded today); one ahead of the receive time is still replaced.
+   */
+  readonly keepsPastTimes?: boolean;
 }
+
+/** MAX_CLOCK_SKEW_S's default: five minutes, well beyond NTP drift and export delays. */
+export const DEFAULT_MAX_CLOCK_SKEW_S = 300;
 
 /** Stable codes: they end up in dead-letter headers, where users filter on them. */
 export const NORMALIZE_ERROR_CODES = {
@@ -211,6 +233,8 @@ interface Fields {
   origBytes: number | null;
   durationSec: number | null;
   zeek?: NonNullable<NormalizedFlow['zeek']>;
+  exporter?: NonNullable<NormalizedFlow['exporter']>;
+  sampling?: NonNullable<NormalizedFlow['sampling']>;
 }
 
 /** Zeek writes `-` for an unset field in TSV logs, and some TSV→JSON shippers keep it. */
@@ -332,10 +356,98 @@ function flowFields(record: Json): Fields | Invalid {
   const packetsField = firstPresent(record, FLOW_PACKETS);
   const packets = packetsField === undefined ? null : numberValue(record[packetsField], packetsField);
   if (packets instanceof Invalid) return packets;
-  const durationSec = numberValue(record.duration, 'duration');
+  let durationSec = numberValue(record.duration, 'duration');
   if (durationSec instanceof Invalid) return durationSec;
+  if (durationSec === null && !RECEIVE_TIME_FIELDS.has(tsField)) durationSec = durationFromEnd(record, tsMs);
 
-  return { tsMs, srcIp, dstIp, srcPort, dstPort, protocol, bytes, packets, origBytes, durationSec };
+  const fields: Fields = { tsMs, srcIp, dstIp, srcPort, dstPort, protocol, bytes, packets, origBytes, durationSec };
+  const exporter = exporterFields(record);
+  if (exporter !== undefined) fields.exporter = exporter;
+
+  const rateField = firstPresent(record, EXPORTER.samplingRate);
+  const rate = rateField === undefined ? null : numberValue(record[rateField], rateField);
+  if (rate instanceof Invalid) return rate;
+  // 0 is "not reported" (goflow2 writes 0 for unsampled NetFlow); 1 in 1 changes nothing but is kept.
+  if (rate !== null && rate > 0) {
+    fields.sampling = { rate, bytes, packets };
+    if (bytes !== null) fields.bytes = bytes * rate;
+    if (packets !== null) fields.packets = packets * rate;
+    if (origBytes !== null) fields.origBytes = origBytes * rate;
+  }
+  return fields;
+}
+
+const EXPORTER = FLOW_EXPORTER_FIELD_SPELLINGS;
+/** Start-time spellings that are in fact the collector's receive time: no flow end pairs with them. */
+const RECEIVE_TIME_FIELDS: ReadonlySet<string> = new Set(['TimeReceived', 'TimeReceivedNs', 'time_received_ns']);
+
+/** Seconds from the start to the exported end (goflow2 `time_flow_end_ns`, IPFIX `flowEnd*`), when both read. */
+function durationFromEnd(record: Json, startMs: number): number | null {
+  const field = firstPresent(record, EXPORTER.end);
+  if (field === undefined) return null;
+  const endMs = timestampValue(record[field], field);
+  if (endMs instanceof Invalid || endMs < startMs) return null;
+  return (endMs - startMs) / 1000;
+}
+
+/** An unsigned integer within `max`, or undefined: these fields are informative, never a reason to refuse a flow. */
+function optionalUint(record: Json, names: readonly string[], max: number): number | undefined {
+  const field = firstPresent(record, names);
+  if (field === undefined) return undefined;
+  const value = record[field];
+  const n = typeof value === 'number' ? value : typeof value === 'string' && DIGITS.test(value.trim()) ? Number(value) : NaN;
+  return Number.isSafeInteger(n) && n >= 0 && n <= max ? n : undefined;
+}
+
+function optionalIp(record: Json, names: readonly string[]): string | undefined {
+  const field = firstPresent(record, names);
+  if (field === undefined) return undefined;
+  return canonicalIp(record[field]) ?? undefined;
+}
+
+function exporterFields(record: Json): NonNullable<NormalizedFlow['exporter']> | undefined {
+  const out: { -readonly [K in keyof NonNullable<NormalizedFlow['exporter']>]: NonNullable<NormalizedFlow['exporter']>[K] } = {};
+  const address = optionalIp(record, EXPORTER.exporter);
+  if (address !== undefined) out.address = address;
+  const inIf = optionalUint(record, EXPORTER.inIf, 0xffffffff);
+  if (inIf !== undefined) out.inIf = inIf;
+  const outIf = optionalUint(record, EXPORTER.outIf, 0xffffffff);
+  if (outIf !== undefined) out.outIf = outIf;
+  const srcAs = optionalUint(record, EXPORTER.srcAs, 0xffffffff);
+  if (srcAs !== undefined) out.srcAs = srcAs;
+  const dstAs = optionalUint(record, EXPORTER.dstAs, 0xffffffff);
+  if (dstAs !== undefined) out.dstAs = dstAs;
+  const nextHop = optionalIp(record, EXPORTER.nextHop);
+  if (nextHop !== undefined) out.nextHop = nextHop;
+  const tcpFlags = optionalUint(record, EXPORTER.tcpFlags, 0xffff);
+  if (tcpFlags !== undefined) out.tcpFlags = tcpFlags;
+  const tos = optionalUint(record, EXPORTER.tos, 0xff);
+  if (tos !== undefined) out.tos = tos;
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/**
+ * Dates the flow by the receive time when the exporter's clock is off by more than the bound (a
+ * router with a wrong clock, a replayed capture), so a flow can never claim a time far from when it
+ * arrived (and a daily index far from today). The flow's end is compared, as exporters send a flow
+ * after it ends; a long flow's start is legitimately far in the past.
+ */
+function clockOf(
+  tsMs: number,
+  durationSec: number | null,
+  receivedAt: string,
+  maxSkewSec: number,
+  keepsPastTimes: boolean,
+): { tsMs: number; clock?: NormalizedFlow['clock'] } {
+  const receivedMs = Date.parse(receivedAt);
+  if (!Number.isFinite(receivedMs)) return { tsMs };
+  const endMs = tsMs + (durationSec ?? 0) * 1000;
+  const skewSec = Math.round(endMs - receivedMs) / 1000;
+  // No flow ends after it was received: ahead is always a wrong clock. Behind is one on a live feed,
+  // and the past itself in an upload.
+  const stands = skewSec > 0 ? skewSec <= maxSkewSec : keepsPastTimes || -skewSec <= maxSkewSec;
+  if (stands) return { tsMs, clock: { source: 'exporter', skewSec, exportedTsMs: tsMs } };
+  return { tsMs: receivedMs, clock: { source: 'received', skewSec, exportedTsMs: tsMs } };
 }
 
 function isObject(value: unknown): value is Json {
@@ -365,13 +477,20 @@ export function normalize(format: IngressFormat, record: Record<string, unknown>
   }
   const fields = format === 'zeek.conn' ? zeekFields(record) : flowFields(record);
   if (fields instanceof Invalid) return { ok: false, error: fields.error };
+  const { tsMs, clock } = clockOf(
+    fields.tsMs,
+    fields.durationSec,
+    ctx.receivedAt,
+    ctx.maxClockSkewSec ?? DEFAULT_MAX_CLOCK_SKEW_S,
+    ctx.keepsPastTimes === true,
+  );
   const flow: NormalizedFlow = {
     schemaVersion: NORMALIZED_FLOW_SCHEMA_VERSION,
     eventId: eventIdFor(ctx.topic, ctx.partition, ctx.offset, Date.parse(ctx.receivedAt)),
     tenantId: ctx.tenantId,
     collectorId: ctx.collectorId,
     format,
-    tsMs: fields.tsMs,
+    tsMs,
     srcIp: fields.srcIp,
     dstIp: fields.dstIp,
     srcPort: fields.srcPort,
@@ -382,8 +501,17 @@ export function normalize(format: IngressFormat, record: Record<string, unknown>
     origBytes: fields.origBytes,
     durationSec: fields.durationSec,
     ...(fields.zeek !== undefined ? { zeek: fields.zeek } : {}),
+    ...(fields.exporter !== undefined ? { exporter: fields.exporter } : {}),
+    ...(fields.sampling !== undefined ? { sampling: fields.sampling } : {}),
+    ...(clock !== undefined ? { clock } : {}),
     original: record,
-    ingress: { topic: ctx.topic, partition: ctx.partition, offset: ctx.offset, receivedAt: ctx.receivedAt },
+    ingress: {
+      topic: ctx.topic,
+      partition: ctx.partition,
+      offset: ctx.offset,
+      receivedAt: ctx.receivedAt,
+      ...(ctx.envelope !== undefined ? { envelope: ctx.envelope } : {}),
+    },
   };
   return { ok: true, flow };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { Controller, HttpCode, Inject, Logger, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AuthenticatedRequest, RequireScope } from '@telemetry/auth';
@@ -9,7 +9,7 @@ import { readBody } from './body-reader';
 import { parseBatch } from './batch-parser';
 import { IngestError } from './ingest-error';
 import { DEFAULT_INGEST_LIMITS, IngestLimits } from './ingest-limits';
-import { IngestOutcomePendingError, IngestResult, IngestService } from './ingest.service';
+import { IngestPublishError, IngestResult, IngestService } from './ingest.service';
 import { IngestEndpointDocs } from './ingest.openapi';
 import { IDEMPOTENCY_STORE, INGEST_LIMITS } from './ingest.tokens';
 import type { IdempotencyStore } from '@telemetry/persistence';
@@ -20,6 +20,8 @@ import { IngestMetrics } from './ingest.metrics';
 @RequireScope('ingest')
 @Controller('v1/ingest')
 export class IngestHttpController {
+  private readonly logger = new Logger('ingest');
+
   constructor(
     private readonly ingestService: IngestService,
     private readonly metrics: IngestMetrics,
@@ -75,6 +77,9 @@ export class IngestHttpController {
     const tenantId = (request as unknown as AuthenticatedRequest).principal?.tenantId ?? 'default';
     const idempotencyKey = readIdempotencyKey(request.headers['idempotency-key']);
     let claimed = false;
+    let alreadyWritten = 0;
+    /** Accepted records durable once the publish resolved: a failure after it must not free the key. */
+    let writtenAll = 0;
     try {
       const body = await readBody(
         request,
@@ -100,6 +105,8 @@ export class IngestHttpController {
             retry_after: 1,
           });
         }
+        // A retry of a batch that stopped midway: only what was not written yet is published.
+        if (outcome.kind === 'resume') alreadyWritten = outcome.writtenRecords;
         claimed = true;
       }
       const batch = parseBatch(body, format, this.limits);
@@ -110,15 +117,22 @@ export class IngestHttpController {
         });
       }
       const collectorHeader = request.headers['x-collector-id'];
-      const result = await this.ingestService.ingest({
-        tenantId,
-        collectorId: batch.collectorId ?? (typeof collectorHeader === 'string' && collectorHeader ? collectorHeader : undefined),
-        format: batch.format,
-        records: batch.records,
-        // This request's span when tracing is on, else the caller's own trace context, travels on with each record.
-        traceparent: traceparent ?? (typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined),
-        receivedAt,
-      });
+      const key = claimed ? idempotencyKey : undefined;
+      const result = await this.ingestService.ingest(
+        {
+          tenantId,
+          collectorId: batch.collectorId ?? (typeof collectorHeader === 'string' && collectorHeader ? collectorHeader : undefined),
+          format: batch.format,
+          records: batch.records,
+          // This request's span when tracing is on, else the caller's own trace context, travels on with each record.
+          traceparent: traceparent ?? (typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined),
+          receivedAt,
+          alreadyWritten,
+        },
+        // Each acknowledged chunk counted under the key, so a crash from here on does not publish it again.
+        key === undefined ? undefined : (written) => this.idempotency.recordProgress(tenantId, key, written).catch(() => undefined),
+      );
+      writtenAll = result.accepted;
       const status = statusOf(result);
       const answer = JSON.stringify(result);
       if (claimed && idempotencyKey !== undefined) {
@@ -131,21 +145,22 @@ export class IngestHttpController {
       this.metrics.requests.inc({ endpoint, status: String(status) });
       response.status(status).type('application/json').send(answer);
     } catch (error) {
+      if (error instanceof IngestPublishError) {
+        // Part of the batch may be durable: keep the key with what was written, and say exactly what that is.
+        if (claimed && idempotencyKey !== undefined) await this.keepProgress(tenantId, idempotencyKey, error);
+        this.logger.warn(`${error.message} (${error.written} of ${error.result.accepted} accepted records written, ${error.unknown} open)`);
+        this.metrics.requests.inc({ endpoint, status: 'error' });
+        if (response.headersSent || response.destroyed) return; // the client left: no one to answer
+        response
+          .status(503)
+          .setHeader('Retry-After', String(RETRY_AFTER_SECONDS))
+          .type('application/json')
+          .send(JSON.stringify(partialWriteAnswer(error, claimed)));
+        return;
+      }
       if (claimed && idempotencyKey !== undefined) {
-        if (error instanceof IngestOutcomePendingError) {
-          // Unknown yet whether the records were written: keep the key claimed (a retry gets 409
-          // in progress) until the event log knows, then store the answer or free the key.
-          const key = idempotencyKey;
-          const answer = error.result;
-          void error.outcome!.then((written) =>
-            (written ? this.idempotency.complete(tenantId, key, statusOf(answer), JSON.stringify(answer)) : this.idempotency.abandon(tenantId, key)).catch(
-              () => undefined,
-            ),
-          );
-        } else {
-          // Nothing was published for this request (or the failure came before it): free the key.
-          await this.idempotency.abandon(tenantId, idempotencyKey).catch(() => undefined);
-        }
+        // Nothing (more) was published for this request: free the key, or keep what an earlier request wrote.
+        await this.idempotency.abandon(tenantId, idempotencyKey, writtenAll).catch(() => undefined);
       }
       if (error instanceof IngestError && (error.code === 'batch_too_large' || error.code === 'request_timeout')) {
         // The body was not read to its end: discard what still arrives instead of destroying the
@@ -156,6 +171,61 @@ export class IngestHttpController {
       throw error;
     }
   }
+
+  /**
+   * Keeps a claimed key with what its batch got written. With a chunk whose outcome is open the key
+   * stays claimed (a retry gets 409 in progress) until the event log knows: then the batch is either
+   * complete (its answer stored, a retry replays it) or partial with the count, and a retry resumes.
+   */
+  private async keepProgress(tenantId: string, key: string, error: IngestPublishError): Promise<void> {
+    if (error.unknown === 0 || !error.outcome) {
+      await this.idempotency.abandon(tenantId, key, error.written).catch(() => undefined);
+      return;
+    }
+    await this.idempotency.recordProgress(tenantId, key, error.written).catch(() => undefined);
+    const { result } = error;
+    void error.outcome
+      .then((landed) => {
+        const written = error.written + (landed ? error.unknown : 0);
+        return written >= result.accepted
+          ? this.idempotency.complete(tenantId, key, statusOf(result), JSON.stringify(result))
+          : this.idempotency.abandon(tenantId, key, written);
+      })
+      .catch(() => undefined);
+  }
+}
+
+/** What a 503 asks a client to wait, as the error filter's backpressure answer does. */
+const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The 503 of a batch the event log stopped acknowledging partway: which request records are durable,
+ * which were handed over with an open outcome, and whether a retry with the same key is safe.
+ */
+function partialWriteAnswer(error: IngestPublishError, underKey: boolean): Record<string, unknown> {
+  const { result, written, unknown } = error;
+  const notSent = result.accepted - written - unknown;
+  const open = unknown > 0 ? `, ${unknown} were sent and may or may not be written (the event log has not said yet)` : '';
+  const what =
+    written > 0
+      ? `The event log stopped acknowledging partway: ${written} of the ${result.accepted} accepted records are written${open}.`
+      : `The event log is not accepting records right now: none of the ${result.accepted} accepted records is confirmed written${open}.`;
+  return {
+    error: written > 0 ? 'partially_written' : 'backpressure',
+    message: underKey
+      ? `${what} Retrying with the same Idempotency-Key and body is safe: only the records not written yet are published.`
+      : `${what} Without an Idempotency-Key a retry publishes every record again; resend only the records outside written_ranges.`,
+    retry_after: RETRY_AFTER_SECONDS,
+    retry_safe: underKey,
+    total: result.total,
+    accepted: result.accepted,
+    rejected: result.rejected,
+    written,
+    written_ranges: error.writtenRanges(),
+    outcome_unknown: unknown,
+    outcome_unknown_ranges: error.unknownRanges(),
+    not_written: notSent,
+  };
 }
 
 /** Printable ASCII, 1 to 255 characters, as the IETF Idempotency-Key draft and Stripe use it. */

@@ -237,8 +237,25 @@ export function IngestEndpointDocs(summary: string): MethodDecorator {
     }),
     ApiResponse({
       status: 503,
-      description: 'The event log cannot take records now; nothing was accepted; retry after Retry-After',
-      content: errorExamples({ backpressure: { message: 'The event log is not accepting records right now; retry later', retry_after: 5 } }),
+      description:
+        'The event log cannot take records now; retry after Retry-After. When it stopped partway through the batch, the answer says which request record indices are written (`written_ranges`) and which were sent with an open outcome (`outcome_unknown_ranges`); with an Idempotency-Key (`retry_safe: true`) a retry with the same key and body publishes only the rest',
+      content: errorExamples({
+        backpressure: { message: 'The event log is not accepting records right now; retry later', retry_after: 5 },
+        partially_written: {
+          message:
+            'The event log stopped acknowledging partway: 3421 of the 10000 accepted records are written, 3500 were sent and may or may not be written (the event log has not said yet). Retrying with the same Idempotency-Key and body is safe: only the records not written yet are published.',
+          retry_after: 5,
+          retry_safe: true,
+          total: 10000,
+          accepted: 10000,
+          rejected: 0,
+          written: 3421,
+          written_ranges: [{ from: 0, to: 3420 }],
+          outcome_unknown: 3500,
+          outcome_unknown_ranges: [{ from: 3421, to: 6920 }],
+          not_written: 3079,
+        },
+      }),
     }),
   );
 }

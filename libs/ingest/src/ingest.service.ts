@@ -19,6 +19,8 @@ export interface IngestCommand {
   readonly records: readonly unknown[];
   readonly traceparent?: string;
   readonly receivedAt: Date;
+  /** Accepted records (in order) an earlier request with the same Idempotency-Key already wrote: not published again. */
+  readonly alreadyWritten?: number;
 }
 
 export interface IngestResult {
@@ -34,22 +36,45 @@ export interface IngestResult {
   readonly errors_truncated: boolean;
 }
 
+/** The most bytes (values and keys) in one publish call: the Kafka adapter's produce request size, so one chunk is one request. */
+export const PUBLISH_CHUNK_BYTES = 1024 * 1024;
+
+/** A run of request record indices, both ends included. */
+export interface IndexRange {
+  readonly from: number;
+  readonly to: number;
+}
+
 /**
  * Validates a parsed batch and publishes the valid records, one per message, to the ingress topic
  * of their format. Resolves only after the event log acknowledged them: "accepted" means durable.
+ *
+ * The records go out in chunks of at most PUBLISH_CHUNK_BYTES, in order, each one only after the one
+ * before was acknowledged, so what is durable is always a prefix of the accepted records. When a
+ * chunk fails or goes unacknowledged, the call stops there and throws IngestPublishError saying how
+ * many were written and how many have an open outcome; `alreadyWritten` resumes after a prefix an
+ * earlier request with the same Idempotency-Key wrote.
  */
 @Injectable()
 export class IngestService {
   private readonly validator = new RecordValidator();
   /** Records handed to the event log and not yet acknowledged, across all requests. */
   private inflight = 0;
+  /** When the event log last acknowledged a chunk of any request: a log that acknowledges is up, if slow. */
+  private lastAcknowledgedAt = 0;
+  /** The question "does the log answer at all?" in flight, if any. */
+  private probe?: Promise<boolean>;
 
   constructor(
     @Inject(EVENT_LOG) private readonly log: EventLog,
     @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
   ) {}
 
-  async ingest(command: IngestCommand): Promise<IngestResult> {
+  /**
+   * @param progress called after each chunk but the last is acknowledged, with the count of accepted
+   *   records durable so far (so a crash leaves them counted); its failures are its own to handle.
+   */
+  async ingest(command: IngestCommand, progress?: (written: number) => Promise<void>): Promise<IngestResult> {
     const collectorId = command.collectorId ?? DEFAULT_COLLECTOR;
     const { accepted, rejected } = this.validator.validate(command.format, command.records);
     const result: IngestResult = {
@@ -63,55 +88,178 @@ export class IngestService {
       errors: rejected.slice(0, MAX_LISTED_REJECTIONS),
       errors_truncated: rejected.length > MAX_LISTED_REJECTIONS,
     };
-    if (accepted.length > 0) {
+    const alreadyWritten = Math.min(command.alreadyWritten ?? 0, accepted.length);
+    if (accepted.length > alreadyWritten) {
       const headers: Record<string, string> = {
         [HEADERS.tenantId]: command.tenantId,
         [HEADERS.collectorId]: collectorId,
         [HEADERS.format]: command.format,
         [HEADERS.receivedAt]: command.receivedAt.toISOString(),
+        [HEADERS.origin]: 'rest',
       };
       if (command.traceparent) headers[HEADERS.traceparent] = command.traceparent;
       // Keyed by tenant + collector: one collector's records stay in order on one partition.
       const key = `${command.tenantId}:${collectorId}`;
-      const messages: OutgoingRecord[] = accepted.map(({ record }) => ({ key, value: JSON.stringify(record), headers }));
+      const messages: OutgoingRecord[] = accepted.slice(alreadyWritten).map(({ record }) => ({ key, value: JSON.stringify(record), headers }));
       // Bounded: when the log is slow to acknowledge, refuse now (503) rather than queue without limit.
       if (this.inflight + messages.length > this.config.maxInflightRecords) {
         throw new EventLogUnavailableError(`ingest is at its in-flight limit of ${this.config.maxInflightRecords} records`);
       }
       this.inflight += messages.length;
-      let release: Promise<unknown> = Promise.resolve();
+      let held = 0;
+      const acceptedIndices = accepted.map((entry) => entry.index);
+      let written = alreadyWritten;
       try {
-        await this.log.publish(INGRESS_TOPIC_BY_FORMAT[command.format], messages);
-      } catch (error) {
-        if (error instanceof EventLogUnavailableError && error.outcome) {
-          // The write may still land: the records stay counted until the client knows.
-          release = error.outcome;
-          throw new IngestOutcomePendingError(error, result, error.outcome);
+        const topic = INGRESS_TOPIC_BY_FORMAT[command.format];
+        const chunks = chunked(messages, PUBLISH_CHUNK_BYTES);
+        for (let index = 0; index < chunks.length; index += 1) {
+          const chunk = chunks[index];
+          const sent = await this.publishChunk(topic, chunk);
+          if (sent.kind === 'failed') {
+            if (written === 0) throw sent.error;
+            throw new IngestPublishError(sent.error, result, acceptedIndices, written, 0);
+          }
+          if (sent.kind === 'unknown') {
+            // The chunk may still land: its records stay counted in flight until the log knows.
+            held = chunk.length;
+            const outcome = sent.outcome;
+            const release = () => {
+              this.inflight -= chunk.length;
+            };
+            void outcome.then(release, release);
+            throw new IngestPublishError(sent.error, result, acceptedIndices, written, chunk.length, outcome);
+          }
+          written += chunk.length;
+          if (index < chunks.length - 1 && progress) await progress(written);
         }
-        throw error;
       } finally {
-        const count = messages.length;
-        void release.finally(() => {
-          this.inflight -= count;
-        });
+        this.inflight -= messages.length - held;
       }
     }
     return result;
   }
+
+  /**
+   * Publishes one chunk and waits for its acknowledgement, but not on a log that is gone. Half of
+   * `publishTimeoutMs` without the acknowledgement, and with nothing else acknowledged since it was
+   * handed over, the log is asked a cheap question (its end offsets) with the other half as
+   * deadline: a log that answers is there, only slow (a cold producer, a big chunk, a busy broker),
+   * and is waited for; one that does not answer in time is unreachable, and the chunk's outcome is
+   * left open for a 503 now.
+   * The publish itself goes on (bounded by the adapter's own timeout); `outcome` says how it ended.
+   */
+  private async publishChunk(topic: string, chunk: readonly OutgoingRecord[]): Promise<ChunkOutcome> {
+    const settled: Promise<ChunkOutcome> = this.log.publish(topic, chunk).then(
+      (): ChunkOutcome => {
+        this.lastAcknowledgedAt = Date.now();
+        return { kind: 'written' };
+      },
+      (error: unknown): ChunkOutcome =>
+        error instanceof EventLogUnavailableError && error.outcome
+          ? { kind: 'unknown', error, outcome: error.outcome }
+          : { kind: 'failed', error: error instanceof Error ? error : new EventLogUnavailableError(String(error)) },
+    );
+    const halfMs = Math.max(1, Math.floor(this.config.publishTimeoutMs / 2));
+    const handedOverAt = Date.now();
+    for (;;) {
+      const first = await Promise.race([settled, delay(halfMs, 'waiting' as const)]);
+      if (first !== 'waiting') return first;
+      if (this.lastAcknowledgedAt > handedOverAt) continue; // others were acknowledged meanwhile: busy, not gone
+      const answer = await Promise.race([settled, this.reachable(topic, halfMs)]);
+      if (answer !== true && answer !== false) return answer;
+      // It answered, or it acknowledged other records while the question was out: there, only slow.
+      if (answer || this.lastAcknowledgedAt > handedOverAt) continue;
+      const outcome = settled.then((late) => (late.kind === 'written' ? true : late.kind === 'unknown' ? late.outcome : false));
+      return {
+        kind: 'unknown',
+        error: new EventLogUnavailableError(
+          `the event log acknowledged nothing and did not answer within ${this.config.publishTimeoutMs} ms (${chunk.length} record(s) on ${topic})`,
+        ),
+        outcome,
+      };
+    }
+  }
+
+  /** Whether the log answers at all within `deadlineMs`; one question at a time, shared by every waiting chunk. */
+  private reachable(topic: string, deadlineMs: number): Promise<boolean> {
+    this.probe ??= Promise.race([
+      this.log.endOffsets(topic).then(
+        () => true,
+        () => false,
+      ),
+      delay(deadlineMs, false),
+    ]).finally(() => {
+      this.probe = undefined;
+    });
+    return this.probe;
+  }
+}
+
+function delay<T>(ms: number, value: T): Promise<T> {
+  return new Promise((resolve) => setTimeout(() => resolve(value), ms).unref());
+}
+
+type ChunkOutcome =
+  | { readonly kind: 'written' }
+  | { readonly kind: 'failed'; readonly error: Error }
+  | { readonly kind: 'unknown'; readonly error: EventLogUnavailableError; readonly outcome: Promise<boolean> };
+
+/** Consecutive runs of at most `maxBytes` (value and key bytes, as the Kafka adapter counts them); a larger record is a run of its own. */
+function chunked(messages: readonly OutgoingRecord[], maxBytes: number): OutgoingRecord[][] {
+  const chunks: OutgoingRecord[][] = [];
+  let chunk: OutgoingRecord[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = Buffer.byteLength(message.value) + (message.key ? Buffer.byteLength(message.key) : 0);
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(message);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
+/** Request record indices as ranges, both ends included, consecutive indices merged. */
+export function indexRanges(indices: readonly number[]): IndexRange[] {
+  const ranges: Array<{ from: number; to: number }> = [];
+  for (const index of indices) {
+    const last = ranges[ranges.length - 1];
+    if (last && last.to + 1 === index) last.to = index;
+    else ranges.push({ from: index, to: index });
+  }
+  return ranges;
 }
 
 /**
- * The event log gave up waiting, but the records may still be written (`outcome`). The answer is
- * 503; an Idempotency-Key stays claimed until the outcome is known, so a retry with the same key
- * gets the original answer if the records were written, and publishes them if they were not.
+ * The event log stopped acknowledging partway through a batch. The first `written` accepted records
+ * are durable; the `unknown` after them were handed over and may still land (`outcome` says, once
+ * the log knows); the rest were not sent. `result` is the answer the batch gets once all are written.
  */
-export class IngestOutcomePendingError extends EventLogUnavailableError {
+export class IngestPublishError extends EventLogUnavailableError {
   constructor(
-    cause: EventLogUnavailableError,
+    cause: Error,
     readonly result: IngestResult,
-    outcome: Promise<boolean>,
+    /** The request index of each accepted record, in order. */
+    readonly acceptedIndices: readonly number[],
+    readonly written: number,
+    readonly unknown: number,
+    outcome?: Promise<boolean>,
   ) {
     super(cause.message, cause, outcome);
-    this.name = 'IngestOutcomePendingError';
+    this.name = 'IngestPublishError';
+  }
+
+  /** The request record indices that are durable. */
+  writtenRanges(written = this.written): IndexRange[] {
+    return indexRanges(this.acceptedIndices.slice(0, written));
+  }
+
+  /** The request record indices handed to the log whose outcome is open. */
+  unknownRanges(): IndexRange[] {
+    return indexRanges(this.acceptedIndices.slice(this.written, this.written + this.unknown));
   }
 }

@@ -64,7 +64,7 @@ describe.each(['postgres', 'embedded'] as const)('EnrichedEventsProjection on %s
       0,
       range(0, 1500).map((offset) => anEnrichedRecord(offset)),
     );
-    expect(result).toEqual({ applied: 1500, skipped: 0 });
+    expect(result).toEqual({ applied: 1500, skipped: 0, rejected: 0 });
     const queries = new EnrichedEventsQueries(store);
     expect(await queries.count('tenant-a')).toBe(1500);
     const offsets = await store.dataSource.getRepository(ProjectionOffsetEntity).find();
@@ -83,7 +83,7 @@ describe.each(['postgres', 'embedded'] as const)('EnrichedEventsProjection on %s
       0,
       range(50, 150).map((offset) => anEnrichedRecord(offset)),
     );
-    expect(again).toEqual({ applied: 50, skipped: 50 });
+    expect(again).toEqual({ applied: 50, skipped: 50, rejected: 0 });
     expect(await new EnrichedEventsQueries(store).count()).toBe(150);
   });
 
@@ -118,7 +118,7 @@ describe.each(['postgres', 'embedded'] as const)('EnrichedEventsProjection on %s
     store = await SqlStore.open(config);
     expect(await new EnrichedEventsQueries(store).count()).toBe(300);
     const redelivered = await new EnrichedEventsProjection(store, () => now).apply(TOPIC, 0, records.slice(200));
-    expect(redelivered).toEqual({ applied: 0, skipped: 100 });
+    expect(redelivered).toEqual({ applied: 0, skipped: 100, rejected: 0 });
 
     const rebuiltConfig: DatabaseConfig =
       kind === 'postgres' ? { kind, url: await freshDatabase('rebuild') } : { kind, file: path.join(dir, 'rebuilt.sqlite') };
@@ -131,9 +131,93 @@ describe.each(['postgres', 'embedded'] as const)('EnrichedEventsProjection on %s
     }
   });
 
-  it('skips a record that is not an enriched flow instead of failing the batch', async () => {
-    const bad: LogRecord = { ...anEnrichedRecord(1), value: Buffer.from('not json') };
-    const result = await new EnrichedEventsProjection(store, () => now).apply(TOPIC, 0, [anEnrichedRecord(0), bad, anEnrichedRecord(2)]);
-    expect(result).toEqual({ applied: 2, skipped: 1 });
+  it('rejects what no row can hold, with the reason, and writes the rest: one bad record never stops the read model', async () => {
+    const notJson: LogRecord = { ...anEnrichedRecord(1), value: Buffer.from('not json') };
+    const longTenant = anEnrichedRecord(2, { tenant: 't'.repeat(200) });
+    const nul: LogRecord = { ...anEnrichedRecord(3), value: Buffer.from(anEnrichedRecord(3).value.toString().replace('10.0.0.1', '10.0.0.1\u0000')) };
+    const seen: Array<{ offset: string; code: string; reason: string }> = [];
+    const result = await new EnrichedEventsProjection(store, () => now).apply(
+      TOPIC,
+      0,
+      [anEnrichedRecord(0), notJson, longTenant, nul, anEnrichedRecord(4)],
+      async (rejected) => {
+        seen.push(...rejected.map(({ record, code, reason }) => ({ offset: record.offset, code, reason })));
+      },
+    );
+    expect(result).toEqual({ applied: 2, skipped: 0, rejected: 3 });
+    expect(seen).toEqual([
+      { offset: '1', code: 'unprojectable_record', reason: expect.stringContaining('not JSON') },
+      { offset: '2', code: 'unprojectable_record', reason: "tenantId is 200 characters, over the column's 128" },
+      { offset: '3', code: 'unprojectable_record', reason: expect.stringContaining('NUL') },
+    ]);
+    expect(await new EnrichedEventsQueries(store).count('tenant-a')).toBe(2);
+    expect((await store.dataSource.getRepository(ProjectionOffsetEntity).findOneByOrFail({ topic: TOPIC, partition: 0 })).nextOffset).toBe('5');
+  });
+
+  it('finds a row the database refuses, one row at a time, rejects it with the reason and writes the rest', async () => {
+    // A rule of the database the projection does not know: a CHECK in Postgres, a trigger in SQLite.
+    if (kind === 'postgres') await store.dataSource.query("ALTER TABLE enriched_events ADD CONSTRAINT no_six CHECK (dst_ip <> '198.51.100.6')");
+    else
+      await store.dataSource.query(
+        "CREATE TRIGGER no_six BEFORE INSERT ON enriched_events WHEN NEW.dst_ip = '198.51.100.6' BEGIN SELECT RAISE(ABORT, 'no six'); END",
+      );
+    const seen: Array<{ offset: string; reason: string }> = [];
+    const result = await new EnrichedEventsProjection(store, () => now).apply(
+      TOPIC,
+      0,
+      range(0, 10).map((offset) => anEnrichedRecord(offset)),
+      async (rejected) => {
+        seen.push(...rejected.map(({ record, reason }) => ({ offset: record.offset, reason })));
+      },
+    );
+    expect(result).toEqual({ applied: 9, skipped: 0, rejected: 1 });
+    expect(seen).toEqual([{ offset: '6', reason: expect.stringContaining('the database refused the row') }]);
+    expect(await new EnrichedEventsQueries(store).count('tenant-a')).toBe(9);
+    expect((await store.dataSource.getRepository(ProjectionOffsetEntity).findOneByOrFail({ topic: TOPIC, partition: 0 })).nextOffset).toBe('10');
+  });
+
+  it('writes nothing and keeps its offset when onRejected throws, so the batch is redelivered', async () => {
+    const longTenant = anEnrichedRecord(1, { tenant: 't'.repeat(200) });
+    const projection = new EnrichedEventsProjection(store, () => now);
+    await expect(
+      projection.apply(TOPIC, 0, [anEnrichedRecord(0), longTenant], async () => {
+        throw new Error('the dead-letter topic is unavailable');
+      }),
+    ).rejects.toThrow('the dead-letter topic is unavailable');
+    expect(await new EnrichedEventsQueries(store).count('tenant-a')).toBe(0);
+    expect(await store.dataSource.getRepository(ProjectionOffsetEntity).findOneBy({ topic: TOPIC, partition: 0 })).toBeNull();
+  });
+
+  it('reads the columns from the enriched headers when a record has them, the same row as from its JSON', async () => {
+    const fromValue = anEnrichedRecord(7);
+    const flow = JSON.parse(fromValue.value.toString()) as {
+      event_id: string;
+      ts: number;
+      src_ip: string;
+      dst_ip: string;
+      risk_score: number;
+      ingest: { received_at: string };
+    };
+    const headers = {
+      'tenant-id': 'tenant-a',
+      'event-id': flow.event_id,
+      'ts-ms': String(flow.ts * 1000),
+      'src-ip': flow.src_ip,
+      'dst-ip': flow.dst_ip,
+      'risk-score': String(flow.risk_score),
+      'received-at': flow.ingest.received_at,
+    };
+    // The value differs only where the headers must win: a row built from the value would not match.
+    const fromHeaders: LogRecord = { ...anEnrichedRecord(7, { partition: 1 }), headers };
+    const projection = new EnrichedEventsProjection(store, () => now);
+    await projection.apply(TOPIC, 0, [fromValue]);
+    await projection.apply(TOPIC, 1, [{ ...fromHeaders, value: Buffer.from(JSON.stringify({ ...flow, event_id: 'other' })) }]);
+    const rows = await store.dataSource.query(
+      'SELECT event_id, tenant_id, ts_ms, ingested_ms, src_ip, dst_ip, risk_score FROM enriched_events ORDER BY event_id',
+    );
+    expect(rows).toHaveLength(1);
+    // Malformed headers fall back to the value.
+    await projection.apply(TOPIC, 2, [{ ...anEnrichedRecord(8), partition: 2, headers: { ...headers, 'risk-score': 'high' } }]);
+    expect(await new EnrichedEventsQueries(store).count('tenant-a')).toBe(2);
   });
 });

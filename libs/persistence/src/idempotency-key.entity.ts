@@ -13,15 +13,22 @@ export class IdempotencyKeyEntity {
   @Column({ name: 'request_hash', type: 'varchar', length: 64 })
   requestHash!: string;
 
-  /** `pending` while the first request runs, `done` once its answer is stored. */
+  /**
+   * `pending` while a request with this key runs, `done` once its answer is stored, `partial` when a
+   * request stopped with only the first `writtenRecords` accepted records durable (a retry resumes).
+   */
   @Column({ name: 'state', type: 'varchar', length: 16 })
-  state!: 'pending' | 'done';
+  state!: 'pending' | 'done' | 'partial';
 
   @Column({ name: 'status_code', type: 'integer', nullable: true })
   statusCode!: number | null;
 
   @Column({ name: 'response', type: 'text', nullable: true })
   response!: string | null;
+
+  /** How many of the request's accepted records, in order, are durable in the event log. */
+  @Column({ name: 'written_records', type: 'integer', default: 0 })
+  writtenRecords!: number;
 
   @Column({ name: 'created_ms', type: 'bigint' })
   createdMs!: string;

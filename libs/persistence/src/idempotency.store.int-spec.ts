@@ -60,6 +60,62 @@ describe.each(['postgres', 'embedded'] as const)('IdempotencyStore on %s', (kind
     expect(await keys.begin('t1', 'key-1', 'hash-a')).toEqual({ kind: 'new' });
   });
 
+  it('keeps a partly written batch claimed with its progress: the retry resumes after it, then replays once complete', async () => {
+    expect(await keys.begin('t1', 'big', 'hash-a')).toEqual({ kind: 'new' });
+    await keys.recordProgress('t1', 'big', 3_000);
+    await keys.abandon('t1', 'big', 4_000);
+    expect(await keys.begin('t1', 'big', 'hash-b')).toEqual({ kind: 'conflict' });
+    expect(await keys.begin('t1', 'big', 'hash-a')).toEqual({ kind: 'resume', writtenRecords: 4_000 });
+    // Claimed again: a concurrent request with the key waits, as with a first request.
+    expect(await keys.begin('t1', 'big', 'hash-a')).toEqual({ kind: 'in_progress' });
+    await keys.complete('t1', 'big', 202, '{"accepted":10000}');
+    expect(await keys.begin('t1', 'big', 'hash-a')).toEqual({ kind: 'replay', statusCode: 202, response: '{"accepted":10000}' });
+  });
+
+  it('never loses progress: a resumed request that fails before writing more leaves the count as it was', async () => {
+    await keys.begin('t1', 'big', 'hash-a');
+    await keys.abandon('t1', 'big', 2_500);
+    expect(await keys.begin('t1', 'big', 'hash-a')).toEqual({ kind: 'resume', writtenRecords: 2_500 });
+    await keys.abandon('t1', 'big');
+    expect(await keys.begin('t1', 'big', 'hash-a')).toEqual({ kind: 'resume', writtenRecords: 2_500 });
+    // A smaller count never moves it back.
+    await keys.recordProgress('t1', 'big', 1_000);
+    await keys.abandon('t1', 'big', 1_000);
+    expect(await keys.begin('t1', 'big', 'hash-a')).toEqual({ kind: 'resume', writtenRecords: 2_500 });
+  });
+
+  it('lets exactly one of two concurrent retries of a partial batch resume it', async () => {
+    await keys.begin('t1', 'race', 'hash-a');
+    await keys.abandon('t1', 'race', 100);
+    const outcomes = await Promise.all([keys.begin('t1', 'race', 'hash-a'), keys.begin('t1', 'race', 'hash-a')]);
+    expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual(['in_progress', 'resume']);
+  });
+
+  it('takes over the claim of a crashed request with the progress it recorded', async () => {
+    await keys.begin('t1', 'crash', 'hash-a');
+    await keys.recordProgress('t1', 'crash', 7_000);
+    expect(await keys.begin('t1', 'crash', 'hash-a')).toEqual({ kind: 'in_progress' });
+    now += 2 * 60 * 1000 + 1;
+    expect(await keys.begin('t1', 'crash', 'hash-a')).toEqual({ kind: 'resume', writtenRecords: 7_000 });
+  });
+
+  it('forgets a partial batch after the TTL like any key', async () => {
+    await keys.begin('t1', 'old', 'hash-a');
+    await keys.abandon('t1', 'old', 10);
+    now += DAY_MS + 1;
+    expect(await keys.purgeExpired()).toBe(1);
+    expect(await keys.begin('t1', 'old', 'hash-a')).toEqual({ kind: 'new' });
+  });
+
+  it('keeps a partial batch across a restart of the process (a reopened store)', async () => {
+    await keys.begin('t1', 'big', 'hash-a');
+    await keys.abandon('t1', 'big', 42);
+    await store.close();
+    store = await SqlStore.open(config);
+    keys = new IdempotencyStore(store, DAY_MS, () => now);
+    expect(await keys.begin('t1', 'big', 'hash-a')).toEqual({ kind: 'resume', writtenRecords: 42 });
+  });
+
   it('forgets keys after the TTL', async () => {
     await keys.begin('t1', 'key-1', 'hash-a');
     await keys.complete('t1', 'key-1', 202, '{}');

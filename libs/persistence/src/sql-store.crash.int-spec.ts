@@ -89,7 +89,7 @@ describe('the embedded store across kill -9', () => {
     try {
       const { next } = await inspect(store);
       const redelivered = Array.from({ length: CRASH_BATCH }, (_, index) => crashRecord(next - 500 + index));
-      expect(await new EnrichedEventsProjection(store).apply(CRASH_TOPIC, 0, redelivered)).toEqual({ applied: CRASH_BATCH - 500, skipped: 500 });
+      expect(await new EnrichedEventsProjection(store).apply(CRASH_TOPIC, 0, redelivered)).toEqual({ applied: CRASH_BATCH - 500, skipped: 500, rejected: 0 });
       const after = await inspect(store);
       expect(after).toEqual({ next: next + 1_500, rows: next + 1_500, offsets: next + 1_500, lowest: 0, highest: next + 1_499 });
     } finally {
@@ -134,7 +134,11 @@ describe('the embedded store across kill -9', () => {
     const store = await SqlStore.open({ kind: 'embedded', file: older });
     try {
       expect(await pragma(store, 'page_size')).toBe(4_096);
-      expect(await new EnrichedEventsProjection(store).apply(CRASH_TOPIC, 0, [crashRecord(0), crashRecord(1)])).toEqual({ applied: 2, skipped: 0 });
+      expect(await new EnrichedEventsProjection(store).apply(CRASH_TOPIC, 0, [crashRecord(0), crashRecord(1)])).toEqual({
+        applied: 2,
+        skipped: 0,
+        rejected: 0,
+      });
       expect(await inspect(store)).toEqual({ next: 2, rows: 2, offsets: 2, lowest: 0, highest: 1 });
     } finally {
       await store.close();

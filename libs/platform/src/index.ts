@@ -10,6 +10,7 @@ export * from './tracing';
 export * from './config/platform.config';
 export * from './config/config-reader';
 export * from './config/runtime.config';
+export * from './config/kafka.config';
 export * from './http/bootstrap';
 export * from './http/http-error.filter';
 export * from './http/system.http.controller';

@@ -7,6 +7,8 @@ import { EVENT_LOG_TRANSPORT, EventLogTransport } from './consumers/event-log.tr
 import { EventLogMetrics } from './metrics/event-log.metrics';
 import { createMetricsRegistry, METRICS_REGISTRY } from './metrics/metrics.registry';
 import { PlatformConfig } from './config/platform.config';
+import { describeKafkaClientConfig } from './config/kafka.config';
+import { undecodableBatchDeadLetter } from './undecodable-batch.dead-letter';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { CLOCK, PLATFORM_CONFIG } from './platform.tokens';
 import { SystemHttpController } from './http/system.http.controller';
@@ -15,10 +17,29 @@ export async function openEventLog(config: PlatformConfig): Promise<EventLog> {
   const settings = config.runtime.eventLog;
   const log: EventLog =
     settings.kind === 'kafka'
-      ? await KafkaEventLog.connect({ brokers: settings.brokers, clientId: settings.clientId, logger: new Logger('kafka') })
+      ? await connectKafka(settings)
       : await EmbeddedEventLog.open({ dataDir: settings.dataDir, defaultPartitions: settings.partitions });
   await log.ensureTopics(defaultTopicSpecs(settings.partitions, config.runtime.retentionDays));
   return log;
+}
+
+async function connectKafka(settings: Extract<PlatformConfig['runtime']['eventLog'], { kind: 'kafka' }>): Promise<EventLog> {
+  const logger = new Logger('kafka');
+  const client = settings.client;
+  // Mechanisms and switches only: describeKafkaClientConfig never prints a secret.
+  logger.log(`connecting to ${settings.brokers.join(',')}: ${describeKafkaClientConfig(client)}`);
+  return KafkaEventLog.connect({
+    brokers: settings.brokers,
+    clientId: settings.clientId,
+    logger,
+    compression: client.compression,
+    topicPrefix: client.topicPrefix,
+    createTopics: client.createTopics,
+    // A batch that never decodes goes to the ingest DLQ (compressed records and coordinates), then is skipped.
+    undecodableBatches: { skipAfterAttempts: client.undecodableBatchAttempts, deadLetter: (batch) => undecodableBatchDeadLetter(batch, new Date()) },
+    ...(client.tls ? { tls: client.tls } : {}),
+    ...(client.sasl ? { sasl: client.sasl } : {}),
+  });
 }
 
 /** Closes the event log after every feature module has stopped its consumers. */

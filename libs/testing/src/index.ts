@@ -6,3 +6,4 @@ export * from './kafka-broker';
 export * from './fake-hec/fake-hec.server';
 export * from './seeded-rng';
 export * from './event-log.probes';
+export * from './kafka-cut-proxy';

@@ -1,9 +1,17 @@
 import * as path from 'node:path';
 import { ConfigReader, Environment } from './config-reader';
+import { KafkaClientConfig, readKafkaClientConfig } from './kafka.config';
 
 /** Where the event log lives: a real Kafka cluster, or the embedded log under DATA_DIR. */
 export type EventLogConfig =
-  | { readonly kind: 'kafka'; readonly brokers: string[]; readonly clientId: string; readonly partitions: number }
+  | {
+      readonly kind: 'kafka';
+      readonly brokers: string[];
+      readonly clientId: string;
+      readonly partitions: number;
+      /** Security, compression, topic prefix and topic creation (KAFKA_*; see kafka.config.ts). */
+      readonly client: KafkaClientConfig;
+    }
   | { readonly kind: 'embedded'; readonly dataDir: string; readonly partitions: number };
 
 /** Where projections live: Postgres (DATABASE_URL) or the embedded SQL store under DATA_DIR. */
@@ -27,7 +35,7 @@ export function readRuntimeConfig(reader: ConfigReader, clientId: string): Runti
   const retentionDays = reader.integer('RETENTION_DAYS', 7, { min: 1, max: 3650 });
   const eventLog: EventLogConfig =
     brokers.length > 0
-      ? { kind: 'kafka', brokers, clientId: reader.string('KAFKA_CLIENT_ID', clientId), partitions }
+      ? { kind: 'kafka', brokers, clientId: reader.string('KAFKA_CLIENT_ID', clientId), partitions, client: readKafkaClientConfig(reader) }
       : { kind: 'embedded', dataDir: path.join(dataDir, 'log'), partitions };
   const database: DatabaseConfig =
     databaseUrl && !databaseUrl.startsWith('sqlite')

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EmbeddedEventLog, EVENT_LOG, EventLog } from '@telemetry/event-log';
+import { EmbeddedEventLog, EVENT_LOG, EventLog, KafkaEventLog } from '@telemetry/event-log';
 import { Counter, Registry } from 'prom-client';
+import { PlatformConfig } from '../config/platform.config';
+import { PLATFORM_CONFIG } from '../platform.tokens';
 import { METRICS_REGISTRY } from './metrics.registry';
 
 /**
@@ -10,7 +12,11 @@ import { METRICS_REGISTRY } from './metrics.registry';
  */
 @Injectable()
 export class EventLogMetrics {
-  constructor(@Inject(EVENT_LOG) log: EventLog, @Inject(METRICS_REGISTRY) registry: Registry) {
+  constructor(@Inject(EVENT_LOG) log: EventLog, @Inject(METRICS_REGISTRY) registry: Registry, @Inject(PLATFORM_CONFIG) config: PlatformConfig) {
+    if (log instanceof KafkaEventLog) {
+      registerKafkaConsumerCounters(log, registry, config.runtime.groupPrefix);
+      return;
+    }
     if (!(log instanceof EmbeddedEventLog)) return;
     new Counter({
       name: 'telemetry_event_log_corrupt_frames_skipped_total',
@@ -31,4 +37,42 @@ export class EventLogMetrics {
       },
     });
   }
+}
+
+/**
+ * What the Kafka adapter counts about its consumers, by group (the declared name, without the
+ * deployment prefix, as the consumer metrics label it). Read at scrape time.
+ */
+function registerKafkaConsumerCounters(log: KafkaEventLog, registry: Registry, groupPrefix: string): void {
+  const group = (groupId: string) => (groupId.startsWith(`${groupPrefix}-`) ? groupId.slice(groupPrefix.length + 1) : groupId);
+  new Counter({
+    name: 'telemetry_consumer_restarts_total',
+    help: 'Kafka consumers recreated after a crash (undecodable batch, broker error, failed commit), by group: a consumer never stays down.',
+    labelNames: ['group'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [groupId, count] of log.stats().consumerRestarts) this.inc({ group: group(groupId) }, count);
+    },
+  });
+  new Counter({
+    name: 'telemetry_consumer_undecodable_batches_total',
+    help: 'Fetched Kafka record batches a consumer could not decode (logged with their offsets), by group; the batch is read again after the restart.',
+    labelNames: ['group'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [groupId, count] of log.stats().undecodableBatches) this.inc({ group: group(groupId) }, count);
+    },
+  });
+  new Counter({
+    name: 'telemetry_consumer_skipped_batches_total',
+    help: 'Undecodable Kafka record batches a consumer gave up on (KAFKA_UNDECODABLE_BATCH_ATTEMPTS): dead-lettered to the ingest DLQ, then skipped, by group.',
+    labelNames: ['group'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [groupId, count] of log.stats().skippedBatches) this.inc({ group: group(groupId) }, count);
+    },
+  });
 }

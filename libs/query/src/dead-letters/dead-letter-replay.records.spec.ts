@@ -89,6 +89,14 @@ describe('replayTargetOf', () => {
     expect(replayTargetOf(from({ [DEAD_LETTER_HEADERS.originalTopic]: 'telemetry.control.v1' }), NOW)).toBeUndefined();
     expect(replayTargetOf(from({ [DEAD_LETTER_HEADERS.originalTopic]: 'telemetry.ingest.flows.v1' }), NOW)?.topic).toBe('telemetry.ingest.flows.v1');
   });
+
+  it('replays a goflow2 protobuf entry to its topic, and never an undecodable_batch entry (its value is a whole compressed batch)', () => {
+    const from = (headers: Record<string, string>) =>
+      deadLetterRowOf({ topic: 'telemetry.ingest.dlq.v1', partition: 0, offset: '9', key: null, value: Buffer.from([0x05, 0x08]), timestamp: NOW, headers })!;
+    expect(replayTargetOf(from({ [DEAD_LETTER_HEADERS.originalTopic]: 'telemetry.ingest.goflow2-pb.v1' }), NOW)?.topic).toBe('telemetry.ingest.goflow2-pb.v1');
+    const batch = from({ [DEAD_LETTER_HEADERS.originalTopic]: 'telemetry.ingest.flows.v1', [DEAD_LETTER_HEADERS.code]: 'undecodable_batch' });
+    expect(replayTargetOf(batch, NOW)).toBeUndefined();
+  });
 });
 
 describe('exportRecordOf', () => {

@@ -1,4 +1,4 @@
-import { DEAD_LETTER_HEADERS, HEADERS, sinkRetryTopic, TOPICS, withoutDeadLetterHeaders } from '@telemetry/contracts';
+import { DEAD_LETTER_CODES, DEAD_LETTER_HEADERS, HEADERS, INGRESS_TOPICS, sinkRetryTopic, TOPICS, withoutDeadLetterHeaders } from '@telemetry/contracts';
 import type { OutgoingRecord } from '@telemetry/event-log';
 import type { DeadLetterEntity } from '@telemetry/persistence';
 
@@ -6,7 +6,7 @@ import type { DeadLetterEntity } from '@telemetry/persistence';
  * Where an ingest entry may go back to. The target comes from a header of the DLQ record: without
  * this list, whoever can write that topic could have a replay write anywhere (the control topic).
  */
-export const INGEST_REPLAY_TOPICS: ReadonlySet<string> = new Set([TOPICS.ingestZeekConn, TOPICS.ingestFlows, TOPICS.ingestNetflow]);
+export const INGEST_REPLAY_TOPICS: ReadonlySet<string> = new Set([...INGRESS_TOPICS, TOPICS.ingestNetflow]);
 
 export interface ReplayTarget {
   readonly topic: string;
@@ -21,7 +21,9 @@ export interface ReplayTarget {
  * - An ingest entry goes back to the ingress topic it was read from, with its original headers
  *   (tenant, collector, format, received-at, exporter) and without the dead-letter story: the enricher
  *   processes it again.
- * Answers undefined for an ingest entry that does not come from an ingress topic.
+ * Answers undefined for an ingest entry that does not come from an ingress topic, and for an
+ * `undecodable_batch` entry (its value is a whole compressed Kafka batch, not a record: written back,
+ * it would only be dead-lettered again as invalid JSON).
  */
 export function replayTargetOf(entry: DeadLetterEntity, now: number): ReplayTarget | undefined {
   const key = entry.recordKey === null ? null : Buffer.from(entry.recordKey, 'base64');
@@ -29,6 +31,7 @@ export function replayTargetOf(entry: DeadLetterEntity, now: number): ReplayTarg
   const stored = parseHeaders(entry.headers);
   if (entry.sink === 'ingest') {
     if (!entry.originalTopic || !INGEST_REPLAY_TOPICS.has(entry.originalTopic)) return undefined;
+    if (entry.errorClass === DEAD_LETTER_CODES.undecodableBatch) return undefined;
     const headers = withoutDeadLetterHeaders(stored);
     headers[HEADERS.tenantId] = entry.tenantId;
     headers[DEAD_LETTER_HEADERS.replayedFrom] = entry.id;

@@ -1,7 +1,7 @@
 import { Inject, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
-import { TOPICS } from '@telemetry/contracts';
-import { RecordBatch } from '@telemetry/event-log';
+import { deadLetterRecordOf, TOPICS } from '@telemetry/contracts';
+import { EVENT_LOG, EventLog, RecordBatch } from '@telemetry/event-log';
 import { EnrichedEventsProjection, ENRICHED_EVENTS_PROJECTION, SqlStore, SQL_STORE } from '@telemetry/persistence';
 import { PlatformConfig, ConsumerOptions, EventLogConsumer, PLATFORM_CONFIG } from '@telemetry/platform';
 import { ProjectionMetrics } from './projection.metrics';
@@ -21,12 +21,26 @@ const RETENTION_INTERVAL_MS = 10 * 60 * 1000;
 export class EnrichedEventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly worker: ProjectionWorker;
 
-  constructor(@Inject(SQL_STORE) store: SqlStore, @Inject(PLATFORM_CONFIG) config: PlatformConfig, metrics: ProjectionMetrics) {
+  constructor(
+    @Inject(SQL_STORE) store: SqlStore,
+    @Inject(PLATFORM_CONFIG) config: PlatformConfig,
+    @Inject(EVENT_LOG) log: EventLog,
+    metrics: ProjectionMetrics,
+  ) {
     const projection = new EnrichedEventsProjection(store);
     const retentionDays = config.runtime.retentionDays;
     this.worker = new ProjectionWorker(metrics, new Logger('projection'), {
       name: ENRICHED_EVENTS_PROJECTION,
-      apply: (topic, partition, records) => projection.apply(topic, partition, records),
+      apply: (topic, partition, records, onRejected) => projection.apply(topic, partition, records, onRejected),
+      // To the ingest DLQ, where GET /v1/dlq/ingest lists them with the reason.
+      onRejected: async (rejected) => {
+        const failedAt = new Date().toISOString();
+        const stage = `projection-${ENRICHED_EVENTS_PROJECTION}`;
+        await log.publish(
+          TOPICS.ingestDeadLetter,
+          rejected.map(({ record, code, reason }) => deadLetterRecordOf(record, { code, reason, stage, failedAt })),
+        );
+      },
       enforceRetention: () => projection.enforceRetention(retentionDays),
       retentionIntervalMs: RETENTION_INTERVAL_MS,
       retentionLabel: `enriched events older than ${retentionDays} days`,

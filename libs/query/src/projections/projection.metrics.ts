@@ -10,7 +10,7 @@ export class ProjectionMetrics {
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     this.records = new Counter({
       name: 'telemetry_projection_records_total',
-      help: 'Records applied to read models, by projection and outcome (applied, skipped).',
+      help: 'Records applied to read models, by projection and outcome (applied; skipped: applied before; dead_lettered: no row can hold it).',
       labelNames: ['projection', 'outcome'],
       registers: [registry],
     });

@@ -1,12 +1,14 @@
 import { Logger } from '@nestjs/common';
 import type { LogRecord, RecordBatch } from '@telemetry/event-log';
-import type { ProjectionResult } from '@telemetry/persistence';
+import type { OnRejected, ProjectionResult } from '@telemetry/persistence';
 import type { ProjectionMetrics } from './projection.metrics';
 
 export interface ProjectionSpec {
   /** The projection's name (metrics label). */
   readonly name: string;
-  readonly apply: (topic: string, partition: number, records: readonly LogRecord[]) => Promise<ProjectionResult>;
+  readonly apply: (topic: string, partition: number, records: readonly LogRecord[], onRejected?: OnRejected) => Promise<ProjectionResult>;
+  /** Where records the read model can never hold go (a dead-letter topic), inside the projection's transaction; a projection that cuts values to fit needs none. */
+  readonly onRejected?: OnRejected;
   /** Deletes what is past retention; returns how many rows went. */
   readonly enforceRetention: () => Promise<number>;
   readonly retentionIntervalMs: number;
@@ -29,9 +31,13 @@ export class ProjectionWorker {
   ) {}
 
   async handle(batch: RecordBatch): Promise<void> {
-    const result = await this.spec.apply(batch.topic, batch.partition, batch.records);
+    const result = await this.spec.apply(batch.topic, batch.partition, batch.records, this.spec.onRejected);
     this.metrics.records.inc({ projection: this.spec.name, outcome: 'applied' }, result.applied);
     this.metrics.records.inc({ projection: this.spec.name, outcome: 'skipped' }, result.skipped);
+    if (result.rejected) {
+      this.metrics.records.inc({ projection: this.spec.name, outcome: 'dead_lettered' }, result.rejected);
+      this.logger.warn(`${this.spec.name}: ${result.rejected} record(s) of ${batch.topic}-${batch.partition} no row can hold went to the dead-letter topic`);
+    }
   }
 
   startRetention(): void {

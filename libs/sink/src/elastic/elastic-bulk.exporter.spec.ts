@@ -101,6 +101,39 @@ describe('ElasticBulkExporter: the request it sends', () => {
     ]);
   });
 
+  it('cannot be made to create thousands of daily indices by one request: a ts far from enriched_at takes the enrichment day', async () => {
+    const enrichedAt = Date.UTC(2026, 11, 2, 10, 30);
+    // 3,300 flows, one a day (at midnight) from 2018 to 2027, all enriched the same morning.
+    const items = Array.from({ length: 3_300 }, (_, n) =>
+      aSinkItem(anEnrichedFlow(n, { ts: (Date.UTC(2018, 0, 1) + n * 86_400_000) / 1000, enriched_at: new Date(enrichedAt).toISOString() })),
+    );
+    const { exporter: sink, requests } = exporter((request) => bulkAnswer(request));
+    await sink.export(items);
+    const indices = new Set(requests.flatMap((request) => request.lines.filter((_, i) => i % 2 === 0).map((line) => JSON.parse(line).index._index as string)));
+    // Within 7 days before the enrichment (from Nov 25 10:30) and a day after, a flow keeps its own day; the rest go to the enrichment day.
+    expect([...indices].sort()).toEqual([
+      'telemetry-enriched-2026.11.26',
+      'telemetry-enriched-2026.11.27',
+      'telemetry-enriched-2026.11.28',
+      'telemetry-enriched-2026.11.29',
+      'telemetry-enriched-2026.11.30',
+      'telemetry-enriched-2026.12.01',
+      'telemetry-enriched-2026.12.02',
+      'telemetry-enriched-2026.12.03',
+    ]);
+    // The document itself is unchanged: its ts is what the flow said.
+    expect(JSON.parse(requests[0].lines[1]).ts).toBe(Date.UTC(2018, 0, 1) / 1000);
+  });
+
+  it('bounds by the Kafka timestamp of the record when the payload has no enriched_at', async () => {
+    const flow = { event_id: 'e-1', tenant_id: 'acme', ts: Date.UTC(1999, 0, 1) / 1000 };
+    const item = aSinkItem(flow);
+    const bounded = { ...item, source: { ...item.source, timestamp: Date.UTC(2026, 11, 2, 12) } };
+    const { exporter: sink, requests } = exporter((request) => bulkAnswer(request), { indexDateWindow: { pastMs: 3_600_000, futureMs: 0 } });
+    await sink.export([bounded]);
+    expect(JSON.parse(requests[0].lines[0]).index._index).toBe('telemetry-enriched-2026.12.02');
+  });
+
   it('fills {tenant} (lower-cased, index-safe) and any date format from the flow', async () => {
     const item = aSinkItem(anEnrichedFlow(1, { tenant_id: 'Acme Corp/EU', ts: Date.UTC(2025, 0, 5, 7) / 1000 }));
     const { exporter: sink, requests } = exporter((request) => bulkAnswer(request), { indexPattern: 'flows-{tenant}-{yyyy-MM}-{dd.HH}' });

@@ -33,8 +33,17 @@ export interface ElasticBulkOptions {
    * not indexed, so dynamic mapping can never refuse a flow for a field it guessed differently.
    */
   readonly manageTemplate?: boolean;
+  /**
+   * How far before and after its enrichment a flow's own `ts` may date its index (default 7 days
+   * before, 1 day after). Beyond, the enrichment time does: a request whose flows claim times
+   * spread over years can then touch a handful of daily indices, not thousands.
+   */
+  readonly indexDateWindow?: { readonly pastMs: number; readonly futureMs: number };
   readonly fetch?: typeof fetch;
 }
+
+const DAY_MS = 86_400_000;
+export const DEFAULT_INDEX_DATE_WINDOW = { pastMs: 7 * DAY_MS, futureMs: DAY_MS } as const;
 
 /** One item, encoded once: its action and document lines (reused as-is when a request is split). */
 interface Encoded {
@@ -212,6 +221,21 @@ export class ElasticBulkExporter implements Exporter {
   /** Nothing to release: requests go through the process-wide fetch connection pool. */
   async shutdown(): Promise<void> {}
 
+  /**
+   * The flow's own time, unless it is far from when the enricher wrote the flow (`enriched_at`, the
+   * product's clock; the record's Kafka timestamp for a payload without it). The enricher already
+   * bounds `ts` by the receive time (MAX_CLOCK_SKEW_S), but a receive time is the producer's word
+   * and the enriched topic can be written by anyone, so the bound is kept here too. The reference
+   * comes from the payload, so a retry or a replay of the same flow picks the same index.
+   */
+  private indexDate(item: SinkItem, flowDate: Date): Date {
+    const reference = enrichedAtMs(item.payload) ?? item.source.timestamp;
+    if (!Number.isFinite(reference)) return flowDate;
+    const { pastMs, futureMs } = this.options.indexDateWindow ?? DEFAULT_INDEX_DATE_WINDOW;
+    const t = flowDate.getTime();
+    return t < reference - pastMs || t > reference + futureMs ? new Date(reference) : flowDate;
+  }
+
   private encode(item: SinkItem, index: number): Encoded | ItemOutcome {
     const date = new Date(item.ts * 1000);
     if (!Number.isFinite(date.getTime())) {
@@ -229,7 +253,7 @@ export class ElasticBulkExporter implements Exporter {
     }
     if (document.trim() === '') return { kind: 'permanent', errorClass: 'invalid_document', message: 'empty document' };
     if (this.op === 'create') document = withTimestamp(document, date);
-    const action = JSON.stringify({ [this.op]: { _index: this.target(item.tenantId, date), _id: item.eventId } });
+    const action = JSON.stringify({ [this.op]: { _index: this.target(item.tenantId, this.indexDate(item, date)), _id: item.eventId } });
     return { index, op: this.op, lines: Buffer.from(`${action}\n${document}\n`) };
   }
 
@@ -413,6 +437,19 @@ function authorizationHeader(options: ElasticBulkOptions, fromUrl: { username: s
   const password = options.password ?? fromUrl?.password;
   if (username !== undefined && username !== '') return `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`;
   return undefined;
+}
+
+const ENRICHED_AT = '"enriched_at":"';
+
+/** `enriched_at` of an enriched flow's JSON text, without parsing it all (the enricher writes it last). */
+function enrichedAtMs(payload: string): number | undefined {
+  const at = payload.lastIndexOf(ENRICHED_AT);
+  if (at < 0) return undefined;
+  const start = at + ENRICHED_AT.length;
+  const end = payload.indexOf('"', start);
+  if (end < 0 || end - start > 40) return undefined;
+  const ms = Date.parse(payload.slice(start, end));
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /** Adds `@timestamp` (which data streams require) from `ts`, unless the document has one. */
