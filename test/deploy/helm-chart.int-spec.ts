@@ -160,6 +160,7 @@ describe('helm chart (helm/telemetry-api)', () => {
         KAFKA_SSL_CA_FILE: '/etc/telemetry/kafka-tls/ca.crt',
         KAFKA_SSL_CERT_FILE: '/etc/telemetry/kafka-tls/tls.crt',
         KAFKA_SSL_KEY_FILE: '/etc/telemetry/kafka-tls/tls.key',
+        KAFKA_SSL_KEY_PASSWORD_FILE: '/etc/telemetry/kafka-tls/key-password',
         KAFKA_SSL_SERVERNAME: 'kafka.internal.example',
         KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
         KAFKA_SASL_USERNAME: 'telemetry',
@@ -180,6 +181,7 @@ describe('helm chart (helm/telemetry-api)', () => {
               { key: 'ca.crt', path: 'ca.crt' },
               { key: 'tls.crt', path: 'tls.crt' },
               { key: 'tls.key', path: 'tls.key' },
+              { key: 'key-password', path: 'key-password' },
             ],
           },
         });

@@ -146,6 +146,9 @@ app.kubernetes.io/component: {{ .app }}
 {{- if and $tls.existingSecret (not $tls.caKey) (not $tls.certKey) }}
 {{- fail "kafka.tls.existingSecret is set but names no file: set kafka.tls.caKey and/or kafka.tls.certKey/keyKey" }}
 {{- end }}
+{{- if and $tls.keyPasswordKey (not $tls.keyKey) }}
+{{- fail "kafka.tls.keyPasswordKey is the passphrase of kafka.tls.keyKey: set keyKey (and certKey) too" }}
+{{- end }}
 {{- if ne (empty $tls.certKey) (empty $tls.keyKey) }}
 {{- fail "kafka.tls.certKey and kafka.tls.keyKey go together (mutual TLS needs both the client certificate and its key)" }}
 {{- end }}
