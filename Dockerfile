@@ -7,6 +7,12 @@
 #   docker build -t telemetry-api --build-arg GIT_SHA=$(git rev-parse HEAD) .
 #   docker run --rm -p 8080:8080 -e API_KEY=change-me-please -v telemetry-data:/data telemetry-api
 
+# The base image. Pin it by digest for reproducible builds: the digest could not be resolved where
+# this file was written (no access to Docker Hub), so the default below is the tag alone, a
+# placeholder for the pinned reference. Look the digest up where you build and pass it, or set it
+# as the default in your fork or CI:
+#   docker buildx imagetools inspect node:24-bookworm-slim --format '{{json .Manifest.Digest}}'
+#   docker build --build-arg NODE_IMAGE=node:24-bookworm-slim@sha256:<that digest> .
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: compile TypeScript, then drop the dev dependencies ------------------------------
@@ -22,9 +28,19 @@ RUN --mount=type=cache,target=/root/.npm npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY apps ./apps
 COPY libs ./libs
-# The product only: tsconfig.build.json leaves out specs, libs/testing and every */testing/ folder.
+# The product only: tsconfig.build.json leaves out specs, libs/testing and every */testing/ folder
+# (checked below, and by test/layout). Then production dependencies only, less what never runs:
+# type declarations, TypeORM's browser build, and the two ip-location-db ASN files the enricher
+# does not read (it reads asn-ipv4-num.csv and asn-ipv6.csv; see libs/enrichment/src/asn-range-table.ts).
+# The embedded mode needs no package of its own: its SQL store is node:sqlite, built into Node 24,
+# and its event log is the product's own code, so there is nothing to leave out for the distributed mode.
 RUN npm run build \
- && npm prune --omit=dev
+ && if find dist -type d -name testing | grep -q . || find dist -name '*spec.js' | grep -q .; then echo 'test code in dist' >&2; exit 1; fi \
+ && rm -f dist/.tsbuildinfo \
+ && npm prune --omit=dev \
+ && rm -f node_modules/@ip-location-db/asn/asn-ipv4.csv node_modules/@ip-location-db/asn/asn-ipv6-num.csv \
+ && rm -rf node_modules/typeorm/browser \
+ && find node_modules -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -delete
 
 # ---- runtime --------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -53,7 +69,8 @@ RUN mkdir -p /data && chown 1000:1000 /data
 VOLUME ["/data"]
 USER 1000:1000
 EXPOSE 8080
-# No curl in the slim image: ask node. /v1/health answers once the app has started.
+# No curl in the slim image: ask node. /health/ready answers 200 while the event log, the store and
+# every consumer are up (503 naming what is not); /health/live is the process alone.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/v1/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "dist/apps/all-in-one/src/main.js"]

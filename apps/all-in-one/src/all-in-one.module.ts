@@ -2,8 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@telemetry/auth';
 import { EnricherModule } from '@telemetry/enricher';
 import { IngestModule } from '@telemetry/ingest';
-import { PersistenceModule } from '@telemetry/persistence';
-import { PlatformModule } from '@telemetry/platform';
+import { PersistenceModule, SQL_STORE } from '@telemetry/persistence';
+import { HealthModule, PlatformModule } from '@telemetry/platform';
 import { QueryModule } from '@telemetry/query';
 import { SinkModule } from '@telemetry/sink';
 import { AllInOneConfig } from './all-in-one.config';
@@ -22,6 +22,7 @@ export class AllInOneModule {
         EnricherModule.forRoot(config.enricher),
         QueryModule.forRoot(config.sinks),
         SinkModule.forRoot(config.sinks, config.platform),
+        HealthModule.forRoot({ database: SQL_STORE }),
       ],
     };
   }

@@ -1,12 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { EnricherModule } from '@telemetry/enricher';
-import { PlatformModule } from '@telemetry/platform';
+import { HealthModule, PlatformModule } from '@telemetry/platform';
 import { EnricherAppConfig } from './enricher.config';
 
 /** The enricher role: the ingress topics in, the enriched topic and the ingest DLQ out. */
 @Module({})
 export class EnricherAppModule {
   static forConfig(config: EnricherAppConfig): DynamicModule {
-    return { module: EnricherAppModule, imports: [PlatformModule.forRoot(config.platform), EnricherModule.forRoot(config.enricher)] };
+    return { module: EnricherAppModule, imports: [PlatformModule.forRoot(config.platform), EnricherModule.forRoot(config.enricher), HealthModule.forRoot()] };
   }
 }

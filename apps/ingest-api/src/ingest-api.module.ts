@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@telemetry/auth';
 import { IngestModule } from '@telemetry/ingest';
-import { PlatformModule } from '@telemetry/platform';
+import { HealthModule, PlatformModule } from '@telemetry/platform';
 import { IngestApiConfig } from './ingest-api.config';
 
 /** The ingest role: authenticated REST ingest into the ingress topics. */
@@ -10,7 +10,7 @@ export class IngestApiModule {
   static forConfig(config: IngestApiConfig): DynamicModule {
     return {
       module: IngestApiModule,
-      imports: [PlatformModule.forRoot(config.platform), AuthModule.forRoot(config.auth), IngestModule.forRoot(config.ingest)],
+      imports: [PlatformModule.forRoot(config.platform), AuthModule.forRoot(config.auth), IngestModule.forRoot(config.ingest), HealthModule.forRoot()],
     };
   }
 }

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@telemetry/auth';
-import { PersistenceModule } from '@telemetry/persistence';
-import { PlatformModule } from '@telemetry/platform';
+import { PersistenceModule, SQL_STORE } from '@telemetry/persistence';
+import { HealthModule, PlatformModule } from '@telemetry/platform';
 import { QueryModule } from '@telemetry/query';
 import { QueryApiConfig } from './query-api.config';
 
@@ -16,6 +16,7 @@ export class QueryApiModule {
         AuthModule.forRoot(config.auth),
         PersistenceModule.forRoot(config.platform.runtime.database),
         QueryModule.forRoot(config.sinks),
+        HealthModule.forRoot({ database: SQL_STORE }),
       ],
     };
   }

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { PlatformModule } from '@telemetry/platform';
+import { HealthModule, PlatformModule } from '@telemetry/platform';
 import { SinkModule } from '@telemetry/sink';
 import { SinkElasticConfig } from './sink-elastic.config';
 
@@ -7,6 +7,9 @@ import { SinkElasticConfig } from './sink-elastic.config';
 @Module({})
 export class SinkElasticAppModule {
   static forConfig(config: SinkElasticConfig): DynamicModule {
-    return { module: SinkElasticAppModule, imports: [PlatformModule.forRoot(config.platform), SinkModule.forRoot(config.sinks, config.platform)] };
+    return {
+      module: SinkElasticAppModule,
+      imports: [PlatformModule.forRoot(config.platform), SinkModule.forRoot(config.sinks, config.platform), HealthModule.forRoot()],
+    };
   }
 }

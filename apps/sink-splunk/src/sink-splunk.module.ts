@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { PlatformModule } from '@telemetry/platform';
+import { HealthModule, PlatformModule } from '@telemetry/platform';
 import { SinkModule } from '@telemetry/sink';
 import { SinkSplunkConfig } from './sink-splunk.config';
 
@@ -7,6 +7,9 @@ import { SinkSplunkConfig } from './sink-splunk.config';
 @Module({})
 export class SinkSplunkAppModule {
   static forConfig(config: SinkSplunkConfig): DynamicModule {
-    return { module: SinkSplunkAppModule, imports: [PlatformModule.forRoot(config.platform), SinkModule.forRoot(config.sinks, config.platform)] };
+    return {
+      module: SinkSplunkAppModule,
+      imports: [PlatformModule.forRoot(config.platform), SinkModule.forRoot(config.sinks, config.platform), HealthModule.forRoot()],
+    };
   }
 }

@@ -131,6 +131,23 @@ export class SqlStore {
     return Math.max(1, Math.floor(maxParameters / columns));
   }
 
+  /**
+   * Resolves once the database answered `SELECT 1` (readiness); rejects with why not, or after
+   * `timeoutMs`. The embedded store answers on its one connection, outside the transaction queue.
+   */
+  async ping(timeoutMs: number): Promise<void> {
+    if (!this.dataSource.isInitialized) throw new Error('the SQL store is closed');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer to SELECT 1 within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.dataSource.query('SELECT 1'), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async close(): Promise<void> {
     await this.transactionQueue.catch(() => undefined);
     // Closing the last connection checkpoints the WAL into the main file and removes it.

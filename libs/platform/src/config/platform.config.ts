@@ -1,5 +1,6 @@
 import { ConfigReader } from './config-reader';
 import { readRuntimeConfig, RuntimeConfig } from './runtime.config';
+import { HealthConfig, readHealthConfig } from '../health/health.config';
 
 /** The roles a process plays; the all-in-one plays them all. */
 export type Role = 'ingest' | 'enricher' | 'query' | 'sink-splunk' | 'sink-elastic';
@@ -21,6 +22,8 @@ export interface PlatformConfig {
   readonly http: HttpTimeoutsConfig;
   /** OTLP/HTTP URL traces are exported to; unset keeps tracing off (the API is then a no-op). */
   readonly otlpTracesUrl?: string;
+  /** How GET /health/ready judges the process (READINESS_*). */
+  readonly health: HealthConfig;
 }
 
 const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
@@ -68,6 +71,7 @@ export function readPlatformConfig(reader: ConfigReader, appName: string, roles:
     logLevels: LOG_LEVELS.slice(0, levelIndex === -1 ? 3 : levelIndex + 1),
     otlpTracesUrl: otlpTracesUrl(reader),
     http: readHttpTimeouts(reader),
+    health: readHealthConfig(reader),
   };
 }
 

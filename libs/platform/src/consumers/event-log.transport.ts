@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
-import type { BatchResult, EventLog, RecordBatch, Subscription } from '@telemetry/event-log';
+import type { BatchResult, EventLog, RecordBatch, Subscription, SubscriptionStatus } from '@telemetry/event-log';
 import { lastValueFrom } from 'rxjs';
 import type { ConsumerOptions } from './consumer.options';
 import { EventLogContext } from './event-log.context';
@@ -10,6 +10,20 @@ export const EVENT_LOG_TRANSPORT = Symbol('EVENT_LOG_TRANSPORT');
 export interface EventLogTransportOptions {
   /** Prefix of every consumer-group id (KAFKA_GROUP_PREFIX), so deployments sharing a cluster stay apart. */
   readonly groupPrefix: string;
+}
+
+/** One consumer group of this process and what its subscription is doing (readiness reads it). */
+export interface ConsumerGroupStatus {
+  /** The consumer-group id, prefix included. */
+  readonly group: string;
+  readonly topics: readonly string[];
+  readonly status: SubscriptionStatus;
+}
+
+/** Every consumer of this process: `subscribed` once the transport has subscribed every group it declares. */
+export interface ConsumerStatuses {
+  readonly subscribed: boolean;
+  readonly groups: readonly ConsumerGroupStatus[];
 }
 
 interface GroupPlan {
@@ -26,6 +40,9 @@ interface GroupPlan {
  */
 export class EventLogTransport extends Server implements CustomTransportStrategy {
   private readonly subscriptions: Subscription[] = [];
+  /** The subscribed groups, for `statuses()`; kept after close so a closed consumer reads as closed. */
+  private readonly groups: Array<{ readonly group: string; readonly topics: readonly string[]; readonly subscription: Subscription }> = [];
+  private subscribed = false;
   private readonly transportLogger = new Logger('event-log-transport');
 
   constructor(
@@ -40,17 +57,18 @@ export class EventLogTransport extends Server implements CustomTransportStrategy
     try {
       for (const [groupId, plan] of this.plans()) {
         const topics = [...plan.handlers.keys()];
-        this.subscriptions.push(
-          await this.log.subscribe({
-            groupId,
-            topics,
-            fromBeginning: plan.options.fromBeginning ?? true,
-            maxBatchRecords: plan.options.maxBatchRecords,
-            handler: (batch) => this.dispatch(groupId, plan, batch),
-          }),
-        );
+        const subscription = await this.log.subscribe({
+          groupId,
+          topics,
+          fromBeginning: plan.options.fromBeginning ?? true,
+          maxBatchRecords: plan.options.maxBatchRecords,
+          handler: (batch) => this.dispatch(groupId, plan, batch),
+        });
+        this.subscriptions.push(subscription);
+        this.groups.push({ group: groupId, topics, subscription });
         this.transportLogger.log(`consuming ${topics.join(', ')} as ${groupId}`);
       }
+      this.subscribed = true;
       callback();
     } catch (error) {
       callback(error);
@@ -60,6 +78,14 @@ export class EventLogTransport extends Server implements CustomTransportStrategy
   /** Stops fetching, waits for each group's batch in flight and its commit. */
   async close(): Promise<void> {
     await Promise.all(this.subscriptions.splice(0).map((subscription) => subscription.close()));
+  }
+
+  /** What each consumer group of this process is doing; `subscribed` is false until listen() has subscribed them all. */
+  statuses(): ConsumerStatuses {
+    return {
+      subscribed: this.subscribed,
+      groups: this.groups.map(({ group, topics, subscription }) => ({ group, topics, status: subscription.status() })),
+    };
   }
 
   on(): never {

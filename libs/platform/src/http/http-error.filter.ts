@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { EventLogUnavailableError } from '@telemetry/event-log';
+import { NotReadyError } from '../health/not-ready.error';
 
 /**
  * The one exception filter of the HTTP apps: every error leaves as `{error: <stable code>,
@@ -22,6 +23,11 @@ export class HttpErrorFilter implements ExceptionFilter {
       // An oversized or stalled body may still be arriving: close the connection once the answer is sent.
       if (exception.status === 413 || exception.status === 408) response.setHeader('Connection', 'close');
       response.status(exception.status).json({ error: exception.code, message: exception.message, ...exception.details });
+      return;
+    }
+    if (exception instanceof NotReadyError) {
+      // A probe's answer: the readiness service logs changes, not every probe.
+      response.status(503).json(exception.body);
       return;
     }
     if (exception instanceof EventLogUnavailableError) {
