@@ -74,6 +74,18 @@ describe('the apps as separate processes', () => {
     const query = start('apps/query-api/src/main.ts', queryPort, env);
     let enricher = start('apps/enricher/src/main.ts', enricherPort, env);
     await Promise.all([waitHealthy(ingestPort, ingest), waitHealthy(queryPort, query), waitHealthy(enricherPort, enricher)]);
+    // Each role's readiness checks what that role depends on: ingest-api and query-api their database too.
+    const readiness = async (port: number) => (await (await fetch(`http://127.0.0.1:${port}/health/ready`)).json()) as { checks: Record<string, unknown> };
+    const ready = await waitFor(
+      async () => {
+        const bodies = await Promise.all([ingestPort, queryPort, enricherPort].map(readiness));
+        return bodies.every((body) => (body as { status?: string }).status === 'ok') ? bodies : undefined;
+      },
+      { timeoutMs: 30_000, description: 'every process ready' },
+    );
+    expect(Object.keys(ready[0].checks)).toEqual(expect.arrayContaining(['event_log', 'database']));
+    expect(Object.keys(ready[1].checks)).toEqual(expect.arrayContaining(['event_log', 'database']));
+    expect(Object.keys(ready[2].checks)).not.toContain('database');
 
     await post(ingestPort, '/v1/ingest/zeek', 'zeek_conn.json');
     await waitFor(async () => (await downloaded(queryPort)).length >= 3, { timeoutMs: 60_000, description: 'the Zeek sample projected' });

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@telemetry/auth';
-import { IngestModule } from '@telemetry/ingest';
+import { INGEST_SQL_STORE, IngestModule } from '@telemetry/ingest';
 import { HealthModule, PlatformModule } from '@telemetry/platform';
 import { IngestApiConfig } from './ingest-api.config';
 
@@ -8,9 +8,16 @@ import { IngestApiConfig } from './ingest-api.config';
 @Module({})
 export class IngestApiModule {
   static forConfig(config: IngestApiConfig): DynamicModule {
+    const ingest = IngestModule.forRoot(config.ingest);
     return {
       module: IngestApiModule,
-      imports: [PlatformModule.forRoot(config.platform), AuthModule.forRoot(config.auth), IngestModule.forRoot(config.ingest), HealthModule.forRoot()],
+      // Readiness pings the Idempotency-Key store: without it ingest answers 503 to keyed requests.
+      imports: [
+        PlatformModule.forRoot(config.platform),
+        AuthModule.forRoot(config.auth),
+        ingest,
+        HealthModule.forRoot({ database: INGEST_SQL_STORE, databaseModule: ingest }),
+      ],
     };
   }
 }

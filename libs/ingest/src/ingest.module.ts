@@ -10,7 +10,8 @@ import { IngestMetrics } from './ingest.metrics';
 import { IDEMPOTENCY_STORE, INGEST_LIMITS } from './ingest.tokens';
 
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
-const INGEST_SQL_STORE = Symbol('INGEST_SQL_STORE');
+/** The ingest role's SQL store (Idempotency-Keys): readiness pings it in the ingest-api. */
+export const INGEST_SQL_STORE = Symbol('INGEST_SQL_STORE');
 
 /**
  * Idempotency keys live in SQL: the shared Postgres database in the distributed mode (so they hold
@@ -72,7 +73,7 @@ export class IngestModule {
         },
         IdempotencyMaintenance,
       ],
-      exports: [IngestService],
+      exports: [IngestService, INGEST_SQL_STORE],
     };
   }
 }

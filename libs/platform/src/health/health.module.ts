@@ -6,6 +6,8 @@ import { ReadinessService } from './readiness.service';
 export interface HealthModuleOptions {
   /** The token of the app's SQL store (SQL_STORE of libs/persistence), where the app has one: readiness pings it. */
   readonly database?: InjectionToken;
+  /** The module that exports `database`, when it is not global (e.g. the ingest module for its own store). */
+  readonly databaseModule?: DynamicModule;
 }
 
 /**
@@ -17,6 +19,7 @@ export class HealthModule {
   static forRoot(options: HealthModuleOptions = {}): DynamicModule {
     return {
       module: HealthModule,
+      imports: options.databaseModule ? [options.databaseModule] : [],
       controllers: [HealthHttpController],
       providers: [ReadinessService, ...(options.database ? [{ provide: READINESS_DATABASE, useExisting: options.database }] : [])],
     };
