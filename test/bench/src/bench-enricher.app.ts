@@ -2,7 +2,7 @@ import { DynamicModule, INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern } from '@nestjs/microservices';
 import { INGRESS_TOPICS } from '@telemetry/contracts';
-import { ENRICH_DEPENDENCIES, ENRICHER_CONSUMER, EnricherMetrics, IngressConsumer } from '@telemetry/enricher';
+import { ENRICH_DEPENDENCIES, ENRICHER_CONFIG, ENRICHER_CONSUMER, EnricherConfig, EnricherMetrics, IngressConsumer } from '@telemetry/enricher';
 import { EnrichDependencies } from '@telemetry/enrichment';
 import { EVENT_LOG, EventLog, RecordBatch } from '@telemetry/event-log';
 import { CLOCK, ConsumerMetrics, createMetricsRegistry, EventLogTransport, METRICS_REGISTRY } from '@telemetry/platform';
@@ -38,6 +38,8 @@ export async function startBenchEnricher(log: EventLog, deps: EnrichDependencies
         providers: [
           { provide: EVENT_LOG, useValue: log },
           { provide: ENRICH_DEPENDENCIES, useValue: deps },
+          // The defaults (MAX_CLOCK_SKEW_S 300), as the app reads them from an empty environment.
+          { provide: ENRICHER_CONFIG, useValue: {} satisfies EnricherConfig },
           { provide: CLOCK, useValue: () => new Date() },
           { provide: METRICS_REGISTRY, useFactory: createMetricsRegistry },
           EnricherMetrics,
