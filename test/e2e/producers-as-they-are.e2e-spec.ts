@@ -6,7 +6,7 @@ import { DEAD_LETTER_HEADERS, HEADERS, TOPICS, type EnrichedFlow } from '@teleme
 import { EVENT_LOG, type EventLog, type LogRecord } from '@telemetry/event-log';
 import { DedicatedBroker, freePorts, startDedicatedBroker, uniqueName, waitFor } from '@telemetry/testing';
 import { RunningProduct, startProduct, TEST_KEY } from './all-in-one.harness';
-import { Daemon, GOFLOW2, mustRun, startDaemon } from './external-tools';
+import { Daemon, GOFLOW2, mustRun, runTool, startDaemon } from './external-tools';
 import { writePcap } from './netflow-pcap.builder';
 
 // Issue 8, item 4: direct producers as they really are. Zeek's Kafka plugin writes no key and no
@@ -223,7 +223,14 @@ describe('producers as they are: Zeek plugin and Kafka Connect shapes (kcat), re
           '',
         ].join('\n'),
       );
-      await mustRun('pmacctd', ['-f', config], { timeoutMs: 20_000 });
+      // At the end of the capture pmacctd stops its plugin and itself; when the plugin is gone first it
+      // says "no more plugins active. Shutting down." and exits 1 (seen once in a CI run), having exported
+      // everything. What counts is below: the flows arrive.
+      const pmacct = await runTool('pmacctd', ['-f', config], { timeoutMs: 20_000 });
+      const output = pmacct.stderr + pmacct.stdout;
+      if (pmacct.exitCode !== 0 && !(pmacct.exitCode === 1 && output.includes('Shutting down'))) {
+        throw new Error(`pmacctd -f ${config} exited with ${pmacct.exitCode}: ${output}`);
+      }
     }
 
     // goflow2 writes the flow type (NETFLOW_V5, IPFIX); the Connect records of the other test have none.
