@@ -1,4 +1,4 @@
-import { DEFAULT_GEO_CACHE_ENTRIES, DEFAULT_MAX_CLOCK_SKEW_S } from '@telemetry/enrichment';
+import { DEFAULT_MAX_CLOCK_SKEW_S } from '@telemetry/enrichment';
 import { ConfigReader } from '@telemetry/platform';
 
 /** Where the enrichment data comes from; unset means the data that ships with the dependencies (and no threat list). */
@@ -8,8 +8,6 @@ export interface EnricherConfig {
   readonly threatlistCsv?: string;
   /** MAX_CLOCK_SKEW_S: how far an exporter's clock may be off before the receive time dates its flows. */
   readonly maxClockSkewSec?: number;
-  /** GEOIP_CACHE_ENTRIES: addresses whose GeoIP and ASN answers are remembered (per kind); 0 turns the cache off. */
-  readonly geoCacheEntries?: number;
 }
 
 export const ENRICHER_CONFIG = Symbol('ENRICHER_CONFIG');
@@ -20,6 +18,5 @@ export function readEnricherConfig(reader: ConfigReader): EnricherConfig {
     geoipAsn: reader.string('GEOIP_DB_ASN'),
     threatlistCsv: reader.string('THREATLIST_CSV'),
     maxClockSkewSec: reader.integer('MAX_CLOCK_SKEW_S', DEFAULT_MAX_CLOCK_SKEW_S, { min: 0 }),
-    geoCacheEntries: reader.integer('GEOIP_CACHE_ENTRIES', DEFAULT_GEO_CACHE_ENTRIES, { min: 0, max: 10_000_000 }),
   };
 }

@@ -3,9 +3,7 @@ import { Logger, Provider } from '@nestjs/common';
 import {
   AsnRangeTable,
   AsnSource,
-  CachingGeoLookup,
   CombinedGeoLookup,
-  DEFAULT_GEO_CACHE_ENTRIES,
   embeddedAsnCsvPaths,
   embeddedDbipCityPaths,
   EnrichDependencies,
@@ -38,11 +36,8 @@ export async function loadGeoLookup(config: EnricherConfig): Promise<GeoLookup> 
   }
   const lookup = new CombinedGeoLookup(city, asn);
   const described = lookup.describe();
-  const cacheEntries = config.geoCacheEntries ?? DEFAULT_GEO_CACHE_ENTRIES;
-  logger.log(
-    `GeoIP city: ${described.city}; ASN: ${described.asn}; ${cacheEntries > 0 ? `answers of the last ${cacheEntries} addresses remembered` : 'no cache'}`,
-  );
-  return cacheEntries > 0 ? new CachingGeoLookup(lookup, cacheEntries) : lookup;
+  logger.log(`GeoIP city: ${described.city}; ASN: ${described.asn}`);
+  return lookup;
 }
 
 /** Threat intel from THREATLIST_CSV (`ip_or_cidr,category,confidence`); bad lines are reported, not fatal. */

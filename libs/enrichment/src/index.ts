@@ -4,7 +4,6 @@ export * from './cidr-trie';
 export * from './threat-intel';
 export * from './geo-lookup.port';
 export * from './combined.geo-lookup';
-export * from './caching.geo-lookup';
 export * from './in-memory.geo-lookup';
 export * from './maxmind.geo-lookup';
 export * from './asn-range-table';
