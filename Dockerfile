@@ -7,13 +7,13 @@
 #   docker build -t telemetry-api --build-arg GIT_SHA=$(git rev-parse HEAD) .
 #   docker run --rm -p 8080:8080 -e API_KEY=change-me-please -v telemetry-data:/data telemetry-api
 
-# The base image. Pin it by digest for reproducible builds: the digest could not be resolved where
-# this file was written (no access to Docker Hub), so the default below is the tag alone, a
-# placeholder for the pinned reference. Look the digest up where you build and pass it, or set it
-# as the default in your fork or CI:
+# The base image, pinned by digest for reproducible builds: node:24-bookworm-slim as published for
+# Node 24.18.0. Docker Hub cannot be reached where this file is written, so the digest is the one
+# three unrelated public projects pin for that tag and version, not one looked up here. Bump it
+# (Renovate/Dependabot do this) with the digest the registry gives now:
 #   docker buildx imagetools inspect node:24-bookworm-slim --format '{{json .Manifest.Digest}}'
 #   docker build --build-arg NODE_IMAGE=node:24-bookworm-slim@sha256:<that digest> .
-ARG NODE_IMAGE=node:24-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 
 # ---- build: compile TypeScript, then drop the dev dependencies ------------------------------
 FROM ${NODE_IMAGE} AS build
