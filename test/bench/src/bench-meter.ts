@@ -11,6 +11,8 @@ export interface Measurement {
   readonly eventLoopUtilization: number;
   /** Busy share of the whole machine (every core, every process, Kafka and Postgres included). */
   readonly machineBusy: number;
+  /** CPU time of every process on the machine (all cores, broker and database included), ms. */
+  readonly machineCpuMs: number;
   /** Main-thread garbage-collection pauses in the interval (PerformanceObserver 'gc' entries). */
   readonly gcMs: number;
 }
@@ -78,6 +80,7 @@ export class Meter {
       processCpuMs: (cpu.user + cpu.system) / 1000,
       eventLoopUtilization: elu.utilization,
       machineBusy: total > 0 ? (machine.busy - this.startMachine.busy) / total : 0,
+      machineCpuMs: machine.busy - this.startMachine.busy,
       gcMs: gcWithin(this.startWall, endWall),
     };
   }

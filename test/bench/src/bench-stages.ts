@@ -746,6 +746,9 @@ export async function runEndToEnd(mode: Mode, dataset: Dataset, settings: BenchS
           ingestRecordsPerSecDuringE2e: rate(dataset.recordCount, lastAckMs),
           projectionLagAfterLastAckMs: m.wallMs - lastAckMs,
           threatMatchedRows: dataset.recordCount - withoutMatches,
+          // Every process on the box (the product, the broker, the database, and whatever else runs there):
+          // the whole stack's cost per record, an upper bound on a shared machine.
+          wholeMachineRecordsPerCpuSec: rate(dataset.recordCount, m.machineCpuMs),
         },
       },
       m,

@@ -375,8 +375,13 @@ async function main(): Promise<number> {
       target: 100_000,
       measured: perCpu(find('ingest', 'kafka')),
     },
-    // Counting the CPU of every process on the box (broker and database included) is not measured yet.
-    { name: 'whole stack, every process on the box', measuredBy: 'end to end, kafka (/proc of all processes)', unit: 'rec/CPU-s', target: 20_000 },
+    {
+      name: 'whole stack, every process on the box (broker and database included)',
+      measuredBy: 'end to end, kafka (CPU of all cores)',
+      unit: 'rec/CPU-s',
+      target: 20_000,
+      measured: find('e2e', 'kafka')?.details.wholeMachineRecordsPerCpuSec as number | undefined,
+    },
     {
       name: 'embedded `npm start`, end to end',
       measuredBy: 'end to end, embedded',
