@@ -31,40 +31,23 @@ export function assessConsumers(statuses: ConsumerStatuses, nowMs: number, retry
     const forMs = Math.max(0, nowMs - status.sinceMs);
     const lastError = status.lastError ? { last_error: status.lastError } : {};
     const because = status.lastError ? `: ${status.lastError}` : '';
+    const seen = { group, topics, state: status.state, for_ms: forMs };
+    const notReady = (what: string): ConsumerGroupReport => ({
+      ...seen,
+      ready: false,
+      ...lastError,
+      reason: `consumer ${group} (${topics.join(', ')}) ${what}${because}`,
+    });
     switch (status.state) {
       case 'consuming':
-        return { group, topics, state: status.state, for_ms: forMs, ready: true };
+        return { ...seen, ready: true };
       case 'retrying':
-        if (forMs < retryGraceMs) return { group, topics, state: status.state, for_ms: forMs, ready: true, ...lastError };
-        return {
-          group,
-          topics,
-          state: status.state,
-          for_ms: forMs,
-          ready: false,
-          ...lastError,
-          reason: `consumer ${group} (${topics.join(', ')}) has been retrying for ${seconds(forMs)}, longer than READINESS_RETRY_GRACE_MS (${retryGraceMs} ms)${because}`,
-        };
+        if (forMs < retryGraceMs) return { ...seen, ready: true, ...lastError };
+        return notReady(`has been retrying for ${seconds(forMs)}, longer than READINESS_RETRY_GRACE_MS (${retryGraceMs} ms)`);
       case 'restarting':
-        return {
-          group,
-          topics,
-          state: status.state,
-          for_ms: forMs,
-          ready: false,
-          ...lastError,
-          reason: `consumer ${group} (${topics.join(', ')}) is restarting after a crash${because}`,
-        };
+        return notReady('is restarting after a crash');
       case 'closed':
-        return {
-          group,
-          topics,
-          state: status.state,
-          for_ms: forMs,
-          ready: false,
-          ...lastError,
-          reason: `consumer ${group} (${topics.join(', ')}) is closed${because}`,
-        };
+        return notReady('is closed');
     }
   });
   if (!statuses.subscribed) {
