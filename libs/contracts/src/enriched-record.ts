@@ -1,6 +1,6 @@
 import type { EnrichedFlow } from './enriched-flow';
 import { HEADERS } from './headers';
-import { FRAME_HEADERS_ENRICHED_INDEX, FrameError, frameLines, isFrame, recordOfFrameHeaders } from './record-frames';
+import { FRAME_HEADERS_ENRICHED_INDEX, FramedMessage, frameRecords } from './record-frames';
 
 /**
  * Headers every `telemetry.enriched.v1` record carries besides tenant-id, collector-id,
@@ -89,51 +89,25 @@ export function enrichedKeyFieldsFromValue(value: unknown): EnrichedKeyFields | 
   };
 }
 
-/** The parts of a consumed record a reader of the enriched topic uses (structurally a LogRecord of the event log). */
-export interface EnrichedMessage {
-  readonly value: Buffer;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
 /**
- * The enriched flows of consumed messages, one record per flow, in order: a frame becomes one record
- * per line (the same topic, partition, offset and timestamp, headers `frame-index` and the flow's key
- * fields from its `flow-index`), any other message stays as it is. So a reader written for one flow
- * per message reads both. A frame that breaks the contract stays one record as it came, for the
- * reader's own rejection path (it is not one JSON flow) to dead-letter whole.
+ * The enriched flows of consumed messages, one record per flow, in order: frameRecords, with each
+ * flow's key fields as headers from the frame's `flow-index` (when it is well formed), so a reader
+ * written for one flow per message (headers or value) reads both.
  */
-export function enrichedFlowRecords<R extends EnrichedMessage>(messages: readonly R[]): R[] {
-  if (!messages.some((message) => isFrame(message.headers))) return messages as R[];
-  const records: R[] = [];
-  for (const message of messages) {
-    if (!isFrame(message.headers)) {
-      records.push(message);
-      continue;
-    }
-    let lines: Buffer[];
-    try {
-      lines = frameLines(message.value, message.headers);
-    } catch (error) {
-      if (!(error instanceof FrameError)) throw error;
-      records.push(message);
-      continue;
-    }
-    const index = flowIndexOf(message.headers, lines.length);
-    for (let position = 0; position < lines.length; position += 1) {
-      const headers = recordOfFrameHeaders(message.headers, position);
-      const entry = index?.[position];
-      if (entry) {
-        headers[ENRICHED_HEADERS.eventId] = entry[0];
-        headers[ENRICHED_HEADERS.tsMs] = String(entry[1]);
-        headers[ENRICHED_HEADERS.srcIp] = entry[2];
-        headers[ENRICHED_HEADERS.dstIp] = entry[3];
-        headers[ENRICHED_HEADERS.riskScore] = String(entry[4]);
-        headers[ENRICHED_HEADERS.receivedAt] = entry[5];
-      }
-      records.push({ ...message, value: lines[position], headers });
-    }
-  }
-  return records;
+export function enrichedFlowRecords<R extends FramedMessage>(messages: readonly R[]): R[] {
+  return frameRecords(messages, (message, lines) => {
+    const index = flowIndexOf(message.headers, lines);
+    if (index === undefined) return undefined;
+    return (position, headers) => {
+      const entry = index[position];
+      headers[ENRICHED_HEADERS.eventId] = entry[0];
+      headers[ENRICHED_HEADERS.tsMs] = String(entry[1]);
+      headers[ENRICHED_HEADERS.srcIp] = entry[2];
+      headers[ENRICHED_HEADERS.dstIp] = entry[3];
+      headers[ENRICHED_HEADERS.riskScore] = String(entry[4]);
+      headers[ENRICHED_HEADERS.receivedAt] = entry[5];
+    };
+  });
 }
 
 /** The frame's flow index when it is well formed and has one entry per line, else undefined (readers then parse the values). */

@@ -109,3 +109,45 @@ export function frameRuns(lines: readonly string[], limits: FrameLimits): Array<
   if (start < lines.length) runs.push([start, lines.length]);
   return runs;
 }
+
+/** The parts of a consumed message a frame reader uses (structurally a LogRecord of the event log). */
+export interface FramedMessage {
+  readonly value: Buffer;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * The records of consumed messages, one per record, in order: a frame becomes one record per line
+ * (the same topic, partition, offset and timestamp; its shared headers and `frame-index`, plus what
+ * `headersOf` adds for the line), any other message stays as it is. A frame that breaks the contract
+ * stays one record as it came, for the reader's own rejection path (it is not one JSON record) to
+ * dead-letter whole.
+ */
+export function frameRecords<R extends FramedMessage>(
+  messages: readonly R[],
+  headersOf?: (message: R, lines: number) => ((position: number, headers: Record<string, string>) => void) | undefined,
+): R[] {
+  if (!messages.some((message) => isFrame(message.headers))) return messages as R[];
+  const records: R[] = [];
+  for (const message of messages) {
+    if (!isFrame(message.headers)) {
+      records.push(message);
+      continue;
+    }
+    let lines: Buffer[];
+    try {
+      lines = frameLines(message.value, message.headers);
+    } catch (error) {
+      if (!(error instanceof FrameError)) throw error;
+      records.push(message);
+      continue;
+    }
+    const decorate = headersOf?.(message, lines.length);
+    for (let position = 0; position < lines.length; position += 1) {
+      const headers = recordOfFrameHeaders(message.headers, position);
+      decorate?.(position, headers);
+      records.push({ ...message, value: lines[position], headers });
+    }
+  }
+  return records;
+}
