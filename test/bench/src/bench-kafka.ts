@@ -3,7 +3,7 @@ import { defaultTopicSpecs, TOPICS } from '@telemetry/contracts';
 import { ENRICHER_GROUP } from '@telemetry/enricher';
 import { EventLog, KafkaEventLog } from '@telemetry/event-log';
 import { PROJECTION_GROUP } from '@telemetry/query';
-import { PlatformConfig } from '@telemetry/platform';
+import { ConfigReader, PlatformConfig, readKafkaClientConfig } from '@telemetry/platform';
 import { kafkaBrokers } from '@telemetry/testing';
 import { Renames, TopicRemappingEventLog } from './topic-remapping.event-log';
 
@@ -21,14 +21,15 @@ export function isolatedRenames(prefix: string): Renames {
 export async function openRenamedKafkaLog(config: PlatformConfig, renames: Renames): Promise<EventLog> {
   const settings = config.runtime.eventLog;
   if (settings.kind !== 'kafka') throw new Error('openRenamedKafkaLog needs the Kafka mode');
-  const inner = await KafkaEventLog.connect({ brokers: settings.brokers, clientId: settings.clientId });
+  const inner = await KafkaEventLog.connect({ brokers: settings.brokers, clientId: settings.clientId, compression: settings.client.compression });
   const log = new TopicRemappingEventLog(inner, renames);
   await log.ensureTopics(defaultTopicSpecs(settings.partitions, config.runtime.retentionDays));
   return log;
 }
 
 export async function openRenamedKafkaLogDirect(renames: Renames, partitions: number): Promise<EventLog> {
-  const inner = await KafkaEventLog.connect({ brokers: kafkaBrokers(), clientId: 'telemetry-bench' });
+  // The product's KAFKA_COMPRESSION (gzip unless set), as the apps read it.
+  const inner = await KafkaEventLog.connect({ brokers: kafkaBrokers(), clientId: 'telemetry-bench', compression: benchCompression() });
   const log = new TopicRemappingEventLog(inner, renames);
   await log.ensureTopics(defaultTopicSpecs(partitions, 7));
   return log;
@@ -48,4 +49,9 @@ export async function deleteIsolated(renames: Renames, extraGroups: readonly str
   } finally {
     await admin.disconnect();
   }
+}
+
+/** KAFKA_COMPRESSION of this run's environment, as the product reads it (default gzip). */
+export function benchCompression(): ReturnType<typeof readKafkaClientConfig>['compression'] {
+  return readKafkaClientConfig(new ConfigReader(process.env)).compression;
 }

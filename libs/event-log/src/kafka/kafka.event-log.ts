@@ -464,9 +464,9 @@ export class KafkaEventLog implements EventLog {
               await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition, offset: (BigInt(last) + 1n).toString() }] }] });
               return;
             }
-            for (let start = 0; start < messages.length; start += maxBatch) {
+            for (const [start, end] of handlerSlices(messages, maxBatch)) {
               if (!isRunning() || isStale() || stopping) return;
-              let pending = messages.slice(start, start + maxBatch);
+              let pending = messages.slice(start, end);
               let delay = RETRY_BACKOFF_START_MS;
               while (pending.length > 0) {
                 let result: void | BatchResult;
@@ -651,8 +651,8 @@ export class KafkaEventLog implements EventLog {
           eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
             const { partition } = batch;
             const topic = this.logical(batch.topic);
-            for (let start = 0; start < batch.messages.length; start += maxBatch) {
-              const chunk = batch.messages.slice(start, start + maxBatch);
+            for (const [start, end] of handlerSlices(batch.messages, maxBatch)) {
+              const chunk = batch.messages.slice(start, end);
               for (let delay = RETRY_BACKOFF_START_MS; ; delay = Math.min(delay * 2, RETRY_BACKOFF_MAX_MS)) {
                 if (!isRunning() || isStale() || stopping) return;
                 try {
@@ -885,4 +885,30 @@ class SubscriptionStatusTracker {
   recovered(): void {
     if (this.current.state === 'retrying' || this.current.state === 'restarting') this.enter('consuming');
   }
+}
+
+/**
+ * The most value bytes handed to one handler call: a message may be a frame of a thousand records
+ * (record-frames.ts), so a count of messages alone does not bound the handler's work, and a handler
+ * that runs past the session timeout (10 s) loses its partitions and sees the batch again. 1 MiB is
+ * about 4,000 ingress records or 800 enriched flows: the work of the 5,000-record polls before frames.
+ */
+export const MAX_HANDLER_BATCH_BYTES = 1024 * 1024;
+
+/** Consecutive [start, end) slices of at most `maxMessages` messages and MAX_HANDLER_BATCH_BYTES of values (a larger message alone). */
+export function handlerSlices(messages: readonly { readonly value: Buffer | null }[], maxMessages: number): Array<[number, number]> {
+  const slices: Array<[number, number]> = [];
+  let start = 0;
+  let bytes = 0;
+  for (let index = 0; index < messages.length; index += 1) {
+    const size = messages[index].value?.length ?? 0;
+    if (index > start && (index - start >= maxMessages || bytes + size > MAX_HANDLER_BATCH_BYTES)) {
+      slices.push([start, index]);
+      start = index;
+      bytes = 0;
+    }
+    bytes += size;
+  }
+  if (start < messages.length) slices.push([start, messages.length]);
+  return slices;
 }
