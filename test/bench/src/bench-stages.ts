@@ -20,7 +20,7 @@ import { Measurement, Meter, percentile, settle, until } from './bench-meter';
 import { BENCH_KEY, dropDatabase, freshDatabase, Mode, ProductOptions, RunningApp, startAllInOne, startIngestOnly, tempDir } from './bench-product';
 import { Renames, TopicRemappingEventLog } from './topic-remapping.event-log';
 
-export type StageName = 'floor' | 'e2e' | 'ingest' | 'enrich-core' | 'enrich-log' | 'projection' | 'sink';
+export type StageName = 'floor' | 'e2e' | 'latency' | 'soak' | 'ingest' | 'enrich-core' | 'enrich-log' | 'projection' | 'sink';
 
 export interface StageResult {
   readonly stage: StageName;
@@ -662,7 +662,7 @@ export async function runProjectionAtScale(
 
 // --- end to end ------------------------------------------------------------------------------------
 
-async function counterSum(counter: ProjectionMetrics['records'] | EnricherMetrics['records'], labels: Record<string, string>): Promise<number> {
+export async function counterSum(counter: ProjectionMetrics['records'] | EnricherMetrics['records'], labels: Record<string, string>): Promise<number> {
   const { values } = await counter.get();
   return values
     .filter((value) => Object.entries(labels).every(([k, v]) => (value.labels as Record<string, unknown>)[k] === v))

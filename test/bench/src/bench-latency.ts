@@ -1,0 +1,479 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Admin, Kafka, KafkaMessage, logLevel } from 'kafkajs';
+import { INGRESS_TOPICS, TOPICS } from '@telemetry/contracts';
+import { ENRICHER_GROUP, EnricherMetrics } from '@telemetry/enricher';
+import { PROJECTION_GROUP } from '@telemetry/query';
+import { kafkaBrokers } from '@telemetry/testing';
+import { deleteIsolated, isolatedRenames, openRenamedKafkaLog } from './bench-kafka';
+import { epochMs, loadBodies, pacedLoad, PacedLoadResult, PacedRequest } from './bench-load';
+import { Meter, percentile, until } from './bench-meter';
+import { BENCH_KEY, ProductOptions, RunningApp, startAllInOne } from './bench-product';
+import { BenchSettings, counterSum, finish, StageResult, withMeasurement } from './bench-stages';
+import type { Renames } from './topic-remapping.event-log';
+
+/**
+ * Targets 6 and 7 of issue #9 on the Kafka whole stack of the e2e stage (the all-in-one in this
+ * process, on topics and groups renamed for the run): the latency from an ingest acknowledgement to
+ * the enriched record on the enriched topic at a steady offered rate, and a soak that watches every
+ * process's RSS and the consumer lag at a fixed share of the measured maximum.
+ */
+
+export interface LatencyOptions {
+  readonly recordsPerSec: number;
+  readonly durationS: number;
+  readonly warmupS: number;
+  readonly recordsPerRequest: number;
+  /** Offered and enriched rates must both reach this share of the target for the run to count. */
+  readonly sustainShare: number;
+}
+
+export interface SoakOptions {
+  readonly recordsPerSec: number;
+  /** Where the rate came from (BENCH_SOAK_RPS, half of e2e kafka, or the fallback). */
+  readonly rateSource: string;
+  readonly durationS: number;
+  readonly recordsPerRequest: number;
+  readonly sampleEveryS: number;
+}
+
+const NDJSON = 'application/x-ndjson';
+
+/**
+ * The enriched flows one message of the enriched topic carries. This follows the enriched-topic
+ * frame contract: a message whose `content-type` header is `application/x-ndjson` holds one JSON
+ * enriched flow per line ('\n'-separated, a trailing newline allowed); any other message is one
+ * JSON flow. (To be replaced by the contracts' export of the same split.)
+ */
+export function enrichedFlowsOf(message: { value: Buffer | null; headers?: Record<string, unknown> }): unknown[] {
+  if (!message.value) return [];
+  const header = message.headers?.['content-type'];
+  const contentType = Buffer.isBuffer(header) ? header.toString('utf8') : typeof header === 'string' ? header : undefined;
+  const text = message.value.toString('utf8');
+  if (contentType !== NDJSON) return [JSON.parse(text)];
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines.map((line) => JSON.parse(line) as unknown);
+}
+
+function kafkaClient(clientId: string): Kafka {
+  return new Kafka({ clientId, brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+}
+
+async function startKafkaWholeStack(settings: BenchSettings, label: string): Promise<{ app: RunningApp; renames: Renames; bootMs: number }> {
+  const options: ProductOptions = { mode: 'kafka', geo: settings.geo, threatlistCsv: settings.threatlistCsv, partitions: settings.partitions };
+  const renames = isolatedRenames(`bench-${settings.runId}-${label}`);
+  const start = performance.now();
+  try {
+    const app = await startAllInOne(options, (config) => openRenamedKafkaLog(config, renames));
+    return { app, renames, bootMs: performance.now() - start };
+  } catch (error) {
+    await deleteIsolated(renames).catch(() => undefined);
+    throw error;
+  }
+}
+
+function round(value: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+function failedRequests(load: PacedLoadResult): PacedRequest[] {
+  return load.requests.filter((r) => r.error !== undefined || r.status !== 202 || r.accepted !== r.records);
+}
+
+// --- target 6: latency ---------------------------------------------------------------------------
+
+/**
+ * Matching a record to its request: every request carries its own collector id (X-Collector-Id,
+ * the envelope has none), `lat-<run>-<seq>`. The enriched flow keeps `collector_id` verbatim, so
+ * each flow names its request exactly, whatever the clocks do. `ingest.received_at` would also
+ * survive enrichment, but it is the server's millisecond at the start of the request, so two
+ * requests the server starts in the same millisecond (a stalled event loop catching up) would share
+ * it; spacing the sends does not prevent that on the receiving side. The cost: one collector (and
+ * one partition key) per request, which spreads the records over the partitions as several sensors do.
+ */
+export async function runLatency(settings: BenchSettings, options: LatencyOptions): Promise<StageResult> {
+  const bodies = loadBodies({ seed: 7, count: 64, recordsPerRequest: options.recordsPerRequest, withoutCollector: true });
+  const { app, renames, bootMs } = await startKafkaWholeStack(settings, 'latency');
+  const probeGroup = `bench-${settings.runId}-latency-probe`;
+  const collectorPrefix = `lat-${settings.runId}-`;
+  try {
+    const enricherMetrics = app.app.get(EnricherMetrics, { strict: false });
+    const enrichedCount = () => counterSum(enricherMetrics.records, { outcome: 'enriched' });
+    const enrichedBefore = await enrichedCount();
+    // Backlog (records acknowledged but not yet enriched) once a second, from the enricher's own counter.
+    const backlog: Array<{ s: number; acked: number; enriched: number; backlog: number }> = [];
+    const meter = new Meter();
+    const load = await pacedLoad({
+      port: app.port,
+      apiKey: BENCH_KEY,
+      bodies,
+      recordsPerSec: options.recordsPerSec,
+      durationMs: options.durationS * 1000,
+      timeoutMs: settings.requestTimeoutMs,
+      collectorOf: (seq) => `${collectorPrefix}${seq}`,
+      tickMs: 1000,
+      onTick: (elapsedMs, sent) => {
+        let at = 0;
+        for (const r of sent) if (r.status === 202) at += r.accepted ?? 0;
+        void enrichedCount().then((enriched) =>
+          backlog.push({ s: round(elapsedMs / 1000), acked: at, enriched: enriched - enrichedBefore, backlog: at - (enriched - enrichedBefore) }),
+        );
+      },
+    });
+    const failed = failedRequests(load);
+    const acceptedTotal = load.requests.reduce((sum, r) => sum + (r.status === 202 ? (r.accepted ?? 0) : 0), 0);
+    // Drain: the enricher has produced every accepted record (its counter), before the probe reads.
+    let enrichedNow = 0;
+    await until(
+      async () => {
+        enrichedNow = (await enrichedCount()) - enrichedBefore;
+        return enrichedNow >= acceptedTotal ? true : undefined;
+      },
+      { deadlineMs: settings.deadlineMs, intervalMs: 50, what: () => `latency: ${enrichedNow} of ${acceptedTotal} accepted records enriched` },
+    );
+    const drainedAt = performance.now();
+    const m = await finish(meter, load.lastSentAt);
+
+    // The probe: a plain kafkajs consumer from the start of the run's enriched topic.
+    const ackEpoch = new Float64Array(load.requests.length);
+    const inWindow = new Uint8Array(load.requests.length);
+    const windowStart = load.startedAt + options.warmupS * 1000;
+    for (const r of load.requests) {
+      ackEpoch[r.seq] = r.ackAt !== undefined ? epochMs(r.ackAt) : NaN;
+      inWindow[r.seq] = r.sentAt >= windowStart && r.status === 202 ? 1 : 0;
+    }
+    const seenPerRequest = new Uint32Array(load.requests.length);
+    const latencies: number[] = [];
+    let seen = 0;
+    let foreign = 0;
+    let enrichedInWindow = 0;
+    const windowStartEpoch = epochMs(windowStart);
+    const windowEndEpoch = epochMs(load.lastSentAt);
+    let lastEnrichedEpoch = 0;
+    const consumeStart = performance.now();
+    const consumer = kafkaClient('telemetry-bench-latency').consumer({ groupId: probeGroup, maxBytes: 16 * 1024 * 1024 });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: renames.topics[TOPICS.enriched], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ message }: { message: KafkaMessage }) => {
+          const timestamp = Number(message.timestamp);
+          for (const flow of enrichedFlowsOf(message)) {
+            const collector = (flow as { collector_id?: unknown }).collector_id;
+            const seq = typeof collector === 'string' && collector.startsWith(collectorPrefix) ? Number(collector.slice(collectorPrefix.length)) : NaN;
+            if (!Number.isInteger(seq) || seq < 0 || seq >= load.requests.length) {
+              foreign++;
+              continue;
+            }
+            seen++;
+            seenPerRequest[seq]++;
+            lastEnrichedEpoch = Math.max(lastEnrichedEpoch, timestamp);
+            if (timestamp >= windowStartEpoch && timestamp <= windowEndEpoch) enrichedInWindow++;
+            if (inWindow[seq]) latencies.push(timestamp - ackEpoch[seq]);
+          }
+          return Promise.resolve();
+        },
+      });
+      await until(() => (seen >= acceptedTotal ? true : undefined), {
+        deadlineMs: settings.deadlineMs,
+        intervalMs: 50,
+        what: () => `latency probe: ${seen} of ${acceptedTotal} enriched records read from ${renames.topics[TOPICS.enriched]}`,
+      });
+    } finally {
+      await consumer.disconnect();
+    }
+    const consumeMs = performance.now() - consumeStart;
+    const duplicates = seen - acceptedTotal;
+    const missing = load.requests.filter((r) => r.status === 202 && seenPerRequest[r.seq] < (r.accepted ?? 0)).length;
+    if (missing > 0 || foreign > 0) throw new Error(`latency: ${missing} request(s) with records missing on the enriched topic, ${foreign} foreign flow(s)`);
+
+    const windowMs = load.lastSentAt - windowStart;
+    const offeredInWindow = load.requests.filter((r) => r.sentAt >= windowStart).reduce((sum, r) => sum + r.records, 0);
+    const offeredRate = (offeredInWindow * 1000) / windowMs;
+    const enrichedRate = (enrichedInWindow * 1000) / windowMs;
+    const lateness = load.requests.map((r) => r.sentAt - r.dueAt);
+    const ackLatency = load.requests.filter((r) => r.ackAt !== undefined).map((r) => r.ackAt! - r.sentAt);
+    const afterWarmup = backlog.filter((b) => b.s >= options.warmupS);
+    const backlogAtWarmup = afterWarmup[0]?.backlog ?? 0;
+    const backlogAtEnd = afterWarmup[afterWarmup.length - 1]?.backlog ?? 0;
+    const backlogGrowth = afterWarmup.length > 1 ? (backlogAtEnd - backlogAtWarmup) / (afterWarmup[afterWarmup.length - 1].s - afterWarmup[0].s) : 0;
+    const problems: string[] = [];
+    if (offeredRate < options.sustainShare * options.recordsPerSec)
+      problems.push(`offered ${Math.round(offeredRate)} rec/s, under ${Math.round(options.sustainShare * 100)}% of ${options.recordsPerSec}`);
+    if (enrichedRate < options.sustainShare * offeredRate)
+      problems.push(
+        `enriched ${Math.round(enrichedRate)} rec/s while ${Math.round(offeredRate)} rec/s were offered (backlog +${Math.round(backlogGrowth)} rec/s)`,
+      );
+    if (failed.length > 0) problems.push(`${failed.length} request(s) not accepted whole (first: ${failed[0].status ?? '-'} ${failed[0].error ?? ''})`);
+    const sustained = problems.length === 0;
+    const p = (q: number) => round(percentile(latencies, q), 1);
+    return withMeasurement(
+      {
+        stage: 'latency',
+        mode: 'kafka',
+        variant: `all-in-one, geo=${settings.geo}, Kafka + Postgres, open loop at ${options.recordsPerSec.toLocaleString('en-US')} rec/s, ${options.recordsPerRequest}-record gzip requests; ack → enriched on the topic`,
+        records: offeredInWindow,
+        batchRecords: options.recordsPerRequest,
+        details: {
+          sustained,
+          notSustainedBecause: sustained ? undefined : problems.join('; '),
+          latencyMsP50: p(50),
+          latencyMsP95: p(95),
+          latencyMsP99: p(99),
+          latencyMsMax: round(Math.max(...latencies), 1),
+          latencyMsMin: round(Math.min(...latencies), 1),
+          measuredRecords: latencies.length,
+          targetRecordsPerSec: options.recordsPerSec,
+          offeredRecordsPerSec: round(offeredRate, 0),
+          enrichedRecordsPerSec: round(enrichedRate, 0),
+          windowS: round(windowMs / 1000, 2),
+          warmupS: options.warmupS,
+          requests: load.requests.length,
+          failedRequests: failed.length,
+          maxRequestsInFlight: load.maxInFlight,
+          sendLatenessMsP99: round(percentile(lateness, 99), 1),
+          ackMsP50: round(percentile(ackLatency, 50), 1),
+          ackMsP99: round(percentile(ackLatency, 99), 1),
+          backlogRecordsAfterWarmup: backlogAtWarmup,
+          backlogRecordsAtLastSend: backlogAtEnd,
+          backlogGrowthRecordsPerSec: round(backlogGrowth, 0),
+          backlogMaxRecords: Math.max(0, ...backlog.map((b) => b.backlog)),
+          drainAfterLastSendMs: round(drainedAt - load.lastSentAt, 0),
+          lastEnrichedAfterLastSendMs: round(lastEnrichedEpoch - windowEndEpoch, 0),
+          duplicatesOnTopic: duplicates,
+          bootMs: round(bootMs, 0),
+          probeReadMs: round(consumeMs, 0),
+          // The product and this load share the process and its event loop (as in the e2e stage).
+          backlogPerSecond: backlog.map((b) => b.backlog),
+        },
+      },
+      m,
+    );
+  } finally {
+    await app.close();
+    await deleteIsolated(renames, [probeGroup]).catch(() => undefined);
+  }
+}
+
+// --- target 7: soak ------------------------------------------------------------------------------
+
+interface ProcessProbe {
+  readonly name: string;
+  /** The pids to sum at each sample (a role may be several processes, e.g. Postgres backends). */
+  pids(): number[];
+}
+
+function vmRssKb(pid: number): number | undefined {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function pidFromFile(file: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(file, 'utf8').split('\n')[0].trim());
+    return Number.isInteger(pid) && pid > 0 && fs.existsSync(`/proc/${pid}`) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Children of `parent` whose command line contains `needle` (Postgres backends name their database). */
+function childrenOf(parent: number, needle: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== parent) continue;
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').includes(needle)) pids.push(Number(entry));
+    } catch {
+      // Gone between readdir and read.
+    }
+  }
+  return pids;
+}
+
+function processProbes(databaseUrl: string | undefined): ProcessProbe[] {
+  const infra = path.resolve(__dirname, '../../../../.infra');
+  const probes: ProcessProbe[] = [{ name: 'bench + all-in-one (this process)', pids: () => [process.pid] }];
+  const broker = pidFromFile(path.join(infra, 'kafka/kafka.pid'));
+  if (broker) probes.push({ name: 'Kafka broker (shared)', pids: () => [broker] });
+  const postmaster = pidFromFile(path.join(infra, 'postgres/data/postmaster.pid'));
+  if (postmaster) {
+    probes.push({ name: 'Postgres postmaster (shared)', pids: () => [postmaster] });
+    const database = databaseUrl ? new URL(databaseUrl).pathname.replace(/^\//, '') : undefined;
+    if (database) probes.push({ name: `Postgres backends of ${database}`, pids: () => childrenOf(postmaster, ` ${database} `) });
+  }
+  return probes;
+}
+
+async function groupLag(admin: Admin, groupId: string, topics: readonly string[]): Promise<number> {
+  let lag = 0;
+  const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
+  for (const topic of topics) {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const mine = committed.find((c) => c.topic === topic)?.partitions ?? [];
+    for (const end of ends) {
+      const offset = Number(mine.find((p) => p.partition === end.partition)?.offset ?? '-1');
+      lag += Number(end.high) - (offset >= 0 ? offset : Number(end.low));
+    }
+  }
+  return lag;
+}
+
+export interface SoakProcess {
+  readonly name: string;
+  readonly pids: string;
+  readonly firstMb?: number;
+  readonly endMb?: number;
+  readonly ratio?: number;
+}
+
+export interface SoakGroup {
+  readonly name: string;
+  readonly unit: string;
+  readonly max: number;
+  readonly median: number;
+  readonly end: number;
+  /** end / max(median, floor): ≤ 2 is "bounded". */
+  readonly endOverMedian: number;
+}
+
+/**
+ * The Kafka whole stack under a steady open-loop load for `durationS`, sampled every
+ * `sampleEveryS`: VmRSS of each process, and the lag of the enricher group (records on the ingress
+ * topics) and of the projection group (messages on the enriched topic). RSS is compared between the
+ * first minute (or 1/6 of the run when shorter) and the end. The Kafka broker and the Postgres
+ * postmaster serve every run on the box, so their figures include others' work.
+ */
+export async function runSoak(settings: BenchSettings, options: SoakOptions): Promise<StageResult> {
+  const bodies = loadBodies({ seed: 11, count: 64, recordsPerRequest: options.recordsPerRequest, withoutCollector: false });
+  const { app, renames, bootMs } = await startKafkaWholeStack(settings, 'soak');
+  const admin = kafkaClient('telemetry-bench-soak').admin();
+  await admin.connect();
+  try {
+    const probes = processProbes(app.databaseName);
+    const enricherGroup = renames.groups[ENRICHER_GROUP];
+    const projectionGroup = renames.groups[PROJECTION_GROUP];
+    const ingressTopics = INGRESS_TOPICS.map((t) => renames.topics[t]);
+    const enrichedTopic = renames.topics[TOPICS.enriched];
+    const samples: Array<{ s: number; rssKb: Array<number | undefined>; pidCounts: number[]; enricherLag?: number; projectionLag?: number }> = [];
+    const pending: Array<Promise<void>> = [];
+    const sample = (elapsedMs: number) => {
+      const pidLists = probes.map((probe) => probe.pids());
+      const rssKb = pidLists.map((pids) => {
+        const values = pids.map(vmRssKb).filter((v): v is number => v !== undefined);
+        return values.length > 0 ? values.reduce((a, b) => a + b, 0) : undefined;
+      });
+      const entry: (typeof samples)[number] = { s: round(elapsedMs / 1000), rssKb, pidCounts: pidLists.map((p) => p.length) };
+      samples.push(entry);
+      pending.push(
+        Promise.all([groupLag(admin, enricherGroup, ingressTopics), groupLag(admin, projectionGroup, [enrichedTopic])]).then(
+          ([enricher, projection]) => {
+            entry.enricherLag = enricher;
+            entry.projectionLag = projection;
+          },
+          () => undefined,
+        ),
+      );
+    };
+    const meter = new Meter();
+    sample(0);
+    const load = await pacedLoad({
+      port: app.port,
+      apiKey: BENCH_KEY,
+      bodies,
+      recordsPerSec: options.recordsPerSec,
+      durationMs: options.durationS * 1000,
+      timeoutMs: settings.requestTimeoutMs,
+      tickMs: options.sampleEveryS * 1000,
+      onTick: sample,
+    });
+    sample(load.lastSentAt - load.startedAt);
+    await Promise.all(pending);
+    const m = await finish(meter, load.lastSentAt);
+    const failed = failedRequests(load);
+    if (failed.length > 0) throw new Error(`soak: ${failed.length} request(s) not accepted whole (first: ${failed[0].status ?? '-'} ${failed[0].error ?? ''})`);
+    const firstAtS = Math.min(60, options.durationS / 6);
+    const first = samples.find((s) => s.s >= firstAtS) ?? samples[samples.length - 1];
+    const last = samples[samples.length - 1];
+    const processes: SoakProcess[] = probes.map((probe, i) => {
+      const firstMb = first.rssKb[i] !== undefined ? first.rssKb[i]! / 1024 : undefined;
+      const endMb = last.rssKb[i] !== undefined ? last.rssKb[i]! / 1024 : undefined;
+      return {
+        name: probe.name,
+        pids: `${Math.min(...samples.map((s) => s.pidCounts[i]))}-${Math.max(...samples.map((s) => s.pidCounts[i]))} process(es)`,
+        firstMb: firstMb === undefined ? undefined : round(firstMb),
+        endMb: endMb === undefined ? undefined : round(endMb),
+        ratio: firstMb && endMb ? round(endMb / firstMb, 3) : undefined,
+      };
+    });
+    // Lag floor: one request's worth of records (the enricher reads them as one burst) or one message.
+    const lagGroup = (name: string, unit: string, floor: number, values: number[]): SoakGroup => {
+      const median = percentile(values, 50);
+      const end = values[values.length - 1] ?? 0;
+      return { name, unit, max: Math.max(0, ...values), median, end, endOverMedian: round(end / Math.max(median, floor), 3) };
+    };
+    const measuredLag = samples.filter((s) => s.s >= firstAtS);
+    const groups = [
+      lagGroup(
+        'enricher group',
+        'records',
+        options.recordsPerRequest,
+        measuredLag.map((s) => s.enricherLag).filter((v): v is number => v !== undefined),
+      ),
+      lagGroup(
+        'projection group',
+        'messages',
+        1,
+        measuredLag.map((s) => s.projectionLag).filter((v): v is number => v !== undefined),
+      ),
+    ];
+    const accepted = load.requests.reduce((sum, r) => sum + (r.accepted ?? 0), 0);
+    const worstRatio = Math.max(...processes.map((p) => p.ratio ?? 0));
+    const worstLag = Math.max(...groups.map((g) => g.endOverMedian));
+    return withMeasurement(
+      {
+        stage: 'soak',
+        mode: 'kafka',
+        variant: `all-in-one, geo=${settings.geo}, Kafka + Postgres, open loop at ${options.recordsPerSec.toLocaleString('en-US')} rec/s (${options.rateSource}) for ${options.durationS} s`,
+        records: accepted,
+        batchRecords: options.recordsPerRequest,
+        details: {
+          targetRecordsPerSec: options.recordsPerSec,
+          rateSource: options.rateSource,
+          durationS: options.durationS,
+          rssFirstAtS: first.s,
+          rssEndAtS: last.s,
+          processes,
+          lag: groups,
+          worstRssEndOverFirst: worstRatio,
+          worstLagEndOverMedian: worstLag,
+          requests: load.requests.length,
+          maxRequestsInFlight: load.maxInFlight,
+          bootMs: round(bootMs, 0),
+          samples: samples.map((s) => ({
+            s: s.s,
+            rssMb: s.rssKb.map((v) => (v === undefined ? null : round(v / 1024))),
+            enricherLag: s.enricherLag,
+            projectionLag: s.projectionLag,
+          })),
+        },
+      },
+      m,
+    );
+  } finally {
+    await admin.disconnect();
+    await app.close();
+    await deleteIsolated(renames).catch(() => undefined);
+  }
+}
