@@ -662,7 +662,7 @@ export async function runProjectionAtScale(
 
 // --- end to end ------------------------------------------------------------------------------------
 
-export async function counterSum(counter: ProjectionMetrics['records'] | EnricherMetrics['records'], labels: Record<string, string>): Promise<number> {
+async function counterSum(counter: ProjectionMetrics['records'] | EnricherMetrics['records'], labels: Record<string, string>): Promise<number> {
   const { values } = await counter.get();
   return values
     .filter((value) => Object.entries(labels).every(([k, v]) => (value.labels as Record<string, unknown>)[k] === v))

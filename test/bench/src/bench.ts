@@ -488,7 +488,14 @@ async function main(): Promise<number> {
       target: 500,
       better: 'lower',
       measured: latencyResult?.details.latencyMsP99 as number | undefined,
-      invalid: latencyResult && !latencyResult.details.sustained ? 'rate not sustained' : undefined,
+      // "met" only at the target's rate (20k rec/s) and when the product kept up with it.
+      invalid: !latencyResult
+        ? undefined
+        : !latencyResult.details.sustained
+          ? 'rate not sustained'
+          : settings.latencyRecordsPerSec < 20_000
+            ? `run at ${settings.latencyRecordsPerSec} rec/s, not 20k`
+            : undefined,
     },
     {
       name: 'soak: worst RSS end / first minute',
