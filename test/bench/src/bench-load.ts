@@ -76,7 +76,9 @@ export async function pacedLoad(options: {
   if (recordsPerRequest === 0) throw new Error('paced load: no bodies');
   const intervalMs = (recordsPerRequest * 1000) / options.recordsPerSec;
   const total = Math.max(1, Math.floor(options.durationMs / intervalMs));
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+  // Idle sockets are closed by this side after 2 s, before the server's keep-alive timeout (5 s) can
+  // close one under a request just written to it (an ECONNRESET that is the client's, not the product's).
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 512, timeout: 2_000 });
   const requests: PacedRequest[] = [];
   const answers: Array<Promise<void>> = [];
   let inFlight = 0;

@@ -504,6 +504,7 @@ async function main(): Promise<number> {
       target: 1.15,
       better: 'lower',
       measured: soakResult?.details.worstRssEndOverFirst as number | undefined,
+      invalid: soakResult?.details.failedRequests ? `${String(soakResult.details.failedRequests)} request(s) failed` : undefined,
     },
     {
       name: 'soak: consumer lag bounded, worst end lag / median lag',
@@ -512,6 +513,7 @@ async function main(): Promise<number> {
       target: 2,
       better: 'lower',
       measured: soakResult?.details.worstLagEndOverMedian as number | undefined,
+      invalid: soakResult?.details.failedRequests ? `${String(soakResult.details.failedRequests)} request(s) failed` : undefined,
     },
   ];
 
