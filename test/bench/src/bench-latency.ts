@@ -302,14 +302,27 @@ export async function runLatency(settings: BenchSettings, options: LatencyOption
 
 interface ProcessProbe {
   readonly name: string;
-  /** The pids to sum at each sample (a role may be several processes, e.g. Postgres backends). */
+  /** The pids measured at each sample (a role may be several processes, e.g. Postgres backends). */
   pids(): number[];
+  /**
+   * 'vmrss': VmRSS, summed over the pids. 'private-mean': VmRSS − RssShmem, the mean per pid, for
+   * Postgres backends: each one counts the shared buffers it has touched in its VmRSS, and the pool
+   * opens and closes connections, so neither their VmRSS nor their sum tracks what they hold.
+   */
+  readonly measure: 'vmrss' | 'private-mean';
 }
 
-function vmRssKb(pid: number): number | undefined {
+function statusKb(status: string, field: string): number | undefined {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
+  return match ? Number(match[1]) : undefined;
+}
+
+function rssKb(pid: number, measure: ProcessProbe['measure']): number | undefined {
   try {
-    const match = /^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : undefined;
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const vmRss = statusKb(status, 'VmRSS');
+    if (vmRss === undefined || measure === 'vmrss') return vmRss;
+    return vmRss - (statusKb(status, 'RssShmem') ?? 0);
   } catch {
     return undefined;
   }
@@ -343,14 +356,19 @@ function childrenOf(parent: number, needle: string): number[] {
 
 function processProbes(databaseUrl: string | undefined): ProcessProbe[] {
   const infra = path.resolve(__dirname, '../../../../.infra');
-  const probes: ProcessProbe[] = [{ name: 'bench + all-in-one (this process)', pids: () => [process.pid] }];
+  const probes: ProcessProbe[] = [{ name: 'bench + all-in-one (this process)', pids: () => [process.pid], measure: 'vmrss' }];
   const broker = pidFromFile(path.join(infra, 'kafka/kafka.pid'));
-  if (broker) probes.push({ name: 'Kafka broker (shared)', pids: () => [broker] });
+  if (broker) probes.push({ name: 'Kafka broker (shared)', pids: () => [broker], measure: 'vmrss' });
   const postmaster = pidFromFile(path.join(infra, 'postgres/data/postmaster.pid'));
   if (postmaster) {
-    probes.push({ name: 'Postgres postmaster (shared)', pids: () => [postmaster] });
+    probes.push({ name: 'Postgres postmaster (shared)', pids: () => [postmaster], measure: 'vmrss' });
     const database = databaseUrl ? new URL(databaseUrl).pathname.replace(/^\//, '') : undefined;
-    if (database) probes.push({ name: `Postgres backends of ${database}`, pids: () => childrenOf(postmaster, ` ${database} `) });
+    if (database)
+      probes.push({
+        name: `Postgres backends of ${database}, mean VmRSS − RssShmem`,
+        pids: () => childrenOf(postmaster, ` ${database} `),
+        measure: 'private-mean',
+      });
   }
   return probes;
 }
@@ -409,11 +427,13 @@ export async function runSoak(settings: BenchSettings, options: SoakOptions): Pr
     const pending: Array<Promise<void>> = [];
     const sample = (elapsedMs: number) => {
       const pidLists = probes.map((probe) => probe.pids());
-      const rssKb = pidLists.map((pids) => {
-        const values = pids.map(vmRssKb).filter((v): v is number => v !== undefined);
-        return values.length > 0 ? values.reduce((a, b) => a + b, 0) : undefined;
+      const rss = pidLists.map((pids, i) => {
+        const values = pids.map((pid) => rssKb(pid, probes[i].measure)).filter((v): v is number => v !== undefined);
+        if (values.length === 0) return undefined;
+        const sum = values.reduce((a, b) => a + b, 0);
+        return probes[i].measure === 'private-mean' ? sum / values.length : sum;
       });
-      const entry: (typeof samples)[number] = { s: round(elapsedMs / 1000), rssKb, pidCounts: pidLists.map((p) => p.length) };
+      const entry: (typeof samples)[number] = { s: round(elapsedMs / 1000), rssKb: rss, pidCounts: pidLists.map((p) => p.length) };
       samples.push(entry);
       pending.push(
         Promise.all([groupLag(admin, enricherGroup, ingressTopics), groupLag(admin, projectionGroup, [enrichedTopic])]).then(
