@@ -10,7 +10,7 @@ import { deleteIsolated, isolatedRenames, openRenamedKafkaLog } from './bench-ka
 import { epochMs, loadBodies, pacedLoad, PacedLoadResult, PacedRequest } from './bench-load';
 import { Meter, percentile, until } from './bench-meter';
 import { BENCH_KEY, ProductOptions, RunningApp, startAllInOne } from './bench-product';
-import { BenchSettings, finish, StageResult, withMeasurement } from './bench-stages';
+import { BenchSettings, ENRICHER_MAX_BATCH, finish, PROJECTION_MAX_BATCH, StageResult, withMeasurement } from './bench-stages';
 import type { Renames } from './topic-remapping.event-log';
 
 /**
@@ -403,6 +403,29 @@ export interface SoakGroup {
   readonly end: number;
   /** end / max(median, floor): ≤ 2 is "bounded". */
   readonly endOverMedian: number;
+  /** Least-squares slope of the lag over the samples, per second. */
+  readonly growthPerSec: number;
+  /**
+   * The slope times the sampled span, over max(median, floor): a lag that climbs all run long meets
+   * end ≤ 2× median (its median is half way up), so a trend larger than the typical lag itself is
+   * called out as growth.
+   */
+  readonly grew: boolean;
+}
+
+/** Least-squares slope of `values` over `times` (per unit of time). */
+function slope(times: readonly number[], values: readonly number[]): number {
+  const count = Math.min(times.length, values.length);
+  if (count < 2) return 0;
+  const meanT = times.slice(0, count).reduce((a, b) => a + b, 0) / count;
+  const meanV = values.slice(0, count).reduce((a, b) => a + b, 0) / count;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < count; i++) {
+    num += (times[i] - meanT) * (values[i] - meanV);
+    den += (times[i] - meanT) ** 2;
+  }
+  return den > 0 ? num / den : 0;
 }
 
 /**
@@ -475,30 +498,37 @@ export async function runSoak(settings: BenchSettings, options: SoakOptions): Pr
         ratio: firstMb && endMb ? round(endMb / firstMb, 3) : undefined,
       };
     });
-    // Lag floor: one request's worth of records (the enricher reads them as one burst) or one message.
-    const lagGroup = (name: string, unit: string, floor: number, values: number[]): SoakGroup => {
+    // Lag floor: one poll of the group (what a healthy consumer may have in hand at any sample).
+    const lagGroup = (name: string, unit: string, floor: number, pick: (s: (typeof samples)[number]) => number | undefined): SoakGroup => {
+      const points = samples.filter((s) => s.s >= firstAtS && pick(s) !== undefined);
+      const values = points.map((s) => pick(s)!);
       const median = percentile(values, 50);
       const end = values[values.length - 1] ?? 0;
-      return { name, unit, max: Math.max(0, ...values), median, end, endOverMedian: round(end / Math.max(median, floor), 3) };
+      const growthPerSec = slope(
+        points.map((s) => s.s),
+        values,
+      );
+      const span = points.length > 1 ? points[points.length - 1].s - points[0].s : 0;
+      const typical = Math.max(median, floor);
+      return {
+        name,
+        unit,
+        max: Math.max(0, ...values),
+        median,
+        end,
+        endOverMedian: round(end / typical, 3),
+        growthPerSec: round(growthPerSec, 1),
+        grew: growthPerSec * span > typical,
+      };
     };
-    const measuredLag = samples.filter((s) => s.s >= firstAtS);
     const groups = [
-      lagGroup(
-        'enricher group',
-        'records',
-        options.recordsPerRequest,
-        measuredLag.map((s) => s.enricherLag).filter((v): v is number => v !== undefined),
-      ),
-      lagGroup(
-        'projection group',
-        'messages',
-        1,
-        measuredLag.map((s) => s.projectionLag).filter((v): v is number => v !== undefined),
-      ),
+      lagGroup('enricher group', 'records', ENRICHER_MAX_BATCH, (s) => s.enricherLag),
+      lagGroup('projection group', 'messages', PROJECTION_MAX_BATCH, (s) => s.projectionLag),
     ];
     const accepted = load.requests.reduce((sum, r) => sum + (r.accepted ?? 0), 0);
     const worstRatio = Math.max(...processes.map((p) => p.ratio ?? 0));
     const worstLag = Math.max(...groups.map((g) => g.endOverMedian));
+    const lagGrowth = groups.filter((g) => g.grew).map((g) => `${g.name} lag grew ${Math.round(g.growthPerSec)} ${g.unit}/s`);
     return withMeasurement(
       {
         stage: 'soak',
@@ -516,6 +546,7 @@ export async function runSoak(settings: BenchSettings, options: SoakOptions): Pr
           lag: groups,
           worstRssEndOverFirst: worstRatio,
           worstLagEndOverMedian: worstLag,
+          lagGrowth: lagGrowth.length > 0 ? lagGrowth.join('; ') : undefined,
           requests: load.requests.length,
           failedRequests: failed.length,
           firstFailure: failed.length > 0 ? `${failed[0].status ?? '-'} ${(failed[0].error ?? '').slice(0, 120)}` : undefined,

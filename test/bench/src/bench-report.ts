@@ -127,15 +127,33 @@ export function targetsTable(targets: readonly Target[]): string {
 /** The soak's per-process RSS and per-group lag, as the soak stage reports them in its details. */
 export function soakTable(details: Record<string, unknown>): string {
   const processes = (details.processes ?? []) as Array<{ name: string; pids: string; firstMb?: number; endMb?: number; ratio?: number }>;
-  const groups = (details.lag ?? []) as Array<{ name: string; unit: string; max: number; median: number; end: number; endOverMedian: number }>;
+  const groups = (details.lag ?? []) as Array<{
+    name: string;
+    unit: string;
+    max: number;
+    median: number;
+    end: number;
+    endOverMedian: number;
+    growthPerSec: number;
+    grew: boolean;
+  }>;
   const rss = table(
     ['process', 'pids', `RSS MB at ${String(details.rssFirstAtS)} s`, `RSS MB at ${String(details.rssEndAtS)} s`, 'end / first', 'within 15%'],
     processes.map((p) => [p.name, p.pids, n(p.firstMb, 1), n(p.endMb, 1), n(p.ratio, 3), p.ratio === undefined ? '-' : p.ratio <= 1.15 ? 'yes' : 'no']),
     2,
   );
   const lag = table(
-    ['consumer group', 'unit', 'max lag', 'median lag', 'end lag', 'end / median', 'bounded (≤ 2)'],
-    groups.map((g) => [g.name, g.unit, n(g.max), n(g.median), n(g.end), n(g.endOverMedian, 2), g.endOverMedian <= 2 ? 'yes' : 'no']),
+    ['consumer group', 'unit', 'max lag', 'median lag', 'end lag', 'end / median', 'trend /s', 'bounded (≤ 2, no growth)'],
+    groups.map((g) => [
+      g.name,
+      g.unit,
+      n(g.max),
+      n(g.median),
+      n(g.end),
+      n(g.endOverMedian, 2),
+      n(g.growthPerSec),
+      g.endOverMedian <= 2 && !g.grew ? 'yes' : g.grew ? 'no: grows' : 'no',
+    ]),
     2,
   );
   return `${rss}\n\n${lag}`;
