@@ -109,7 +109,7 @@ export function targetsTable(targets: readonly Target[]): string {
     v === undefined ? 'not measured' : target.unit.startsWith('share') ? pct(v) : Math.abs(v) < 10 ? n(v, 2) : n(v);
   const rows = targets.map((target) => {
     const ratio = targetRatio(target);
-    const shortBy = ratio === undefined || ratio >= 1 ? '' : `${n(1 / ratio, 1)}x ${target.better === 'lower' ? 'over' : 'short'}`;
+    const shortBy = ratio === undefined || ratio >= 1 ? '' : `${n(1 / ratio, 1 / ratio < 1.1 ? 2 : 1)}x ${target.better === 'lower' ? 'over' : 'short'}`;
     const verdict = ratio === undefined ? '-' : target.invalid ? `not met: ${target.invalid}` : ratio >= 1 ? 'met' : shortBy;
     return [
       target.name,
@@ -151,7 +151,7 @@ export function soakTable(details: Record<string, unknown>): string {
       n(g.median),
       n(g.end),
       n(g.endOverMedian, 2),
-      n(g.growthPerSec),
+      n(Math.round(g.growthPerSec) || 0),
       g.endOverMedian <= 2 && !g.grew ? 'yes' : g.grew ? 'no: grows' : 'no',
     ]),
     2,
