@@ -236,7 +236,10 @@ export async function runLatency(settings: BenchSettings, options: LatencyOption
       problems.push(
         `enriched ${Math.round(enrichedRate)} rec/s while ${Math.round(offeredRate)} rec/s were offered (backlog +${Math.round(backlogGrowth)} rec/s)`,
       );
-    if (!drained) problems.push(`${lagAtCutoff} records still not enriched ${Math.round((cutoffAt - load.lastSentAt) / 1000)} s after the last request`);
+    if (!drained)
+      problems.push(
+        `${notEnriched} accepted records (${lagAtCutoff} ingress records in all, refused requests' included) not enriched ${Math.round((cutoffAt - load.lastSentAt) / 1000)} s after the last request`,
+      );
     if (failed.length > 0)
       problems.push(`${failed.length} request(s) not accepted whole (first: ${failed[0].status ?? '-'} ${(failed[0].error ?? '').slice(0, 120)})`);
     const sustained = problems.length === 0;
