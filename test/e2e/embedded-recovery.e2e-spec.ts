@@ -57,7 +57,13 @@ describe('the all-in-one after damage to its embedded log', () => {
 
   it('skips the bad frame, says so in its metrics, and consumes what is accepted after the restart', async () => {
     product = await startProduct('embedded', { DATA_DIR: dataDir, DEFAULT_TENANT: tenant, TOPIC_PARTITIONS: '1' });
-    await request(product.server).post('/v1/ingest/netflow').set(auth).send(flows(0, 40)).expect(202);
+    // Four requests, four messages (a request's records are one frame): the damage lands inside the log, not at its tail.
+    for (let batch = 0; batch < 4; batch += 1)
+      await request(product.server)
+        .post('/v1/ingest/netflow')
+        .set(auth)
+        .send(flows(batch * 10, 10))
+        .expect(202);
     await waitFor(async () => (await rowsOf(product!)) === 40, { description: '40 flows projected before the damage' });
     await product.close();
     product = undefined;

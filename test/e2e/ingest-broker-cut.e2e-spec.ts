@@ -1,7 +1,16 @@
 import request from 'supertest';
 import { TOPICS } from '@telemetry/contracts';
 import { EVENT_LOG, type EventLog, type LogRecord } from '@telemetry/event-log';
-import { DedicatedBroker, KafkaCutProxy, startDedicatedBroker, startKafkaCutProxy, uniqueName, waitFor, type CutMode } from '@telemetry/testing';
+import {
+  DedicatedBroker,
+  KafkaCutProxy,
+  recordsOfTopic,
+  startDedicatedBroker,
+  startKafkaCutProxy,
+  uniqueName,
+  waitFor,
+  type CutMode,
+} from '@telemetry/testing';
 import { RunningProduct, startProduct, TEST_KEY } from './all-in-one.harness';
 
 // Issue 8, item 2: Idempotency-Key holds for any batch size, and an outage is answered within a
@@ -77,43 +86,15 @@ describe('Idempotency-Key on a broker that goes away mid-batch (real Kafka behin
     };
   }
 
-  /** Records written to the Zeek ingress topic so far (the sum of its end offsets). */
+  /** Messages written to the Zeek ingress topic so far (the sum of its end offsets; a frame is one). */
   async function ingressEnd(): Promise<bigint> {
     const offsets = await product.app.get<EventLog>(EVENT_LOG).endOffsets(TOPICS.ingestZeekConn);
     return [...offsets.values()].reduce((sum, offset) => sum + BigInt(offset), 0n);
   }
 
-  /**
-   * Every record on the ingress topic up to its end offsets as they are now, once per offset (a
-   * consumer group may be handed a batch again after a rebalance: that is the reader's redelivery,
-   * not a record written twice).
-   */
-  async function ingressLog(): Promise<LogRecord[]> {
-    const log = product.app.get<EventLog>(EVENT_LOG);
-    const ends = await log.endOffsets(TOPICS.ingestZeekConn);
-    const seen = new Map<string, LogRecord>();
-    const nextOffset = new Map<number, bigint>();
-    const subscription = await log.subscribe({
-      groupId: uniqueName('broker-cut-reader'),
-      topics: [TOPICS.ingestZeekConn],
-      fromBeginning: true,
-      maxBatchRecords: 5_000,
-      handler: async (batch) => {
-        for (const record of batch.records) seen.set(`${record.partition}:${record.offset}`, record);
-        const last = batch.records[batch.records.length - 1];
-        if (last) nextOffset.set(batch.partition, BigInt(last.offset) + 1n);
-      },
-    });
-    try {
-      await waitFor(() => [...ends].every(([partition, end]) => (nextOffset.get(partition) ?? 0n) >= BigInt(end)), {
-        timeoutMs: 90_000,
-        intervalMs: 200,
-        description: `the ingress topic read to its end offsets ${JSON.stringify([...ends])}`,
-      });
-    } finally {
-      await subscription.close();
-    }
-    return [...seen.values()];
+  /** Every record on the ingress topic up to its end offsets as they are now, once per offset and line (frames taken apart). */
+  function ingressLog(): Promise<LogRecord[]> {
+    return recordsOfTopic(product.app.get<EventLog>(EVENT_LOG), TOPICS.ingestZeekConn, 90_000);
   }
 
   /** Retries the same key and body until the answer is 2xx; every answer before it is kept. */
@@ -235,8 +216,9 @@ describe('Idempotency-Key on a broker that goes away mid-batch (real Kafka behin
     const duplicated = [...counts].filter(([, count]) => count > 1).map(([uid]) => uid);
     const missing = acknowledged.filter((uid) => !counts.has(uid));
     expect({ duplicated: duplicated.slice(0, 10), missing: missing.slice(0, 10) }).toEqual({ duplicated: [], missing: [] });
-    expect({ grewBy, records: ingress.length, distinctIds: counts.size }).toEqual({
-      grewBy: BigInt(acknowledged.length),
+    // Frames: the topic grew by some messages, and holds exactly the acknowledged records.
+    expect(grewBy).toBeGreaterThan(0n);
+    expect({ records: ingress.length, distinctIds: counts.size }).toEqual({
       records: acknowledged.length,
       distinctIds: acknowledged.length,
     });
@@ -269,6 +251,6 @@ describe('Idempotency-Key on a broker that goes away mid-batch (real Kafka behin
     const ingress = await ingressLog();
     const keyed = ingress.filter((record) => (JSON.parse(record.value.toString()) as { uid?: string }).uid?.startsWith(`${marker}-`));
     expect(keyed).toHaveLength(4);
-    expect((await ingressEnd()) - startEnd).toBeGreaterThanOrEqual(4n);
+    expect((await ingressEnd()) - startEnd).toBeGreaterThanOrEqual(1n);
   }, 300_000);
 });

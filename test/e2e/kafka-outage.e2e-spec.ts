@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { TOPICS, type EnrichedFlow } from '@telemetry/contracts';
 import { EVENT_LOG, type EventLog, type LogRecord } from '@telemetry/event-log';
-import { DedicatedBroker, startDedicatedBroker, uniqueName, waitFor } from '@telemetry/testing';
+import { DedicatedBroker, recordsOfTopic, startDedicatedBroker, uniqueName, waitFor } from '@telemetry/testing';
 import { RunningProduct, startProduct, TEST_KEY } from './all-in-one.harness';
 
 // Issue 3, item 5: "accepted" means durable. With the broker stopped, ingest answers 503 with
@@ -90,31 +90,9 @@ describe('Kafka outage: the all-in-one on a broker that stops and comes back', (
     expect(posted.elapsedMs).toBeLessThan(MAX_OUTAGE_ANSWER_MS);
   }
 
-  /** Every record on the ingress topic up to its end offsets as they are now. */
-  async function ingressLog(): Promise<LogRecord[]> {
-    const log = product.app.get<EventLog>(EVENT_LOG);
-    const ends = await log.endOffsets(TOPICS.ingestZeekConn);
-    const seen: LogRecord[] = [];
-    const nextOffset = new Map<number, bigint>();
-    const subscription = await log.subscribe({
-      groupId: uniqueName('outage-ingress-reader'),
-      topics: [TOPICS.ingestZeekConn],
-      fromBeginning: true,
-      handler: async (batch) => {
-        seen.push(...batch.records);
-        const last = batch.records[batch.records.length - 1];
-        if (last) nextOffset.set(batch.partition, BigInt(last.offset) + 1n);
-      },
-    });
-    try {
-      await waitFor(() => [...ends].every(([partition, end]) => (nextOffset.get(partition) ?? 0n) >= BigInt(end)), {
-        timeoutMs: 60_000,
-        description: `the ingress topic read to its end offsets ${JSON.stringify([...ends])}`,
-      });
-    } finally {
-      await subscription.close();
-    }
-    return seen;
+  /** Every record on the ingress topic up to its end offsets as they are now (the lines of each frame). */
+  function ingressLog(): Promise<LogRecord[]> {
+    return recordsOfTopic(product.app.get<EventLog>(EVENT_LOG), TOPICS.ingestZeekConn, 60_000);
   }
 
   it('answers 503 with Retry-After while the broker is down, accepts again after its restart, and loses or duplicates nothing it acknowledged', async () => {

@@ -2,7 +2,16 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import request from 'supertest';
-import { canonicalFormat, DEAD_LETTER_HEADERS, HEADERS, TOPICS, type EnrichedFlow, type IngressFormat } from '@telemetry/contracts';
+import {
+  canonicalFormat,
+  DEAD_LETTER_HEADERS,
+  FRAME_HEADERS,
+  HEADERS,
+  NDJSON_CONTENT_TYPE,
+  TOPICS,
+  type EnrichedFlow,
+  type IngressFormat,
+} from '@telemetry/contracts';
 import { normalize } from '@telemetry/enrichment';
 import { EVENT_LOG, type EventLog, type LogRecord } from '@telemetry/event-log';
 import { kafkaBrokers, uniqueName, waitFor } from '@telemetry/testing';
@@ -307,11 +316,15 @@ describe('direct Kafka producers: kcat → ingress topics → enriched for the h
           .map((line) => JSON.parse(line) as KcatMessage),
       );
     }
-    // Delivery is at least once: a redelivered batch may repeat a message, so count by event_id.
+    // Delivery is at least once: a redelivered batch may repeat a message, so count by event_id. A
+    // message is a frame (docs/enriched-topic.md): one flow per line, as many as record-count says.
     const ours = new Map<string, Record<string, string>>();
     for (const message of enrichedMessages) {
       const headers = headersOf(message);
-      if (headers[HEADERS.tenantId] === tenant) ours.set((JSON.parse(message.payload!) as EnrichedFlow).event_id, headers);
+      if (headers[HEADERS.tenantId] !== tenant) continue;
+      const lines = headers[FRAME_HEADERS.contentType] === NDJSON_CONTENT_TYPE ? message.payload!.split('\n') : [message.payload!];
+      if (headers[FRAME_HEADERS.contentType] === NDJSON_CONTENT_TYPE) expect(String(lines.length)).toBe(headers[FRAME_HEADERS.recordCount]);
+      for (const line of lines) ours.set((JSON.parse(line) as EnrichedFlow).event_id, headers);
     }
     expect([...ours.keys()].sort()).toEqual(records.map((record) => record.event_id).sort());
     const oursHeaders = [...ours.values()];

@@ -12,6 +12,8 @@ export const DEAD_LETTER_CODES = {
   invalidHeader: 'invalid_header',
   /** A fetched Kafka record batch no codec could decode, given up on by a consumer (the value is its compressed records). */
   undecodableBatch: 'undecodable_batch',
+  /** A message marked as a frame (`content-type: application/x-ndjson`) whose `record-count` does not match its lines. */
+  invalidFrame: 'invalid_frame',
 } as const;
 
 export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[keyof typeof DEAD_LETTER_CODES];

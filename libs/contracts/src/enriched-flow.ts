@@ -95,6 +95,8 @@ export interface EnrichedFlow {
     topic: string;
     partition: number;
     offset: string;
+    /** The record's line in the ingress frame at that offset, from 0; absent when the message was one record. */
+    index?: number;
     received_at: string;
     /** The wrapping taken off the message: `zeek-tag-json`, `kafka-connect`, `goflow2-protobuf`. */
     envelope?: string;
@@ -150,6 +152,7 @@ export const ENRICHED_FLOW_SCHEMA = {
         topic: { type: 'string' },
         partition: { type: 'integer' },
         offset: { type: 'string' },
+        index: { type: 'integer', minimum: 0 },
         received_at: { type: 'string' },
         envelope: { enum: ['zeek-tag-json', 'kafka-connect', 'goflow2-protobuf'] },
       },

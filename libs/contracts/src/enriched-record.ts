@@ -1,5 +1,6 @@
 import type { EnrichedFlow } from './enriched-flow';
 import { HEADERS } from './headers';
+import { FRAME_HEADERS_ENRICHED_INDEX, FramedMessage, frameRecords } from './record-frames';
 
 /**
  * Headers every `telemetry.enriched.v1` record carries besides tenant-id, collector-id,
@@ -18,7 +19,19 @@ export const ENRICHED_HEADERS = {
   riskScore: 'risk-score',
   /** RFC 3339, as `ingest.received_at` of the value (the same header name as on ingress records). */
   receivedAt: HEADERS.receivedAt,
+  /**
+   * On a frame of enriched flows (record-frames.ts) instead of the six above: a JSON array with one
+   * entry per line, `[event_id, ts_ms, src_ip, dst_ip, risk_score, received_at]`.
+   */
+  flowIndex: FRAME_HEADERS_ENRICHED_INDEX,
 } as const;
+
+/** One entry of the `flow-index` header of an enriched frame. */
+export type FlowIndexEntry = [eventId: string, tsMs: number, srcIp: string, dstIp: string, riskScore: number, receivedAt: string];
+
+export function flowIndexEntry(flow: EnrichedFlow): FlowIndexEntry {
+  return [flow.event_id, Math.round(flow.ts * 1000), flow.src_ip, flow.dst_ip, flow.risk_score, flow.ingest.received_at];
+}
 
 export function enrichedRecordHeaders(flow: EnrichedFlow): Record<string, string> {
   return {
@@ -74,4 +87,53 @@ export function enrichedKeyFieldsFromValue(value: unknown): EnrichedKeyFields | 
     riskScore: Number.isInteger(flow.risk_score) ? (flow.risk_score as number) : 0,
     receivedAtMs: typeof receivedAt === 'string' ? Date.parse(receivedAt) : NaN,
   };
+}
+
+/**
+ * The enriched flows of consumed messages, one record per flow, in order: frameRecords, with each
+ * flow's key fields as headers from the frame's `flow-index` (when it is well formed), so a reader
+ * written for one flow per message (headers or value) reads both.
+ */
+export function enrichedFlowRecords<R extends FramedMessage>(messages: readonly R[]): R[] {
+  return frameRecords(messages, (message, lines) => {
+    const index = flowIndexOf(message.headers, lines);
+    if (index === undefined) return undefined;
+    return (position, headers) => {
+      const entry = index[position];
+      headers[ENRICHED_HEADERS.eventId] = entry[0];
+      headers[ENRICHED_HEADERS.tsMs] = String(entry[1]);
+      headers[ENRICHED_HEADERS.srcIp] = entry[2];
+      headers[ENRICHED_HEADERS.dstIp] = entry[3];
+      headers[ENRICHED_HEADERS.riskScore] = String(entry[4]);
+      headers[ENRICHED_HEADERS.receivedAt] = entry[5];
+    };
+  });
+}
+
+/** The frame's flow index when it is well formed and has one entry per line, else undefined (readers then parse the values). */
+function flowIndexOf(headers: Readonly<Record<string, string>>, lines: number): FlowIndexEntry[] | undefined {
+  const raw = headers[ENRICHED_HEADERS.flowIndex];
+  if (raw === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== lines) return undefined;
+  for (const entry of parsed) {
+    if (
+      !Array.isArray(entry) ||
+      entry.length !== 6 ||
+      typeof entry[0] !== 'string' ||
+      !Number.isSafeInteger(entry[1]) ||
+      typeof entry[2] !== 'string' ||
+      typeof entry[3] !== 'string' ||
+      !Number.isInteger(entry[4]) ||
+      typeof entry[5] !== 'string'
+    ) {
+      return undefined;
+    }
+  }
+  return parsed as FlowIndexEntry[];
 }

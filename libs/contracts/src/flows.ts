@@ -65,6 +65,8 @@ export interface NormalizedFlow {
     readonly topic: string;
     readonly partition: number;
     readonly offset: string;
+    /** The record's line in a frame at that offset (record-frames.ts); absent for a message of one record. */
+    readonly index?: number;
     readonly receivedAt: string;
     /** The wrapping the enricher took off the message to find the record, when there was one. */
     readonly envelope?: IngressEnvelope;

@@ -9,3 +9,4 @@ export * from './dead-letter-record';
 export * from './field-spellings';
 export * from './sinks';
 export * from './identifiers';
+export * from './record-frames';

@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_CLOCK_SKEW_S } from '@telemetry/enrichment';
 import { ConfigReader } from '@telemetry/platform';
+import { DEFAULT_ENRICHED_FLOWS_PER_MESSAGE } from './ingress-batch.processor';
 
 /** Where the enrichment data comes from; unset means the data that ships with the dependencies (and no threat list). */
 export interface EnricherConfig {
@@ -8,6 +9,8 @@ export interface EnricherConfig {
   readonly threatlistCsv?: string;
   /** MAX_CLOCK_SKEW_S: how far an exporter's clock may be off before the receive time dates its flows. */
   readonly maxClockSkewSec?: number;
+  /** ENRICHED_FLOWS_PER_MESSAGE: flows per message on telemetry.enriched.v1 (1 = one flow per message, with its key fields as headers). */
+  readonly flowsPerMessage?: number;
 }
 
 export const ENRICHER_CONFIG = Symbol('ENRICHER_CONFIG');
@@ -18,5 +21,6 @@ export function readEnricherConfig(reader: ConfigReader): EnricherConfig {
     geoipAsn: reader.string('GEOIP_DB_ASN'),
     threatlistCsv: reader.string('THREATLIST_CSV'),
     maxClockSkewSec: reader.integer('MAX_CLOCK_SKEW_S', DEFAULT_MAX_CLOCK_SKEW_S, { min: 0 }),
+    flowsPerMessage: reader.integer('ENRICHED_FLOWS_PER_MESSAGE', DEFAULT_ENRICHED_FLOWS_PER_MESSAGE, { min: 1, max: 10_000 }),
   };
 }

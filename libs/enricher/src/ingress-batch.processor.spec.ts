@@ -3,6 +3,10 @@ import * as path from 'node:path';
 import {
   DEAD_LETTER_HEADERS,
   ENRICHED_HEADERS,
+  enrichedFlowRecords,
+  FRAME_HEADERS,
+  frameHeaders,
+  NDJSON_CONTENT_TYPE,
   enrichedKeyFieldsFromHeaders,
   enrichedKeyFieldsFromValue,
   HEADERS,
@@ -11,8 +15,12 @@ import {
 } from '@telemetry/contracts';
 import { InMemoryGeoLookup, ORIGINAL_LIVE_POLICY, ThreatIntelIndex } from '@telemetry/enrichment';
 import { aFlowRecord, aZeekConn, anIndicator } from '../../enrichment/src/testing/flow-builders';
-import type { LogRecord, RecordBatch } from '@telemetry/event-log';
-import { processIngressBatch } from './ingress-batch.processor';
+import type { LogRecord, OutgoingRecord, RecordBatch } from '@telemetry/event-log';
+import { IngressBatchOptions, processIngressBatch as processInFrames } from './ingress-batch.processor';
+
+/** The processor writing schema 1's shape (one flow per message, key fields as headers), which most cases below read. */
+const processIngressBatch = (batch: RecordBatch, dependencies: typeof deps, at: Date, options: IngressBatchOptions = {}) =>
+  processInFrames(batch, dependencies, at, { flowsPerMessage: 1, ...options });
 
 const now = new Date('2026-11-22T12:00:00Z');
 const deps = {
@@ -140,6 +148,108 @@ function aDirectBatch(topic: string, values: Buffer[], options: { headers?: Reco
 function enrichedOf(result: ReturnType<typeof processIngressBatch>): EnrichedFlow[] {
   return result.enriched.map((record) => JSON.parse(String(record.value)) as EnrichedFlow);
 }
+
+describe('processIngressBatch: frames', () => {
+  const frame = (lines: string[], headers: Record<string, string> = {}) => ({
+    value: lines.join('\n'),
+    headers: { ...frameHeaders(lines.length), [HEADERS.tenantId]: 'tenant-x', ...headers },
+  });
+  function aFrameBatch(frames: Array<{ value: string; headers: Record<string, string> }>): RecordBatch {
+    const records: LogRecord[] = frames.map((entry, index) => ({
+      topic: TOPICS.ingestFlows,
+      partition: 1,
+      offset: String(40 + index),
+      key: Buffer.from('tenant-x:edge-1'),
+      value: Buffer.from(entry.value),
+      headers: { [HEADERS.receivedAt]: '2026-11-22T11:59:00.000Z', ...entry.headers },
+      timestamp: now.getTime(),
+    }));
+    return { topic: TOPICS.ingestFlows, partition: 1, records };
+  }
+  const flowsOf = (messages: readonly OutgoingRecord[]) =>
+    enrichedFlowRecords(messages.map((m) => ({ value: Buffer.from(m.value), headers: m.headers ?? {} })));
+
+  it('reads each line of an ingress frame as a record, addressed by offset and index, with an event id of its own', () => {
+    const lines = [aFlowRecord({ dstPort: 53 }), aFlowRecord({ dstPort: 80 }), aFlowRecord({ dstPort: 443 })].map((record) => JSON.stringify(record));
+    const result = processInFrames(aFrameBatch([frame(lines)]), deps, now);
+    expect(result.deadLetters).toEqual([]);
+    expect(result.flows.map((flow) => [flow.dst_port, flow.ingest.offset, flow.ingest.index])).toEqual([
+      [53, '40', 0],
+      [80, '40', 1],
+      [443, '40', 2],
+    ]);
+    expect(new Set(result.flows.map((flow) => flow.event_id)).size).toBe(3);
+    // Redelivered: the same ids.
+    expect(processInFrames(aFrameBatch([frame(lines)]), deps, now).flows.map((flow) => flow.event_id)).toEqual(result.flows.map((flow) => flow.event_id));
+  });
+
+  it('writes enriched frames whose flow-index equals the fields of each line, and a reader sees one flow per record', () => {
+    const lines = Array.from({ length: 450 }, (_, i) => JSON.stringify(aFlowRecord({ dstIp: i % 3 === 0 ? '203.0.113.9' : '198.51.100.1' })));
+    const result = processInFrames(aFrameBatch([frame(lines.slice(0, 300)), frame(lines.slice(300))]), deps, now, { flowsPerMessage: 200 });
+    expect(result.enriched.map((message) => message.headers?.[FRAME_HEADERS.recordCount])).toEqual(['200', '200', '50']);
+    for (const message of result.enriched) {
+      expect(message.headers).toMatchObject({
+        [FRAME_HEADERS.contentType]: NDJSON_CONTENT_TYPE,
+        [HEADERS.tenantId]: 'tenant-x',
+        [HEADERS.schemaVersion]: expect.any(String),
+      });
+      expect(message.key).toBe(`tenant-x:${(JSON.parse(String(message.value).split('\n')[0]) as EnrichedFlow).event_id}`);
+    }
+    const records = flowsOf(result.enriched);
+    expect(records).toHaveLength(450);
+    for (const record of records) {
+      expect(enrichedKeyFieldsFromHeaders(record.headers)).toEqual(enrichedKeyFieldsFromValue(JSON.parse(record.value.toString())));
+    }
+    expect(records.map((record) => (JSON.parse(record.value.toString()) as EnrichedFlow).event_id)).toEqual(result.flows.map((flow) => flow.event_id));
+  });
+
+  it('keeps tenants apart: a frame holds the flows of one tenant and collector', () => {
+    const line = JSON.stringify(aFlowRecord());
+    const result = processInFrames(
+      aFrameBatch([
+        frame([line, line], { [HEADERS.tenantId]: 'tenant-a' }),
+        frame([line], { [HEADERS.tenantId]: 'tenant-b' }),
+        frame([line], { [HEADERS.tenantId]: 'tenant-a' }),
+      ]),
+      deps,
+      now,
+    );
+    expect(result.enriched.map((message) => [message.headers?.[HEADERS.tenantId], message.headers?.[FRAME_HEADERS.recordCount]])).toEqual([
+      ['tenant-a', '3'],
+      ['tenant-b', '1'],
+    ]);
+  });
+
+  it('dead-letters a bad line alone, with the frame headers and its index, and enriches the lines around it', () => {
+    const good = JSON.stringify(aFlowRecord());
+    const result = processInFrames(aFrameBatch([frame([good, '{"ts": 1', good, JSON.stringify({ ts: 1700000000, src_ip: '10.0.0.1' })])]), deps, now);
+    expect(result.flows).toHaveLength(2);
+    expect(
+      result.deadLetters.map((letter) => [String(letter.value), letter.headers?.[FRAME_HEADERS.index], letter.headers?.[DEAD_LETTER_HEADERS.code]]),
+    ).toEqual([
+      ['{"ts": 1', '1', 'invalid_json'],
+      [JSON.stringify({ ts: 1700000000, src_ip: '10.0.0.1' }), '3', 'invalid_record'],
+    ]);
+    const letter = result.deadLetters[0].headers ?? {};
+    expect(letter).toMatchObject({
+      [HEADERS.tenantId]: 'tenant-x',
+      [DEAD_LETTER_HEADERS.originalOffset]: '40',
+      [HEADERS.receivedAt]: '2026-11-22T11:59:00.000Z',
+    });
+    expect(letter[FRAME_HEADERS.contentType]).toBeUndefined();
+    expect(letter[FRAME_HEADERS.recordCount]).toBeUndefined();
+  });
+
+  it('refuses a frame whose record-count does not match its lines, whole, as invalid_frame', () => {
+    const good = JSON.stringify(aFlowRecord());
+    const cut = { value: good, headers: { ...frameHeaders(2), [HEADERS.tenantId]: 'tenant-x' } };
+    const result = processInFrames(aFrameBatch([cut, frame([good])]), deps, now);
+    expect(result.flows).toHaveLength(1);
+    expect(result.deadLetters).toHaveLength(1);
+    expect(result.deadLetters[0].headers).toMatchObject({ [DEAD_LETTER_HEADERS.code]: 'invalid_frame', [FRAME_HEADERS.recordCount]: '2' });
+    expect(result.deadLetters[0].headers?.[DEAD_LETTER_HEADERS.reason]).toContain('says 2 record(s)');
+  });
+});
 
 describe('processIngressBatch: producer shapes (fixtures/ok)', () => {
   it.each([

@@ -1,15 +1,22 @@
 import {
   DEAD_LETTER_CODES,
-  DEAD_LETTER_HEADERS,
   DEFAULT_COLLECTOR,
   DEFAULT_TENANT,
+  deadLetterRecordOf,
+  ENRICHED_HEADERS,
   EnrichedFlow,
   ENRICHED_FLOW_SCHEMA_VERSION,
   enrichedRecordHeaders,
+  flowIndexEntry,
+  frameHeaders,
+  frameLines,
+  frameRuns,
   HEADERS,
   identifierProblem,
   IngressEnvelope,
   IngressFormat,
+  isFrame,
+  recordOfFrameHeaders,
   TOPICS,
 } from '@telemetry/contracts';
 import {
@@ -36,129 +43,212 @@ const PROTOBUF_TOPICS: ReadonlySet<string> = new Set([TOPICS.ingestGoflow2Protob
 export interface IngressBatchOptions {
   /** MAX_CLOCK_SKEW_S: beyond it the receive time dates a flow (DEFAULT_MAX_CLOCK_SKEW_S when absent). */
   readonly maxClockSkewSec?: number;
+  /**
+   * ENRICHED_FLOWS_PER_MESSAGE: at most this many enriched flows per Kafka message (a frame, see
+   * record-frames.ts); 1 writes one flow per message with its key fields as headers, the format of
+   * schema 1 of the topic. DEFAULT_ENRICHED_FLOWS_PER_MESSAGE when absent.
+   */
+  readonly flowsPerMessage?: number;
 }
+
+/** Enriched flows per message by default: a frame of ~1.3 KB flows stays well under ENRICHED_FRAME_MAX_BYTES. */
+export const DEFAULT_ENRICHED_FLOWS_PER_MESSAGE = 200;
+/** The most bytes of one enriched frame: far below Kafka's default message.max.bytes (1 MiB), so no broker setting needs raising. */
+export const ENRICHED_FRAME_MAX_BYTES = 512 * 1024;
 
 /** The headers that name who a record belongs to: a bad one could never be stored, so it is refused here. */
 const IDENTIFIER_HEADERS = [HEADERS.tenantId, HEADERS.collectorId] as const;
 
 export interface ProcessedBatch {
+  /** The messages for the enriched topic: frames, or one flow each when flowsPerMessage is 1. */
   readonly enriched: OutgoingRecord[];
   readonly deadLetters: OutgoingRecord[];
   readonly flows: EnrichedFlow[];
 }
 
+/** One record of an ingress message: the message itself, or one line of a frame (its index set). */
+interface IngressRecord {
+  readonly message: LogRecord;
+  readonly value: Buffer;
+  readonly index?: number;
+}
+
+/** An enriched flow on its way out, with what its message's key and headers are made of. */
+interface Produced {
+  readonly flow: EnrichedFlow;
+  readonly json: string;
+  readonly tenantId: string;
+  readonly collectorId: string;
+  readonly traceparent?: string;
+}
+
 /**
  * The enricher's work for one polled batch, without I/O: decode → normalize → enrich for each
- * record; records that cannot be decoded or normalized become dead letters with the reason and
- * their original coordinates. Nothing is dropped: every input yields exactly one output.
+ * record (each line of a frame is a record) ; records that cannot be decoded or normalized become
+ * dead letters with the reason and their original coordinates. Nothing is dropped: every input
+ * record yields exactly one enriched flow or one dead letter.
  */
 export function processIngressBatch(batch: RecordBatch, deps: EnrichDependencies, now: Date, options: IngressBatchOptions = {}): ProcessedBatch {
-  const enriched: OutgoingRecord[] = [];
   const deadLetters: OutgoingRecord[] = [];
-  const flows: EnrichedFlow[] = [];
+  const produced: Produced[] = [];
   const format = FORMAT_BY_TOPIC[batch.topic];
   const protobuf = PROTOBUF_TOPICS.has(batch.topic);
   const maxClockSkewSec = options.maxClockSkewSec ?? DEFAULT_MAX_CLOCK_SKEW_S;
   const failedAt = now.toISOString();
-  records: for (const record of batch.records) {
+  const fail = (record: IngressRecord, code: string, reason: string) => deadLetters.push(deadLetter(record, code, reason, failedAt));
+  messages: for (const message of batch.records) {
     // An empty header is treated as absent (the defaults), as it always was; a present one must be valid.
     for (const header of IDENTIFIER_HEADERS) {
-      const value = record.headers[header];
+      const value = message.headers[header];
       const problem = value ? identifierProblem(value, `header ${header}`) : null;
       if (problem !== null) {
-        deadLetters.push(deadLetter(record, DEAD_LETTER_CODES.invalidHeader, problem, failedAt));
-        continue records;
+        fail({ message, value: message.value }, DEAD_LETTER_CODES.invalidHeader, problem);
+        continue messages;
       }
     }
-    const tenantId = record.headers[HEADERS.tenantId] || DEFAULT_TENANT;
-    const collectorId = record.headers[HEADERS.collectorId] || DEFAULT_COLLECTOR;
     if (!format) {
-      deadLetters.push(deadLetter(record, DEAD_LETTER_CODES.unknownTopic, `no decoder for topic ${batch.topic}`, failedAt));
+      fail({ message, value: message.value }, DEAD_LETTER_CODES.unknownTopic, `no decoder for topic ${batch.topic}`);
       continue;
     }
-    let value: unknown;
-    let envelope: IngressEnvelope | undefined;
-    if (protobuf) {
+    const tenantId = message.headers[HEADERS.tenantId] || DEFAULT_TENANT;
+    const collectorId = message.headers[HEADERS.collectorId] || DEFAULT_COLLECTOR;
+    const receivedAt = message.headers[HEADERS.receivedAt] || new Date(message.timestamp).toISOString();
+    const keepsPastTimes = message.headers[HEADERS.origin] === 'rest';
+    const traceparent = message.headers[HEADERS.traceparent] || undefined;
+    let records: IngressRecord[];
+    if (!protobuf && isFrame(message.headers)) {
       try {
-        value = decodeGoflow2FlowMessage(record.value);
-        envelope = 'goflow2-protobuf';
+        records = frameLines(message.value, message.headers).map((value, index) => ({ message, value, index }));
       } catch (error) {
-        const reason = error instanceof ProtobufDecodeError ? error.message : `protobuf decoder failed: ${messageOf(error)}`;
-        deadLetters.push(deadLetter(record, DEAD_LETTER_CODES.invalidProtobuf, reason, failedAt));
+        fail({ message, value: message.value }, DEAD_LETTER_CODES.invalidFrame, messageOf(error));
         continue;
       }
     } else {
+      records = [{ message, value: message.value }];
+    }
+    for (const record of records) {
+      let value: unknown;
+      let envelope: IngressEnvelope | undefined;
+      if (protobuf) {
+        try {
+          value = decodeGoflow2FlowMessage(record.value);
+          envelope = 'goflow2-protobuf';
+        } catch (error) {
+          fail(
+            record,
+            DEAD_LETTER_CODES.invalidProtobuf,
+            error instanceof ProtobufDecodeError ? error.message : `protobuf decoder failed: ${messageOf(error)}`,
+          );
+          continue;
+        }
+      } else {
+        try {
+          value = JSON.parse(record.value.toString('utf8'));
+        } catch (error) {
+          fail(record, DEAD_LETTER_CODES.invalidJson, `value is not JSON: ${messageOf(error)}`);
+          continue;
+        }
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+          fail(
+            record,
+            DEAD_LETTER_CODES.invalidRecord,
+            record.index === undefined ? 'value must be one JSON object per message' : 'each line of a frame must be one JSON object',
+          );
+          continue;
+        }
+        const unwrapped = unwrapRecord(format, value as Record<string, unknown>, message.topic);
+        if (!unwrapped.ok) {
+          fail(record, unwrapped.code, unwrapped.reason);
+          continue;
+        }
+        value = unwrapped.record;
+        envelope = unwrapped.envelope;
+      }
+      const normalized = normalize(format, value as Record<string, unknown>, {
+        tenantId,
+        collectorId,
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+        index: record.index,
+        receivedAt,
+        envelope,
+        maxClockSkewSec,
+        keepsPastTimes,
+      });
+      if (!normalized.ok) {
+        const { code, field, message: text } = normalized.error;
+        fail(record, DEAD_LETTER_CODES.invalidRecord, `${code} at ${field}: ${text}`);
+        continue;
+      }
+      let flow: EnrichedFlow;
       try {
-        value = JSON.parse(record.value.toString('utf8'));
+        flow = enrich(normalized.flow, deps, now);
       } catch (error) {
-        deadLetters.push(deadLetter(record, DEAD_LETTER_CODES.invalidJson, `value is not JSON: ${messageOf(error)}`, failedAt));
+        fail(record, DEAD_LETTER_CODES.enrichmentFailed, messageOf(error));
         continue;
       }
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        deadLetters.push(deadLetter(record, DEAD_LETTER_CODES.invalidRecord, 'value must be one JSON object per message', failedAt));
-        continue;
-      }
-      const unwrapped = unwrapRecord(format, value as Record<string, unknown>, record.topic);
-      if (!unwrapped.ok) {
-        deadLetters.push(deadLetter(record, unwrapped.code, unwrapped.reason, failedAt));
-        continue;
-      }
-      value = unwrapped.record;
-      envelope = unwrapped.envelope;
+      produced.push({ flow, json: JSON.stringify(flow), tenantId, collectorId, traceparent });
     }
-    const normalized = normalize(format, value as Record<string, unknown>, {
-      tenantId,
-      collectorId,
-      topic: record.topic,
-      partition: record.partition,
-      offset: record.offset,
-      receivedAt: record.headers[HEADERS.receivedAt] || new Date(record.timestamp).toISOString(),
-      envelope,
-      maxClockSkewSec,
-      keepsPastTimes: record.headers[HEADERS.origin] === 'rest',
-    });
-    if (!normalized.ok) {
-      const { code, field, message } = normalized.error;
-      deadLetters.push(deadLetter(record, DEAD_LETTER_CODES.invalidRecord, `${code} at ${field}: ${message}`, failedAt));
-      continue;
-    }
-    let flow: EnrichedFlow;
-    try {
-      flow = enrich(normalized.flow, deps, now);
-    } catch (error) {
-      deadLetters.push(deadLetter(record, DEAD_LETTER_CODES.enrichmentFailed, messageOf(error), failedAt));
-      continue;
-    }
-    flows.push(flow);
-    const headers: Record<string, string> = {
-      ...enrichedRecordHeaders(flow),
-      [HEADERS.tenantId]: tenantId,
-      [HEADERS.collectorId]: collectorId,
-      [HEADERS.schemaVersion]: String(ENRICHED_FLOW_SCHEMA_VERSION),
-    };
-    const traceparent = record.headers[HEADERS.traceparent];
-    if (traceparent) headers[HEADERS.traceparent] = traceparent;
-    enriched.push({ key: `${tenantId}:${flow.src_ip}`, value: JSON.stringify(flow), headers });
   }
-  return { enriched, deadLetters, flows };
+  const flowsPerMessage = options.flowsPerMessage ?? DEFAULT_ENRICHED_FLOWS_PER_MESSAGE;
+  return {
+    enriched: flowsPerMessage <= 1 ? produced.map(oneFlowMessage) : enrichedFrames(produced, flowsPerMessage),
+    deadLetters,
+    flows: produced.map((entry) => entry.flow),
+  };
 }
 
-function deadLetter(record: LogRecord, code: string, reason: string, failedAt: string): OutgoingRecord {
-  return {
-    key: record.key,
-    value: record.value,
-    headers: {
-      ...record.headers,
-      [DEAD_LETTER_HEADERS.code]: code,
-      [DEAD_LETTER_HEADERS.reason]: reason.slice(0, 1_000),
-      [DEAD_LETTER_HEADERS.stage]: 'enricher',
-      [DEAD_LETTER_HEADERS.originalTopic]: record.topic,
-      [DEAD_LETTER_HEADERS.originalPartition]: String(record.partition),
-      [DEAD_LETTER_HEADERS.originalOffset]: record.offset,
-      [DEAD_LETTER_HEADERS.failedAt]: failedAt,
-      [DEAD_LETTER_HEADERS.attempt]: '1',
-    },
+/** Schema 1's shape: one flow, keyed by tenant and source address, its key fields as headers. */
+function oneFlowMessage({ flow, json, tenantId, collectorId, traceparent }: Produced): OutgoingRecord {
+  const headers: Record<string, string> = {
+    ...enrichedRecordHeaders(flow),
+    [HEADERS.tenantId]: tenantId,
+    [HEADERS.collectorId]: collectorId,
+    [HEADERS.schemaVersion]: String(ENRICHED_FLOW_SCHEMA_VERSION),
   };
+  if (traceparent) headers[HEADERS.traceparent] = traceparent;
+  return { key: `${tenantId}:${flow.src_ip}`, value: json, headers };
+}
+
+/**
+ * Frames of the batch's flows, per tenant and collector (in their order), within the limits. The key
+ * is the tenant and the frame's first event id: frames spread over the partitions, and a redelivered
+ * batch writes each frame to the partition it went to before. A frame's traceparent is its first
+ * record's (each record's own stays in the trace of the ingest request that wrote it).
+ */
+function enrichedFrames(produced: readonly Produced[], maxRecords: number): OutgoingRecord[] {
+  const groups = new Map<string, Produced[]>();
+  for (const entry of produced) {
+    const group = `${entry.tenantId}\u0000${entry.collectorId}`;
+    let list = groups.get(group);
+    if (list === undefined) groups.set(group, (list = []));
+    list.push(entry);
+  }
+  const messages: OutgoingRecord[] = [];
+  for (const list of groups.values()) {
+    const lines = list.map((entry) => entry.json);
+    for (const [start, end] of frameRuns(lines, { maxRecords, maxBytes: ENRICHED_FRAME_MAX_BYTES })) {
+      const first = list[start];
+      const headers: Record<string, string> = {
+        ...frameHeaders(end - start),
+        [HEADERS.tenantId]: first.tenantId,
+        [HEADERS.collectorId]: first.collectorId,
+        [HEADERS.schemaVersion]: String(ENRICHED_FLOW_SCHEMA_VERSION),
+        [ENRICHED_HEADERS.flowIndex]: JSON.stringify(list.slice(start, end).map((entry) => flowIndexEntry(entry.flow))),
+      };
+      if (first.traceparent) headers[HEADERS.traceparent] = first.traceparent;
+      messages.push({ key: `${first.tenantId}:${first.flow.event_id}`, value: lines.slice(start, end).join('\n'), headers });
+    }
+  }
+  return messages;
+}
+
+/** A record's dead letter: a line of a frame goes alone, with the frame's headers and its index (`frame-index`). */
+function deadLetter(record: IngressRecord, code: string, reason: string, failedAt: string): OutgoingRecord {
+  const { message } = record;
+  const failed = record.index === undefined ? message : { ...message, value: record.value, headers: recordOfFrameHeaders(message.headers, record.index) };
+  return deadLetterRecordOf(failed, { code, reason, stage: 'enricher', failedAt });
 }
 
 function messageOf(error: unknown): string {

@@ -36,9 +36,12 @@ export class IngressConsumer {
   @EventPattern(INGRESS_TOPICS, ENRICHER_CONSUMER)
   async handle(batch: RecordBatch): Promise<void> {
     const stopTimer = this.metrics.batchSeconds.startTimer();
-    const { enriched, deadLetters, flows } = processIngressBatch(batch, this.deps, this.clock(), { maxClockSkewSec: this.config.maxClockSkewSec });
+    const { enriched, deadLetters, flows } = processIngressBatch(batch, this.deps, this.clock(), {
+      maxClockSkewSec: this.config.maxClockSkewSec,
+      flowsPerMessage: this.config.flowsPerMessage,
+    });
     await Promise.all([this.log.publish(TOPICS.enriched, enriched), this.log.publish(TOPICS.ingestDeadLetter, deadLetters)]);
-    this.metrics.records.inc({ outcome: 'enriched' }, enriched.length);
+    this.metrics.records.inc({ outcome: 'enriched' }, flows.length);
     if (deadLetters.length > 0) {
       this.metrics.records.inc({ outcome: 'dead_lettered' }, deadLetters.length);
       this.logger.warn(`${deadLetters.length} record(s) of ${batch.topic}[${batch.partition}] sent to ${TOPICS.ingestDeadLetter}`);

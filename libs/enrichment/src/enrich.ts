@@ -84,6 +84,7 @@ export function enrich(flow: NormalizedFlow, deps: EnrichDependencies, now: Date
     enriched.clock_skew_s = flow.clock.skewSec;
     if (flow.clock.source === 'received') enriched.exported_ts = flow.clock.exportedTsMs / 1000;
   }
+  if (flow.ingress.index !== undefined) enriched.ingest.index = flow.ingress.index;
   if (flow.ingress.envelope !== undefined) enriched.ingest.envelope = flow.ingress.envelope;
   return enriched;
 }

@@ -17,6 +17,8 @@ export interface IngressContext {
   readonly partition: number;
   /** Decimal string, as Kafka offsets are. */
   readonly offset: string;
+  /** The record's line in a frame (record-frames.ts) at that offset; absent for a message of one record. */
+  readonly index?: number;
   /** RFC 3339. */
   readonly receivedAt: string;
   /** The wrapping taken off the message (see unwrapRecord), if any. */
@@ -211,11 +213,13 @@ function sumPresent(a: number | null, b: number | null): number | null {
  * so ids rise with ingest time: a read model's unique index on them grows at its right edge instead
  * of taking inserts at random pages (at 1M rows the embedded projection ran at half speed with ids
  * that were all hash; see the projection-scale stage of `npm run bench`). A receive time that is not
- * a number or outside 0 .. 2^48 ms puts 0 there; the id stays unique by its hash.
+ * a number or outside 0 .. 2^48 ms puts 0 there; the id stays unique by its hash. A record of a
+ * frame adds its index to the coordinates; a message of one record hashes as it always did.
  */
-export function eventIdFor(topic: string, partition: number, offset: string, receivedAtMs: number): string {
+export function eventIdFor(topic: string, partition: number, offset: string, receivedAtMs: number, index?: number): string {
   const ms = Number.isSafeInteger(receivedAtMs) && receivedAtMs >= 0 && receivedAtMs < 2 ** 48 ? receivedAtMs : 0;
-  const hash = createHash('sha256').update(`${topic}/${partition}/${offset}`).digest('hex');
+  const coordinates = index === undefined ? `${topic}/${partition}/${offset}` : `${topic}/${partition}/${offset}/${index}`;
+  const hash = createHash('sha256').update(coordinates).digest('hex');
   return ms.toString(16).padStart(12, '0') + hash.slice(0, 20);
 }
 
@@ -486,7 +490,7 @@ export function normalize(format: IngressFormat, record: Record<string, unknown>
   );
   const flow: NormalizedFlow = {
     schemaVersion: NORMALIZED_FLOW_SCHEMA_VERSION,
-    eventId: eventIdFor(ctx.topic, ctx.partition, ctx.offset, Date.parse(ctx.receivedAt)),
+    eventId: eventIdFor(ctx.topic, ctx.partition, ctx.offset, Date.parse(ctx.receivedAt), ctx.index),
     tenantId: ctx.tenantId,
     collectorId: ctx.collectorId,
     format,
@@ -509,6 +513,7 @@ export function normalize(format: IngressFormat, record: Record<string, unknown>
       topic: ctx.topic,
       partition: ctx.partition,
       offset: ctx.offset,
+      ...(ctx.index !== undefined ? { index: ctx.index } : {}),
       receivedAt: ctx.receivedAt,
       ...(ctx.envelope !== undefined ? { envelope: ctx.envelope } : {}),
     },

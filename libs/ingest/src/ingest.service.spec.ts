@@ -1,5 +1,5 @@
-import { HEADERS, TOPICS } from '@telemetry/contracts';
-import { EventLogUnavailableError, InMemoryEventLog } from '@telemetry/event-log';
+import { FRAME_HEADERS, frameLines, HEADERS, isFrame, NDJSON_CONTENT_TYPE, TOPICS } from '@telemetry/contracts';
+import { EventLogUnavailableError, InMemoryEventLog, LogRecord } from '@telemetry/event-log';
 import type { IngestConfig } from './ingest.config';
 import { INGRESS_TOPIC_BY_FORMAT, IngestPublishError, IngestService, PUBLISH_CHUNK_BYTES } from './ingest.service';
 
@@ -10,9 +10,12 @@ async function ingressLog(): Promise<InMemoryEventLog> {
   return log;
 }
 
-const allRecords = (log: InMemoryEventLog) => Object.values(INGRESS_TOPIC_BY_FORMAT).flatMap((topic) => log.records(topic));
-
-const config: IngestConfig = { maxInflightRecords: 10_000, idempotencyTtlSeconds: 86_400, publishTimeoutMs: 60_000 };
+/** The records of a topic as a reader sees them: each line of a frame is one. */
+const recordsOf = (log: InMemoryEventLog, topic: string): LogRecord[] =>
+  log
+    .records(topic)
+    .flatMap((record) => (isFrame(record.headers) ? frameLines(record.value, record.headers).map((value) => ({ ...record, value })) : [record]));
+const allRecords = (log: InMemoryEventLog) => Object.values(INGRESS_TOPIC_BY_FORMAT).flatMap((topic) => recordsOf(log, topic));
 const flow = (i: number) => ({ ts: 1732288800 + i, src_ip: '10.0.0.1', dst_ip: '8.8.8.8', dst_port: 53 });
 const command = (count: number) => ({
   tenantId: 'acme',
@@ -23,15 +26,55 @@ const command = (count: number) => ({
   traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
 });
 
-describe('IngestService', () => {
-  it('publishes each valid record as one message keyed by tenant and collector, with the headers', async () => {
+describe('IngestService, in frames of up to 1 000 records', () => {
+  const config: IngestConfig = { maxInflightRecords: 10_000, idempotencyTtlSeconds: 86_400, publishTimeoutMs: 60_000, recordsPerMessage: 1_000 };
+
+  it('writes consecutive accepted records as frames: the shared headers once, content-type and record-count, one key', async () => {
+    const log = await ingressLog();
+    const records: unknown[] = command(2_500).records;
+    records.splice(3, 0, { ts: 1 });
+    const result = await new IngestService(log, config).ingest({ ...command(0), records });
+    expect(result).toMatchObject({ status: 'partial', accepted: 2_500, rejected: 1 });
+    const messages = log.records(TOPICS.ingestFlows);
+    expect(messages.map((message) => message.headers[FRAME_HEADERS.recordCount])).toEqual(['1000', '1000', '500']);
+    expect(new Set(messages.map((message) => message.key?.toString()))).toEqual(new Set(['acme:edge-1']));
+    for (const message of messages) {
+      expect(message.headers).toMatchObject({
+        [FRAME_HEADERS.contentType]: NDJSON_CONTENT_TYPE,
+        [HEADERS.tenantId]: 'acme',
+        [HEADERS.collectorId]: 'edge-1',
+        [HEADERS.origin]: 'rest',
+        [HEADERS.receivedAt]: '2026-11-22T12:00:00.000Z',
+      });
+    }
+    const lines = recordsOf(log, TOPICS.ingestFlows).map((record) => (JSON.parse(String(record.value)) as { ts: number }).ts);
+    expect(lines).toEqual(command(2_500).records.map((record) => record.ts));
+  });
+
+  it('keeps each frame within a quarter of a publish chunk, however many records it may hold', async () => {
+    const log = await ingressLog();
+    const wide = Array.from({ length: 2_000 }, (_, i) => ({ ...flow(i), note: 'x'.repeat(1_000) }));
+    await new IngestService(log, config).ingest({ ...command(0), records: wide });
+    const sizes = log.records(TOPICS.ingestFlows).map((message) => message.value.length);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(PUBLISH_CHUNK_BYTES / 4);
+    expect(recordsOf(log, TOPICS.ingestFlows)).toHaveLength(2_000);
+  });
+});
+
+describe.each([
+  ['one record per message', 1],
+  ['frames of 1 000 records', 1_000],
+])('IngestService, %s', (_, recordsPerMessage) => {
+  const config: IngestConfig = { maxInflightRecords: 10_000, idempotencyTtlSeconds: 86_400, publishTimeoutMs: 60_000, recordsPerMessage };
+
+  it('publishes each valid record keyed by tenant and collector, with the headers', async () => {
     const log = await ingressLog();
     const service = new IngestService(log, config);
     const result = await service.ingest({ ...command(2), records: [flow(0), { ts: 1 }, flow(1)] });
     expect(result).toMatchObject({ status: 'partial', accepted: 2, rejected: 1, total: 3 });
     // Exactly the two valid records, on the flows topic only, in order (one key: one partition).
     expect(allRecords(log)).toHaveLength(2);
-    const published = log.records(TOPICS.ingestFlows);
+    const published = recordsOf(log, TOPICS.ingestFlows);
     expect(published.map((record) => JSON.parse(String(record.value)).ts)).toEqual([1732288800, 1732288801]);
     expect(published.map((record) => record.key?.toString())).toEqual(['acme:edge-1', 'acme:edge-1']);
     expect(published[0]).toMatchObject({
@@ -62,7 +105,7 @@ describe('IngestService', () => {
     held.release();
     await first;
     await expect(service.ingest(command(3_000))).resolves.toMatchObject({ accepted: 3_000 });
-    expect(log.records(TOPICS.ingestFlows)).toHaveLength(11_000);
+    expect(recordsOf(log, TOPICS.ingestFlows)).toHaveLength(11_000);
   });
 
   it('when the log gives up but the write may still land, says so and keeps the records counted until it knows', async () => {
@@ -87,7 +130,7 @@ describe('IngestService', () => {
     // ~340 bytes per record: 10 000 of them are about 3.4 MB, four chunks.
     const bigFlow = (i: number) => ({ ...flow(i), uid: `rec-${i}`, note: 'x'.repeat(240) });
     const bigCommand = () => ({ ...command(0), records: Array.from({ length: 10_000 }, (_, i) => bigFlow(i)) });
-    const uids = (log: InMemoryEventLog) => log.records(TOPICS.ingestFlows).map((record) => (JSON.parse(String(record.value)) as { uid: string }).uid);
+    const uids = (log: InMemoryEventLog) => recordsOf(log, TOPICS.ingestFlows).map((record) => (JSON.parse(String(record.value)) as { uid: string }).uid);
     const big = { ...config, maxInflightRecords: 100_000 };
 
     /** The sizes (value and key bytes) of each publish call the service makes. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DEFAULT_COLLECTOR, HEADERS, IngressFormat, TOPICS } from '@telemetry/contracts';
+import { DEFAULT_COLLECTOR, frameHeaders, frameRuns, HEADERS, IngressFormat, TOPICS } from '@telemetry/contracts';
 import { EVENT_LOG, EventLog, EventLogUnavailableError, OutgoingRecord } from '@telemetry/event-log';
 import { INGEST_CONFIG, IngestConfig } from './ingest.config';
 import { RecordRejection, RecordValidator } from './record-validator';
@@ -45,11 +45,22 @@ export interface IndexRange {
   readonly to: number;
 }
 
+/** The most bytes of one ingress frame: a quarter of a publish chunk, far below Kafka's default message.max.bytes. */
+export const FRAME_MAX_BYTES = PUBLISH_CHUNK_BYTES / 4;
+
+/** One message for the event log and how many accepted records it carries. */
+interface Framed {
+  readonly message: OutgoingRecord;
+  readonly records: number;
+  readonly bytes: number;
+}
+
 /**
- * Validates a parsed batch and publishes the valid records, one per message, to the ingress topic
- * of their format. Resolves only after the event log acknowledged them: "accepted" means durable.
+ * Validates a parsed batch and publishes the valid records to the ingress topic of their format, in
+ * frames of up to `recordsPerMessage` (record-frames.ts; one record per message when it is 1).
+ * Resolves only after the event log acknowledged them: "accepted" means durable.
  *
- * The records go out in chunks of at most PUBLISH_CHUNK_BYTES, in order, each one only after the one
+ * The messages go out in chunks of at most PUBLISH_CHUNK_BYTES, in order, each one only after the one
  * before was acknowledged, so what is durable is always a prefix of the accepted records. When a
  * chunk fails or goes unacknowledged, the call stops there and throws IngestPublishError saying how
  * many were written and how many have an open outcome; `alreadyWritten` resumes after a prefix an
@@ -100,12 +111,18 @@ export class IngestService {
       if (command.traceparent) headers[HEADERS.traceparent] = command.traceparent;
       // Keyed by tenant + collector: one collector's records stay in order on one partition.
       const key = `${command.tenantId}:${collectorId}`;
-      const messages: OutgoingRecord[] = accepted.slice(alreadyWritten).map(({ record }) => ({ key, value: JSON.stringify(record), headers }));
+      const pending = accepted.length - alreadyWritten;
       // Bounded: when the log is slow to acknowledge, refuse now (503) rather than queue without limit.
-      if (this.inflight + messages.length > this.config.maxInflightRecords) {
+      if (this.inflight + pending > this.config.maxInflightRecords) {
         throw new EventLogUnavailableError(`ingest is at its in-flight limit of ${this.config.maxInflightRecords} records`);
       }
-      this.inflight += messages.length;
+      const messages = framed(
+        accepted.slice(alreadyWritten).map(({ record }) => JSON.stringify(record)),
+        key,
+        headers,
+        this.config.recordsPerMessage,
+      );
+      this.inflight += pending;
       let held = 0;
       const acceptedIndices = accepted.map((entry) => entry.index);
       let written = alreadyWritten;
@@ -114,26 +131,31 @@ export class IngestService {
         const chunks = chunked(messages, PUBLISH_CHUNK_BYTES);
         for (let index = 0; index < chunks.length; index += 1) {
           const chunk = chunks[index];
-          const sent = await this.publishChunk(topic, chunk);
+          const records = chunk.reduce((sum, entry) => sum + entry.records, 0);
+          const sent = await this.publishChunk(
+            topic,
+            chunk.map((entry) => entry.message),
+            records,
+          );
           if (sent.kind === 'failed') {
             if (written === 0) throw sent.error;
             throw new IngestPublishError(sent.error, result, acceptedIndices, written, 0);
           }
           if (sent.kind === 'unknown') {
             // The chunk may still land: its records stay counted in flight until the log knows.
-            held = chunk.length;
+            held = records;
             const outcome = sent.outcome;
             const release = () => {
-              this.inflight -= chunk.length;
+              this.inflight -= records;
             };
             void outcome.then(release, release);
-            throw new IngestPublishError(sent.error, result, acceptedIndices, written, chunk.length, outcome);
+            throw new IngestPublishError(sent.error, result, acceptedIndices, written, records, outcome);
           }
-          written += chunk.length;
+          written += records;
           if (index < chunks.length - 1 && progress) await progress(written);
         }
       } finally {
-        this.inflight -= messages.length - held;
+        this.inflight -= pending - held;
       }
     }
     return result;
@@ -148,7 +170,7 @@ export class IngestService {
    * left open for a 503 now.
    * The publish itself goes on (bounded by the adapter's own timeout); `outcome` says how it ended.
    */
-  private async publishChunk(topic: string, chunk: readonly OutgoingRecord[]): Promise<ChunkOutcome> {
+  private async publishChunk(topic: string, chunk: readonly OutgoingRecord[], records: number): Promise<ChunkOutcome> {
     const settled: Promise<ChunkOutcome> = this.log.publish(topic, chunk).then(
       (): ChunkOutcome => {
         this.lastAcknowledgedAt = Date.now();
@@ -173,7 +195,7 @@ export class IngestService {
       return {
         kind: 'unknown',
         error: new EventLogUnavailableError(
-          `the event log acknowledged nothing and did not answer within ${this.config.publishTimeoutMs} ms (${chunk.length} record(s) on ${topic})`,
+          `the event log acknowledged nothing and did not answer within ${this.config.publishTimeoutMs} ms (${records} record(s) on ${topic})`,
         ),
         outcome,
       };
@@ -204,13 +226,28 @@ type ChunkOutcome =
   | { readonly kind: 'failed'; readonly error: Error }
   | { readonly kind: 'unknown'; readonly error: EventLogUnavailableError; readonly outcome: Promise<boolean> };
 
-/** Consecutive runs of at most `maxBytes` (value and key bytes, as the Kafka adapter counts them); a larger record is a run of its own. */
-function chunked(messages: readonly OutgoingRecord[], maxBytes: number): OutgoingRecord[][] {
-  const chunks: OutgoingRecord[][] = [];
-  let chunk: OutgoingRecord[] = [];
+/**
+ * The records as messages: frames of consecutive records within `perMessage` records and
+ * FRAME_MAX_BYTES, or one record per message when `perMessage` is 1 (as before frames).
+ */
+function framed(lines: readonly string[], key: string, headers: Readonly<Record<string, string>>, perMessage: number): Framed[] {
+  const keyBytes = Buffer.byteLength(key);
+  if (perMessage <= 1) {
+    return lines.map((value) => ({ message: { key, value, headers }, records: 1, bytes: Buffer.byteLength(value) + keyBytes }));
+  }
+  return frameRuns(lines, { maxRecords: perMessage, maxBytes: FRAME_MAX_BYTES }).map(([start, end]) => {
+    const value = lines.slice(start, end).join('\n');
+    return { message: { key, value, headers: { ...headers, ...frameHeaders(end - start) } }, records: end - start, bytes: Buffer.byteLength(value) + keyBytes };
+  });
+}
+
+/** Consecutive runs of at most `maxBytes` (value and key bytes, as the Kafka adapter counts them); a larger message is a run of its own. */
+function chunked(messages: readonly Framed[], maxBytes: number): Framed[][] {
+  const chunks: Framed[][] = [];
+  let chunk: Framed[] = [];
   let bytes = 0;
   for (const message of messages) {
-    const size = Buffer.byteLength(message.value) + (message.key ? Buffer.byteLength(message.key) : 0);
+    const size = message.bytes;
     if (chunk.length > 0 && bytes + size > maxBytes) {
       chunks.push(chunk);
       chunk = [];

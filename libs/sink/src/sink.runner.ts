@@ -1,4 +1,13 @@
-import { deadLetterHeader, HEADERS, sinkDeadLetterTopic, sinkRetryTopic, sinkTopicSpecs, TOPICS } from '@telemetry/contracts';
+import {
+  deadLetterHeader,
+  enrichedFlowRecords,
+  enrichedKeyFieldsFromHeaders,
+  HEADERS,
+  sinkDeadLetterTopic,
+  sinkRetryTopic,
+  sinkTopicSpecs,
+  TOPICS,
+} from '@telemetry/contracts';
 import type { BatchResult, EventLog, LogRecord, OutgoingRecord, RecordBatch, Subscription, TopicSpec } from '@telemetry/event-log';
 import { Exporter, ItemOutcome, SinkConfigurationError, SinkItem } from './exporter.port';
 import { BatchLimits, splitIntoBatches } from './sink-batches';
@@ -110,14 +119,16 @@ export class SinkRunner {
 
   /** A small batch waits (up to maxWaitMs after its oldest record was written) to fill a request. */
   async handleMain(batch: RecordBatch): Promise<void | BatchResult> {
+    // Frames become one record per flow (same offset): requests are cut by flows, not by messages.
+    const records = enrichedFlowRecords(batch.records);
     const maxWait = this.options.batch.maxWaitMs ?? 0;
-    if (maxWait > 0 && batch.records.length < this.options.batch.maxRecords) {
+    if (maxWait > 0 && records.length < this.options.batch.maxRecords) {
       // Never longer than maxWait from now, whatever clock stamped the record.
       const now = this.now();
-      const sendAt = Math.min(batch.records[0].timestamp, now) + maxWait;
+      const sendAt = Math.min(records[0].timestamp, now) + maxWait;
       if (sendAt > now) return { consumed: 0, retryAtMs: sendAt };
     }
-    await this.deliver(batch.records);
+    await this.deliver(records);
     return undefined;
   }
 
@@ -198,6 +209,12 @@ function decode(records: readonly LogRecord[]): { items: SinkItem[]; undecodable
   const undecodable: Array<{ item: SinkItem; outcome: ItemOutcome }> = [];
   for (const record of records) {
     const payload = record.value.toString('utf8');
+    // The enricher's key fields, when the record has them (every flow of a frame does): no parse.
+    const keys = enrichedKeyFieldsFromHeaders(record.headers);
+    if (keys !== undefined) {
+      items.push({ eventId: keys.eventId, tenantId: keys.tenantId, payload, ts: keys.tsMs / 1000, source: record });
+      continue;
+    }
     let parsed: { event_id?: unknown; tenant_id?: unknown; ts?: unknown } | undefined;
     try {
       parsed = JSON.parse(payload) as typeof parsed;

@@ -1,7 +1,7 @@
 import { DynamicModule, INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern } from '@nestjs/microservices';
-import { INGRESS_TOPICS } from '@telemetry/contracts';
+import { FRAME_HEADERS, INGRESS_TOPICS, isFrame } from '@telemetry/contracts';
 import { ENRICH_DEPENDENCIES, ENRICHER_CONFIG, ENRICHER_CONSUMER, EnricherConfig, EnricherMetrics, IngressConsumer } from '@telemetry/enricher';
 import { EnrichDependencies } from '@telemetry/enrichment';
 import { EVENT_LOG, EventLog, RecordBatch } from '@telemetry/event-log';
@@ -19,13 +19,19 @@ export interface EnricherProgress {
  * event-log transport (interceptor, filter, commit after the handler), in a Nest microservice of
  * its own on the given log.
  */
-export async function startBenchEnricher(log: EventLog, deps: EnrichDependencies, progress: EnricherProgress): Promise<INestMicroservice> {
+export async function startBenchEnricher(
+  log: EventLog,
+  deps: EnrichDependencies,
+  progress: EnricherProgress,
+  config: EnricherConfig = {},
+): Promise<INestMicroservice> {
   class CountingIngressConsumer extends IngressConsumer {
     @EventPattern(INGRESS_TOPICS, ENRICHER_CONSUMER)
     override async handle(batch: RecordBatch): Promise<void> {
       progress.firstBatchAt ??= performance.now();
       await super.handle(batch);
-      progress.handled += batch.records.length;
+      // Records, not messages: a frame counts its lines.
+      for (const record of batch.records) progress.handled += isFrame(record.headers) ? Number(record.headers[FRAME_HEADERS.recordCount]) : 1;
       progress.batches += 1;
     }
   }
@@ -38,8 +44,8 @@ export async function startBenchEnricher(log: EventLog, deps: EnrichDependencies
         providers: [
           { provide: EVENT_LOG, useValue: log },
           { provide: ENRICH_DEPENDENCIES, useValue: deps },
-          // The defaults (MAX_CLOCK_SKEW_S 300), as the app reads them from an empty environment.
-          { provide: ENRICHER_CONFIG, useValue: {} satisfies EnricherConfig },
+          // The defaults (MAX_CLOCK_SKEW_S 300, ENRICHED_FLOWS_PER_MESSAGE 200) unless the stage asks otherwise.
+          { provide: ENRICHER_CONFIG, useValue: config },
           { provide: CLOCK, useValue: () => new Date() },
           { provide: METRICS_REGISTRY, useFactory: createMetricsRegistry },
           EnricherMetrics,

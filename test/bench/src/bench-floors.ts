@@ -1,4 +1,5 @@
 import { CompressionTypes, Kafka, logLevel, Message } from 'kafkajs';
+import { FRAME_HEADERS, isFrame } from '@telemetry/contracts';
 import type { OutgoingRecord, RecordBatch } from '@telemetry/event-log';
 import { kafkaBrokers } from '@telemetry/testing';
 import { finish, rate, StageResult, withMeasurement } from './bench-stages';
@@ -19,6 +20,7 @@ import { Meter, until } from './bench-meter';
 /** Requests of at most this many value bytes, as the Kafka adapter's SEND_CHUNK_BYTES. */
 const SEND_CHUNK_BYTES = 1024 * 1024;
 
+/** `batches` one record per message (the JSON floor parses each record's value), `enriched` one flow each. */
 export async function runJsonFloor(batches: readonly RecordBatch[], enriched: readonly OutgoingRecord[]): Promise<StageResult> {
   const values = batches.flatMap((batch) => batch.records.map((record) => record.value));
   // The enriched flows as objects (parsed once, outside the measured loop): what the enricher stringifies.
@@ -53,7 +55,13 @@ export async function runJsonFloor(batches: readonly RecordBatch[], enriched: re
   );
 }
 
-export async function runClientFloor(batches: readonly RecordBatch[], partitions: number, runId: string, deadlineMs: number): Promise<StageResult> {
+export async function runClientFloor(
+  batches: readonly RecordBatch[],
+  partitions: number,
+  runId: string,
+  deadlineMs: number,
+  shape: string,
+): Promise<StageResult> {
   const kafka = new Kafka({ clientId: `telemetry-bench-floor-${runId}`, brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
   const topic = `bench-floor-${runId}`;
   const groupId = `bench-floor-${runId}`;
@@ -64,16 +72,18 @@ export async function runClientFloor(batches: readonly RecordBatch[], partitions
   try {
     await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
     await producer.connect();
-    // The same messages the product writes: its key and headers, one record per message, per partition.
+    // The same messages the product writes: its key and headers, per partition; a frame counts its records.
     const requests: Message[][] = [];
     let records = 0;
+    let sent = 0;
     for (const batch of batches) {
       let messages: Message[] = [];
       let bytes = 0;
       for (const record of batch.records) {
         messages.push({ partition: batch.partition % partitions, key: record.key, value: record.value, headers: { ...record.headers } });
         bytes += record.value.length;
-        records += 1;
+        records += isFrame(record.headers) ? Number(record.headers[FRAME_HEADERS.recordCount]) : 1;
+        sent += 1;
         if (bytes >= SEND_CHUNK_BYTES) {
           requests.push(messages);
           messages = [];
@@ -102,10 +112,10 @@ export async function runClientFloor(batches: readonly RecordBatch[], partitions
         }
       },
     });
-    await until(() => (consumed >= records ? true : undefined), {
+    await until(() => (consumed >= sent ? true : undefined), {
       deadlineMs,
       intervalMs: 20,
-      what: () => `raw client floor: ${consumed} of ${records} consumed`,
+      what: () => `raw client floor: ${consumed} of ${sent} messages consumed`,
     });
     const read = await finish(consumeMeter);
     const cpuMs = produced.processCpuMs + read.processCpuMs;
@@ -113,7 +123,7 @@ export async function runClientFloor(batches: readonly RecordBatch[], partitions
     return {
       stage: 'floor',
       mode: 'kafka',
-      variant: 'raw client floor: kafkajs produce (acks=all, gzip, ~1 MiB requests, one record per message) + consume + commit, no product code',
+      variant: `raw client floor: kafkajs produce (acks=all, gzip, ~1 MiB requests, ${shape}) + consume + commit, no product code`,
       records,
       batchRecords: requests[0]?.length ?? 0,
       wallMs,
@@ -126,6 +136,7 @@ export async function runClientFloor(batches: readonly RecordBatch[], partitions
         consumeRecordsPerSec: rate(records, read.wallMs),
         consumeRecordsPerCpuSec: rate(records, read.processCpuMs),
         requests: requests.length,
+        messages: sent,
       },
     };
   } finally {

@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_SINK_RETRY_DELAYS_MS, sinkDeadLetterTopic, sinkRetryTopic, TOPICS } from '@telemetry/contracts';
+import { DEFAULT_SINK_RETRY_DELAYS_MS, FRAME_HEADERS, isFrame, sinkDeadLetterTopic, sinkRetryTopic, TOPICS } from '@telemetry/contracts';
 import { EmbeddedEventLog, EventLog, KafkaEventLog, OutgoingRecord, RecordBatch } from '@telemetry/event-log';
 import { ElasticBulkExporter, Exporter, SinkObserver, SinkRunner, SplunkHecExporter } from '@telemetry/sink';
 import { FakeHecOptions, kafkaBrokers, opensearchUrl } from '@telemetry/testing';
@@ -25,29 +25,36 @@ export const SINK_DESTINATIONS: readonly SinkDestination[] = ['hec', 'hec-ack', 
 
 /** The product's default SINK_BATCH_MAX_BYTES: with 500 records of ~1.3 KB the record limit is the one that binds. */
 const SINK_BATCH_MAX_BYTES = 5 * 1024 * 1024;
-/** Records per publish when pre-filling: the enricher publishes the output of a 5,000-record poll at once. */
-const PREFILL_CHUNK = 5_000;
+/** Messages per publish when pre-filling: about what the enricher publishes for a 5,000-record poll. */
+const PREFILL_CHUNK = 25;
 
 export interface SinkInput {
-  /** Enriched records as the enricher publishes them (key, JSON value, headers), values as Buffers (off the JS heap). */
+  /** Enriched messages as the enricher publishes them (frames: key, NDJSON value, headers), values as Buffers (off the JS heap). */
   readonly records: readonly OutgoingRecord[];
-  /** Enriched JSON bytes of all records: what the sink reads and ships, before the destination's envelope and gzip. */
+  /** The enriched flows in them. */
+  readonly flows: number;
+  /** Enriched JSON bytes of all flows: what the sink reads and ships, before the destination's envelope and gzip. */
   readonly bytes: number;
 }
 
-/** `count` enriched records spread evenly over the dataset (both formats, every traffic shape). */
-export function sinkInputOf(enriched: readonly OutgoingRecord[], count: number): SinkInput {
-  const n = Math.min(count, enriched.length);
-  const stride = enriched.length / n;
+/** Whole enriched messages spread evenly over the dataset (both formats, every traffic shape), until they hold `count` flows. */
+export function sinkInputOf(messages: readonly OutgoingRecord[], count: number): SinkInput {
+  const flowsOf = (message: OutgoingRecord) => (isFrame(message.headers ?? {}) ? Number(message.headers?.[FRAME_HEADERS.recordCount]) : 1);
+  const total = messages.reduce((sum, message) => sum + flowsOf(message), 0);
+  const share = Math.min(1, count / Math.max(1, total));
   const records: OutgoingRecord[] = [];
+  let flows = 0;
   let bytes = 0;
-  for (let i = 0; i < n; i++) {
-    const record = enriched[Math.floor(i * stride)];
-    const value = Buffer.isBuffer(record.value) ? record.value : Buffer.from(record.value);
+  for (let i = 0; i < messages.length && flows < count; i++) {
+    // Take message i when it brings the running share up to `share` of the messages seen so far.
+    if (records.length >= Math.ceil((i + 1) * share)) continue;
+    const message = messages[i];
+    const value = Buffer.isBuffer(message.value) ? message.value : Buffer.from(message.value);
+    flows += flowsOf(message);
     bytes += value.length;
-    records.push({ key: record.key, value, headers: record.headers });
+    records.push({ key: message.key, value, headers: message.headers });
   }
-  return { records, bytes };
+  return { records, flows, bytes };
 }
 
 // --- the pre-filled source topic --------------------------------------------------------------------
@@ -56,7 +63,10 @@ export interface SinkSource {
   readonly mode: Mode;
   readonly log: EventLog;
   readonly topic: string;
+  /** Enriched flows on the source topic. */
   readonly records: number;
+  /** Messages on the source topic (frames of flows). */
+  readonly messages: number;
   readonly prefillMs: number;
   /** Topics and consumer groups the runs create on this log, removed by `cleanup` (Kafka). */
   readonly created: { readonly topics: Set<string>; readonly groups: Set<string> };
@@ -87,9 +97,9 @@ export async function prefillSinkSource(mode: Mode, input: SinkInput, settings: 
     const start = performance.now();
     await log.ensureTopics([{ name: topic, partitions: settings.partitions, retentionMs: 7 * 24 * 3_600_000 }]);
     for (let from = 0; from < input.records.length; from += PREFILL_CHUNK) await log.publish(topic, input.records.slice(from, from + PREFILL_CHUNK));
-    const records = await sumOffsets(log.endOffsets(topic));
-    if (records !== input.records.length) throw new Error(`sink prefill: the source topic holds ${records} records, ${input.records.length} were published`);
-    return { mode, log, topic, records, prefillMs: performance.now() - start, created, cleanup };
+    const messages = await sumOffsets(log.endOffsets(topic));
+    if (messages !== input.records.length) throw new Error(`sink prefill: the source topic holds ${messages} messages, ${input.records.length} were published`);
+    return { mode, log, topic, records: input.flows, messages, prefillMs: performance.now() - start, created, cleanup };
   } catch (error) {
     await cleanup().catch(() => undefined);
     throw error;
@@ -346,10 +356,10 @@ export async function runSink(destination: SinkDestination, source: SinkSource, 
     const m = await finish(meter);
 
     // Off the clock: the commit, the DLQ, exact counts.
-    await until(async () => ((await sumOffsets(source.log.committedOffsets(mainGroup, source.topic))) >= n ? true : undefined), {
+    await until(async () => ((await sumOffsets(source.log.committedOffsets(mainGroup, source.topic))) >= source.messages ? true : undefined), {
       deadlineMs: settings.deadlineMs,
       intervalMs: 25,
-      what: () => `the sink's group to commit the end of the source topic (${n} records)`,
+      what: () => `the sink's group to commit the end of the source topic (${source.messages} messages, ${n} flows)`,
     });
     await runner.stop();
     const deadLetters = await sumOffsets(source.log.endOffsets(sinkDeadLetterTopic(sink)));

@@ -2,12 +2,23 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { EnrichedFlow, ENRICHED_HEADERS, HEADERS, INGRESS_TOPICS, IngressFormat, TOPICS } from '@telemetry/contracts';
-import { ENRICHER_GROUP, EnricherMetrics, processIngressBatch } from '@telemetry/enricher';
+import {
+  EnrichedFlow,
+  ENRICHED_HEADERS,
+  enrichedFlowRecords,
+  FRAME_HEADERS,
+  frameHeaders,
+  frameRuns,
+  HEADERS,
+  INGRESS_TOPICS,
+  IngressFormat,
+  TOPICS,
+} from '@telemetry/contracts';
+import { DEFAULT_ENRICHED_FLOWS_PER_MESSAGE, ENRICHER_GROUP, EnricherMetrics, IngressBatchOptions, processIngressBatch } from '@telemetry/enricher';
 import type { INestMicroservice } from '@nestjs/common';
 import { EnrichDependencies, enrich, eventIdFor, normalize } from '@telemetry/enrichment';
 import { EmbeddedEventLog, EventLog, LogRecord, OutgoingRecord, RecordBatch } from '@telemetry/event-log';
-import { INGRESS_TOPIC_BY_FORMAT } from '@telemetry/ingest';
+import { DEFAULT_INGEST_RECORDS_PER_MESSAGE, FRAME_MAX_BYTES, INGRESS_TOPIC_BY_FORMAT } from '@telemetry/ingest';
 import { EnrichedEventsProjection, EnrichedEventsQueries, SqlStore, SQL_STORE } from '@telemetry/persistence';
 import { ProjectionMetrics } from '@telemetry/query';
 
@@ -88,10 +99,12 @@ export function withMeasurement(
 // --- inputs as the enricher and the projection see them -------------------------------------------
 
 /**
- * The dataset as ingress LogRecords, exactly as IngestService publishes them (one JSON record per
- * message, the same headers and key), in polled batches of the enricher's size.
+ * The dataset as ingress LogRecords, exactly as IngestService publishes them (frames of
+ * `recordsPerMessage` JSON records within FRAME_MAX_BYTES, or one per message when it is 1, as a
+ * direct producer writes; the same headers and key), in polled batches of at most the enricher's
+ * record count.
  */
-export function ingressBatches(dataset: Dataset, tenant: string, partitions: number): RecordBatch[] {
+export function ingressBatches(dataset: Dataset, tenant: string, partitions: number, recordsPerMessage = DEFAULT_INGEST_RECORDS_PER_MESSAGE): RecordBatch[] {
   const nextOffset = new Map<string, number>();
   const batches: RecordBatch[] = [];
   for (const batch of dataset.batches) {
@@ -106,26 +119,41 @@ export function ingressBatches(dataset: Dataset, tenant: string, partitions: num
     };
     const key = Buffer.from(`${tenant}:${batch.collectorId}`);
     let offset = nextOffset.get(coordinates) ?? 0;
-    const all = recordsOf(batch);
-    for (let start = 0; start < all.length; start += ENRICHER_MAX_BATCH) {
-      const records: LogRecord[] = all.slice(start, start + ENRICHER_MAX_BATCH).map((record) => ({
-        topic,
-        partition,
-        offset: String(offset++),
-        key,
-        value: Buffer.from(JSON.stringify(record)),
-        headers,
-        timestamp: Date.parse(RECEIVED_AT),
-      }));
-      batches.push({ topic, partition, records });
-    }
+    const lines = recordsOf(batch).map((record) => JSON.stringify(record));
+    const runs: Array<[number, number]> =
+      recordsPerMessage <= 1 ? lines.map((_, i) => [i, i + 1]) : frameRuns(lines, { maxRecords: recordsPerMessage, maxBytes: FRAME_MAX_BYTES });
+    const messages: LogRecord[] = runs.map(([start, end]) => ({
+      topic,
+      partition,
+      offset: String(offset++),
+      key,
+      value: Buffer.from(lines.slice(start, end).join('\n')),
+      headers: recordsPerMessage <= 1 ? headers : { ...headers, ...frameHeaders(end - start) },
+      timestamp: Date.parse(RECEIVED_AT),
+    }));
+    // A poll of at most ENRICHER_MAX_BATCH records (a frame is never split).
+    let poll: LogRecord[] = [];
+    let pollRecords = 0;
+    messages.forEach((message, i) => {
+      const count = runs[i][1] - runs[i][0];
+      if (poll.length > 0 && pollRecords + count > ENRICHER_MAX_BATCH) {
+        batches.push({ topic, partition, records: poll });
+        poll = [];
+        pollRecords = 0;
+      }
+      poll.push(message);
+      pollRecords += count;
+    });
+    if (poll.length > 0) batches.push({ topic, partition, records: poll });
     nextOffset.set(coordinates, offset);
   }
   return batches;
 }
 
-/** Enriched records as the projection consumer receives them, in polled batches of its size. */
+/** Enriched messages as the projection consumer receives them, in polled batches of about its size in flows. */
 export function enrichedBatches(enriched: readonly OutgoingRecord[], partitions: number): RecordBatch[] {
+  const perFrame = Number(enriched[0]?.headers?.[FRAME_HEADERS.recordCount] ?? 1) || 1;
+  const step = Math.max(1, Math.floor(PROJECTION_MAX_BATCH / perFrame));
   const perPartition: LogRecord[][] = Array.from({ length: partitions }, () => []);
   enriched.forEach((record, i) => {
     const partition = i % partitions;
@@ -142,12 +170,12 @@ export function enrichedBatches(enriched: readonly OutgoingRecord[], partitions:
   });
   const batches: RecordBatch[] = [];
   // Round robin over partitions, one poll at a time, as a single consumer delivers them.
-  for (let start = 0; ; start += PROJECTION_MAX_BATCH) {
+  for (let start = 0; ; start += step) {
     let any = false;
     perPartition.forEach((list, partition) => {
       if (start < list.length) {
         any = true;
-        batches.push({ topic: TOPICS.enriched, partition, records: list.slice(start, start + PROJECTION_MAX_BATCH) });
+        batches.push({ topic: TOPICS.enriched, partition, records: list.slice(start, start + step) });
       }
     });
     if (!any) return batches;
@@ -158,15 +186,24 @@ export function enrichedBatches(enriched: readonly OutgoingRecord[], partitions:
 
 export interface CoreRun {
   readonly result: StageResult;
+  /** One record per enriched flow, as a reader of the enriched topic sees them (frames taken apart). */
   readonly enriched: OutgoingRecord[];
+  /** The messages the enricher wrote (frames, unless the input asked for one flow per message). */
+  readonly messages: OutgoingRecord[];
 }
 
 /** processIngressBatch over in-memory batches, synchronously on this thread: records/s per core. */
-export async function runEnricherCore(variant: string, deps: EnrichDependencies, batches: readonly RecordBatch[], dataset: Dataset): Promise<CoreRun> {
+export async function runEnricherCore(
+  variant: string,
+  deps: EnrichDependencies,
+  batches: readonly RecordBatch[],
+  dataset: Dataset,
+  options: IngressBatchOptions = {},
+): Promise<CoreRun> {
   const now = new Date(RECEIVED_AT);
   // Warm-up on a fifth of the input so the JIT has compiled the hot path (reported: steady state).
-  for (const batch of batches.slice(0, Math.max(1, Math.floor(batches.length / 5)))) processIngressBatch(batch, deps, now);
-  const enriched: OutgoingRecord[] = [];
+  for (const batch of batches.slice(0, Math.max(1, Math.floor(batches.length / 5)))) processIngressBatch(batch, deps, now, options);
+  const messages: OutgoingRecord[] = [];
   let deadLetters = 0;
   let geoDst = 0;
   let asnDst = 0;
@@ -174,12 +211,19 @@ export async function runEnricherCore(variant: string, deps: EnrichDependencies,
   const meter = new Meter();
   const flows: EnrichedFlow[][] = [];
   for (const batch of batches) {
-    const out = processIngressBatch(batch, deps, now);
-    for (const record of out.enriched) enriched.push(record);
+    const out = processIngressBatch(batch, deps, now, options);
+    for (const record of out.enriched) messages.push(record);
     deadLetters += out.deadLetters.length;
     flows.push(out.flows);
   }
   const m = await finish(meter);
+  const enriched: OutgoingRecord[] = enrichedFlowRecords(
+    messages.map((message) => ({
+      key: message.key,
+      value: Buffer.isBuffer(message.value) ? message.value : Buffer.from(message.value),
+      headers: message.headers ?? {},
+    })),
+  );
   for (const list of flows) {
     for (const flow of list) {
       if (flow.geo.dst) geoDst++;
@@ -193,9 +237,10 @@ export async function runEnricherCore(variant: string, deps: EnrichDependencies,
     throw new Error(`enricher core: ${threat} records with threat matches, the dataset has ${dataset.expectedThreatRecords}`);
   }
   const inputBytes = batches.reduce((sum, batch) => sum + batch.records.reduce((s, r) => s + r.value.length, 0), 0);
-  const outputBytes = enriched.reduce((sum, record) => sum + Buffer.byteLength(record.value as string), 0);
+  const outputBytes = enriched.reduce((sum, record) => sum + record.value.length, 0);
   return {
     enriched,
+    messages,
     result: withMeasurement(
       {
         stage: 'enrich-core',
@@ -205,6 +250,8 @@ export async function runEnricherCore(variant: string, deps: EnrichDependencies,
         batchRecords: ENRICHER_MAX_BATCH,
         mbPerSecInflated: rate(inputBytes / MB, m.wallMs),
         details: {
+          inputMessages: batches.reduce((sum, batch) => sum + batch.records.length, 0),
+          outputMessages: messages.length,
           hitRates: { geoDst: geoDst / enriched.length, asnDst: asnDst / enriched.length, threat: threat / enriched.length },
           meanInputBytes: Math.round(inputBytes / enriched.length),
           meanEnrichedBytes: Math.round(outputBytes / enriched.length),
@@ -269,7 +316,7 @@ export function enricherCoreBreakdown(deps: EnrichDependencies, allBatches: read
     for (const batch of batches) for (const record of batch.records) sink += JSON.stringify(enrich(normalized(batch, record), deps, now)).length;
   });
   const full = time(() => {
-    for (const batch of batches) sink += processIngressBatch(batch, deps, now).enriched.length;
+    for (const batch of batches) sink += processIngressBatch(batch, deps, now, { flowsPerMessage: 1 }).enriched.length;
   });
   const flows = batches.flatMap((batch) => batch.records.map((record) => normalized(batch, record)));
   const geoCity = time(() => {
@@ -379,8 +426,9 @@ export async function runEnrichOnLog(
   deps: EnrichDependencies,
   dataset: Dataset,
   settings: BenchSettings,
+  flowsPerMessage = DEFAULT_ENRICHED_FLOWS_PER_MESSAGE,
 ): Promise<StageResult> {
-  const group = `bench-${settings.runId}-enrich-log`;
+  const group = `bench-${settings.runId}-enrich-log-${flowsPerMessage}`;
   let log: EventLog;
   if (mode === 'kafka') {
     if (!source.renames) throw new Error('enrich-log (kafka) needs the topics the ingest stage filled');
@@ -394,11 +442,12 @@ export async function runEnrichOnLog(
   const progress: EnricherProgress = { handled: 0, batches: 0 };
   let consumer: INestMicroservice | undefined;
   try {
+    // Messages (frames hold many records): the group is done when it committed all of them.
     let ingressEnd = 0;
     for (const topic of INGRESS_TOPICS) ingressEnd += await sumOffsets(log.endOffsets(topic));
-    if (ingressEnd !== dataset.recordCount) throw new Error(`enrich-log: ingress topics hold ${ingressEnd} records, expected ${dataset.recordCount}`);
+    const enrichedBefore = await sumOffsets(log.endOffsets(TOPICS.enriched));
     const meter = new Meter();
-    consumer = await startBenchEnricher(log, deps, progress);
+    consumer = await startBenchEnricher(log, deps, progress, { flowsPerMessage });
     const joinedAt = performance.now();
     const interval = mode === 'kafka' ? 25 : 10;
     await until(() => (progress.handled >= dataset.recordCount ? true : undefined), {
@@ -410,25 +459,31 @@ export async function runEnrichOnLog(
       async () => {
         let committed = 0;
         for (const topic of INGRESS_TOPICS) committed += await sumOffsets(log.committedOffsets(ENRICHER_GROUP, topic));
-        return committed >= dataset.recordCount ? true : undefined;
+        return committed >= ingressEnd ? true : undefined;
       },
       { deadlineMs: settings.deadlineMs, intervalMs: interval, what: () => 'the group to commit the end of the ingress topics' },
     );
     const m = await finish(meter);
-    const enrichedCount = await sumOffsets(log.endOffsets(TOPICS.enriched));
+    const enrichedMessages = (await sumOffsets(log.endOffsets(TOPICS.enriched))) - enrichedBefore;
+    const enrichedCount = await counterSum(consumer.get(EnricherMetrics).records, { outcome: 'enriched' });
     const deadLetters = await sumOffsets(log.endOffsets(TOPICS.ingestDeadLetter));
-    if (enrichedCount !== dataset.recordCount || deadLetters !== 0) {
-      throw new Error(`enrich-log: ${enrichedCount} enriched and ${deadLetters} dead letters for ${dataset.recordCount} records`);
+    if (progress.handled !== dataset.recordCount || enrichedCount !== dataset.recordCount || deadLetters !== 0) {
+      throw new Error(`enrich-log: ${progress.handled} read, ${enrichedCount} enriched and ${deadLetters} dead letters for ${dataset.recordCount} records`);
     }
     const steadyMs = m.wallMs - ((progress.firstBatchAt ?? joinedAt) - meter.startedAt);
     return withMeasurement(
       {
         stage: 'enrich-log',
         mode,
-        variant: `consume → enrich → produce → commit (${mode === 'kafka' ? 'Kafka' : 'embedded'}, event-log transport handler), geo=${settings.geo}`,
+        variant:
+          `consume → enrich → produce → commit (${mode === 'kafka' ? 'Kafka' : 'embedded'}, event-log transport handler), geo=${settings.geo}, ` +
+          (flowsPerMessage === 1 ? '1 flow per message' : `frames of ${flowsPerMessage} flows`),
         records: dataset.recordCount,
         batchRecords: Math.round(dataset.recordCount / progress.batches),
         details: {
+          flowsPerMessage,
+          ingressMessages: ingressEnd,
+          enrichedMessages,
           polledBatches: progress.batches,
           subscribeMs: joinedAt - meter.startedAt,
           firstBatchAfterMs: (progress.firstBatchAt ?? joinedAt) - meter.startedAt,
@@ -466,14 +521,16 @@ export async function runProjection(
   }
   try {
     const projection = new EnrichedEventsProjection(store);
-    const records = batches.reduce((sum, batch) => sum + batch.records.length, 0);
+    const records = batches.reduce((sum, batch) => sum + enrichedFlowRecords(batch.records).length, 0);
     const perBatch: Array<{ records: number; ms: number }> = [];
     let applied = 0;
     const meter = new Meter();
     for (const batch of batches) {
       const start = performance.now();
-      applied += (await projection.apply(batch.topic, batch.partition, batch.records)).applied;
-      perBatch.push({ records: batch.records.length, ms: performance.now() - start });
+      // As the projection's consumer does: frames taken apart, then applied.
+      const flows = enrichedFlowRecords(batch.records);
+      applied += (await projection.apply(batch.topic, batch.partition, flows)).applied;
+      perBatch.push({ records: flows.length, ms: performance.now() - start });
     }
     const m = await finish(meter);
     const count = await new EnrichedEventsQueries(store).count(tenant);

@@ -262,21 +262,41 @@ async function main(): Promise<number> {
 
   // (b) the enricher core, and the enriched records the projection stage replays.
   const coreTenant = `bench-core-${runId}`;
+  // As the REST API writes them (frames), and as a direct producer does (one record per message).
   let ingress = needsDeps ? ingressBatches(dataset, coreTenant, settings.partitions) : [];
+  let directIngress = needsDeps ? ingressBatches(dataset, coreTenant, settings.partitions, 1) : [];
   let breakdown: Record<string, number> | undefined;
   let enriched: Awaited<ReturnType<typeof runEnricherCore>>['enriched'] | undefined;
+  let enrichedMessages: Awaited<ReturnType<typeof runEnricherCore>>['messages'] | undefined;
   if (needsDeps) {
     for (const variant of settings.stages.includes('core') ? (['default', 'fixture'] as const) : [settings.geo]) {
       const core = await attempt('enrich-core', `geo=${variant}`, () =>
-        runEnricherCore(`processIngressBatch, geo=${variant}, single thread`, deps[variant]!, ingress, dataset),
+        runEnricherCore(`processIngressBatch, geo=${variant}, frames in and out, single thread`, deps[variant]!, ingress, dataset),
       );
       if (core) {
         if (settings.stages.includes('core')) results.push(core.result);
-        if (variant === settings.geo) enriched = core.enriched;
+        if (variant === settings.geo) {
+          enriched = core.enriched;
+          enrichedMessages = core.messages;
+        }
       }
     }
+    if (settings.stages.includes('core')) {
+      const direct = await attempt('enrich-core', `geo=${settings.geo}, one per message`, () =>
+        runEnricherCore(
+          `processIngressBatch, geo=${settings.geo}, one record per message in and out, single thread`,
+          deps[settings.geo]!,
+          directIngress,
+          dataset,
+          {
+            flowsPerMessage: 1,
+          },
+        ),
+      );
+      if (direct) results.push(direct.result);
+    }
     if (settings.stages.includes('core') && deps.default) {
-      breakdown = await attempt('enrich-core', 'breakdown', async () => enricherCoreBreakdown(deps.default!, ingress), false);
+      breakdown = await attempt('enrich-core', 'breakdown', async () => enricherCoreBreakdown(deps.default!, directIngress), false);
     }
   }
   // The floors of this run, on the same records: the JSON floor, and the raw Kafka client's.
@@ -284,17 +304,27 @@ async function main(): Promise<number> {
   if (settings.stages.includes('floor') && enriched) {
     const enrichedRecords = enriched;
     const batches = ingress;
-    floors.json = await attempt('floor', 'json', () => runJsonFloor(batches, enrichedRecords));
-    if (settings.modes.includes('kafka'))
-      floors.client = await attempt('floor', 'kafka client', () => runClientFloor(batches, settings.partitions, runId, settings.deadlineMs));
+    const direct = directIngress;
+    floors.json = await attempt('floor', 'json', () => runJsonFloor(direct, enrichedRecords));
+    if (settings.modes.includes('kafka')) {
+      // The product's messages (frames) are the floor; one record per message is what a direct producer's records cost the client.
+      floors.client = await attempt('floor', 'kafka client', () =>
+        runClientFloor(batches, settings.partitions, runId, settings.deadlineMs, 'frames as the product writes them'),
+      );
+      const perMessage = await attempt('floor', 'kafka client, one per message', () =>
+        runClientFloor(direct, settings.partitions, `${runId}-1`, settings.deadlineMs, 'one record per message, as direct producers write'),
+      );
+      if (perMessage) results.push(perMessage);
+    }
     for (const floor of [floors.json, floors.client]) if (floor) results.push(floor);
   }
   ingress = [];
+  directIngress = [];
 
   // (d) the projection alone, from the enriched records of (b).
-  if (settings.stages.includes('projection') && enriched) {
+  if (settings.stages.includes('projection') && enrichedMessages) {
     for (const mode of settings.modes) {
-      const batches = enrichedBatches(enriched, settings.partitions);
+      const batches = enrichedBatches(enrichedMessages, settings.partitions);
       const projected = await attempt('projection', mode, () => runProjection(mode === 'kafka' ? 'postgres' : 'embedded', batches, coreTenant, benchSettings));
       if (projected) results.push(projected);
     }
@@ -322,9 +352,10 @@ async function main(): Promise<number> {
     }
   }
   // The sink stage's input: a share of those records, their values as Buffers (off the JS heap).
-  let sinkInput: SinkInput | undefined = settings.stages.includes('sink') && enriched ? sinkInputOf(enriched, settings.sinkRecords) : undefined;
+  let sinkInput: SinkInput | undefined = settings.stages.includes('sink') && enrichedMessages ? sinkInputOf(enrichedMessages, settings.sinkRecords) : undefined;
   // The in-process stages below should not carry 100k enriched records on this process's heap.
   enriched = undefined;
+  enrichedMessages = undefined;
 
   // (e) the sinks, on a source topic pre-filled with enriched records: fake HEC (ack off, on) and OpenSearch.
   if (sinkInput) {
@@ -353,6 +384,13 @@ async function main(): Promise<number> {
     if (settings.stages.includes('enrich-log')) {
       const onLog = await attempt('enrich-log', mode, () => runEnrichOnLog(mode, ingest.source, deps[settings.geo]!, dataset, benchSettings));
       if (onLog) results.push(onLog);
+      if (mode === 'kafka') {
+        // What consumers that cannot read frames cost the enricher (ENRICHED_FLOWS_PER_MESSAGE=1).
+        const single = await attempt('enrich-log', `${mode}, one flow per message`, () =>
+          runEnrichOnLog(mode, ingest.source, deps[settings.geo]!, dataset, benchSettings, 1),
+        );
+        if (single) results.push(single);
+      }
     }
     await attempt('ingest', `${mode} cleanup`, () => ingest.cleanup(), false);
   }

@@ -1,4 +1,13 @@
-import { DEAD_LETTER_CODES, DEAD_LETTER_HEADERS, HEADERS, INGRESS_TOPICS, sinkRetryTopic, TOPICS, withoutDeadLetterHeaders } from '@telemetry/contracts';
+import {
+  DEAD_LETTER_CODES,
+  DEAD_LETTER_HEADERS,
+  FRAME_HEADERS,
+  HEADERS,
+  INGRESS_TOPICS,
+  sinkRetryTopic,
+  TOPICS,
+  withoutDeadLetterHeaders,
+} from '@telemetry/contracts';
 import type { OutgoingRecord } from '@telemetry/event-log';
 import type { DeadLetterEntity } from '@telemetry/persistence';
 
@@ -33,6 +42,8 @@ export function replayTargetOf(entry: DeadLetterEntity, now: number): ReplayTarg
     if (!entry.originalTopic || !INGEST_REPLAY_TOPICS.has(entry.originalTopic)) return undefined;
     if (entry.errorClass === DEAD_LETTER_CODES.undecodableBatch) return undefined;
     const headers = withoutDeadLetterHeaders(stored);
+    // A line of a frame goes back as a message of its own.
+    delete headers[FRAME_HEADERS.index];
     headers[HEADERS.tenantId] = entry.tenantId;
     headers[DEAD_LETTER_HEADERS.replayedFrom] = entry.id;
     return { topic: entry.originalTopic, record: { key, value, headers } };
@@ -42,6 +53,7 @@ export function replayTargetOf(entry: DeadLetterEntity, now: number): ReplayTarg
   if (entry.originalTopic) headers[DEAD_LETTER_HEADERS.originalTopic] = entry.originalTopic;
   if (entry.originalPartition !== null) headers[DEAD_LETTER_HEADERS.originalPartition] = String(entry.originalPartition);
   if (entry.originalOffset !== null) headers[DEAD_LETTER_HEADERS.originalOffset] = entry.originalOffset;
+  if (stored[FRAME_HEADERS.index] !== undefined) headers[FRAME_HEADERS.index] = stored[FRAME_HEADERS.index];
   headers[DEAD_LETTER_HEADERS.attempt] = '0';
   headers[DEAD_LETTER_HEADERS.notBefore] = String(now);
   headers[DEAD_LETTER_HEADERS.replayedFrom] = entry.id;

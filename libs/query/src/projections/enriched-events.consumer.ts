@@ -1,6 +1,6 @@
 import { Inject, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
-import { deadLetterRecordOf, TOPICS } from '@telemetry/contracts';
+import { deadLetterRecordOf, enrichedFlowRecords, TOPICS } from '@telemetry/contracts';
 import { EVENT_LOG, EventLog, RecordBatch } from '@telemetry/event-log';
 import { EnrichedEventsProjection, ENRICHED_EVENTS_PROJECTION, SqlStore, SQL_STORE } from '@telemetry/persistence';
 import { PlatformConfig, ConsumerOptions, EventLogConsumer, PLATFORM_CONFIG } from '@telemetry/platform';
@@ -53,7 +53,8 @@ export class EnrichedEventsConsumer implements OnApplicationBootstrap, OnModuleD
 
   @EventPattern(TOPICS.enriched, PROJECTION_CONSUMER)
   handle(batch: RecordBatch): Promise<void> {
-    return this.worker.handle(batch);
+    // Frames become one record per flow, with the same offset: the projection reads one flow each.
+    return this.worker.handle({ ...batch, records: enrichedFlowRecords(batch.records) });
   }
 
   onModuleDestroy(): void {
