@@ -104,7 +104,8 @@ export async function runLatency(settings: BenchSettings, options: LatencyOption
   try {
     const ingressTopics = INGRESS_TOPICS.map((t) => renames.topics[t]);
     const enricherLag = () => groupLag(admin, renames.groups[ENRICHER_GROUP], ingressTopics);
-    // The enricher group's lag (ingress records not committed yet) once a second: the backlog, and whether it grows.
+    // The enricher group's lag once a second: ingress messages not committed yet (a message is a frame of
+    // up to INGEST_RECORDS_PER_MESSAGE records, so one per request here), and whether it grows.
     const backlog: Array<{ s: number; backlog: number }> = [];
     const meter = new Meter();
     const load = await pacedLoad({
@@ -135,6 +136,8 @@ export async function runLatency(settings: BenchSettings, options: LatencyOption
       lagAtCutoff = await enricherLag();
     }
     const drained = lagAtCutoff === 0;
+    let ingressMessages = 0;
+    for (const topic of ingressTopics) for (const p of await admin.fetchTopicOffsets(topic)) ingressMessages += Number(p.high) - Number(p.low);
     const cutoffAt = performance.now();
     // The product stops before the probe reads, so the probe takes no CPU from it.
     await app.close();
@@ -234,11 +237,11 @@ export async function runLatency(settings: BenchSettings, options: LatencyOption
       problems.push(`offered ${Math.round(offeredRate)} rec/s, under ${Math.round(options.sustainShare * 100)}% of ${options.recordsPerSec}`);
     if (enrichedRate < options.sustainShare * offeredRate)
       problems.push(
-        `enriched ${Math.round(enrichedRate)} rec/s while ${Math.round(offeredRate)} rec/s were offered (backlog +${Math.round(backlogGrowth)} rec/s)`,
+        `enriched ${Math.round(enrichedRate)} rec/s while ${Math.round(offeredRate)} rec/s were offered (enricher lag +${round(backlogGrowth, 1)} messages/s)`,
       );
     if (!drained)
       problems.push(
-        `${notEnriched} accepted records (${lagAtCutoff} ingress records in all, refused requests' included) not enriched ${Math.round((cutoffAt - load.lastSentAt) / 1000)} s after the last request`,
+        `${notEnriched} accepted records (${lagAtCutoff} ingress messages, refused requests' included) not enriched ${Math.round((cutoffAt - load.lastSentAt) / 1000)} s after the last request`,
       );
     if (failed.length > 0)
       problems.push(`${failed.length} request(s) not accepted whole (first: ${failed[0].status ?? '-'} ${(failed[0].error ?? '').slice(0, 120)})`);
@@ -274,10 +277,12 @@ export async function runLatency(settings: BenchSettings, options: LatencyOption
           sendLatenessMsP99: round(percentile(lateness, 99), 1),
           ackMsP50: round(percentile(ackLatency, 50), 1),
           ackMsP99: round(percentile(ackLatency, 99), 1),
-          backlogRecordsAfterWarmup: backlogAtWarmup,
-          backlogRecordsAtLastSend: backlogAtEnd,
-          backlogGrowthRecordsPerSec: round(backlogGrowth, 0),
-          backlogMaxRecords: Math.max(0, ...backlog.map((b) => b.backlog)),
+          // The enricher group's lag in ingress messages (frames); records per message measured over the run.
+          enricherLagMessagesAfterWarmup: backlogAtWarmup,
+          enricherLagMessagesAtLastSend: backlogAtEnd,
+          enricherLagGrowthMessagesPerSec: round(backlogGrowth, 1),
+          enricherLagMaxMessages: Math.max(0, ...backlog.map((b) => b.backlog)),
+          ingressRecordsPerMessage: ingressMessages > 0 ? round(acceptedTotal / ingressMessages, 1) : undefined,
           drained,
           notEnrichedAtCutoff: notEnriched,
           // With records not enriched at the cutoff, the percentiles count them at the cutoff: lower bounds.
@@ -433,8 +438,9 @@ function slope(times: readonly number[], values: readonly number[]): number {
 
 /**
  * The Kafka whole stack under a steady open-loop load for `durationS`, sampled every
- * `sampleEveryS`: VmRSS of each process, and the lag of the enricher group (records on the ingress
- * topics) and of the projection group (messages on the enriched topic). RSS is compared between the
+ * `sampleEveryS`: VmRSS of each process, and the lag of the enricher group (messages on the ingress
+ * topics) and of the projection group (messages on the enriched topic; both carry frames of many
+ * records, so lags are in messages). RSS is compared between the
  * first minute (or 1/6 of the run when shorter) and the end. The Kafka broker and the Postgres
  * postmaster serve every run on the box, so their figures include others' work.
  */
@@ -501,7 +507,7 @@ export async function runSoak(settings: BenchSettings, options: SoakOptions): Pr
         ratio: firstMb && endMb ? round(endMb / firstMb, 3) : undefined,
       };
     });
-    // Lag floor: one poll of the group (what a healthy consumer may have in hand at any sample).
+    // Lag floor: one poll of the group (what a healthy consumer may have in hand at any sample), in messages.
     const lagGroup = (name: string, unit: string, floor: number, pick: (s: (typeof samples)[number]) => number | undefined): SoakGroup => {
       const points = samples.filter((s) => s.s >= firstAtS && pick(s) !== undefined);
       const values = points.map((s) => pick(s)!);
@@ -524,11 +530,20 @@ export async function runSoak(settings: BenchSettings, options: SoakOptions): Pr
         grew: growthPerSec * span > typical,
       };
     };
-    const groups = [
-      lagGroup('enricher group', 'records', ENRICHER_MAX_BATCH, (s) => s.enricherLag),
-      lagGroup('projection group', 'messages', PROJECTION_MAX_BATCH, (s) => s.projectionLag),
-    ];
+    // Lags are in messages (frames of many records on both topics); a poll of each group, in messages,
+    // from the records per message measured over the run, is the floor of "typical".
     const accepted = load.requests.reduce((sum, r) => sum + (r.accepted ?? 0), 0);
+    const messagesOf = async (topics: readonly string[]) => {
+      let total = 0;
+      for (const topic of topics) for (const p of await admin.fetchTopicOffsets(topic)) total += Number(p.high) - Number(p.low);
+      return total;
+    };
+    const recordsPerIngressMessage = accepted / Math.max(1, await messagesOf(ingressTopics));
+    const flowsPerEnrichedMessage = accepted / Math.max(1, await messagesOf([enrichedTopic]));
+    const groups = [
+      lagGroup('enricher group', 'ingress messages', Math.ceil(ENRICHER_MAX_BATCH / Math.max(1, recordsPerIngressMessage)), (s) => s.enricherLag),
+      lagGroup('projection group', 'enriched messages', Math.ceil(PROJECTION_MAX_BATCH / Math.max(1, flowsPerEnrichedMessage)), (s) => s.projectionLag),
+    ];
     const worstRatio = Math.max(...processes.map((p) => p.ratio ?? 0));
     const worstLag = Math.max(...groups.map((g) => g.endOverMedian));
     const lagGrowth = groups.filter((g) => g.grew).map((g) => `${g.name} lag grew ${Math.round(g.growthPerSec)} ${g.unit}/s`);
@@ -547,6 +562,8 @@ export async function runSoak(settings: BenchSettings, options: SoakOptions): Pr
           rssEndAtS: last.s,
           processes,
           lag: groups,
+          recordsPerIngressMessage: round(recordsPerIngressMessage, 1),
+          flowsPerEnrichedMessage: round(flowsPerEnrichedMessage, 1),
           worstRssEndOverFirst: worstRatio,
           worstLagEndOverMedian: worstLag,
           lagGrowth: lagGrowth.length > 0 ? lagGrowth.join('; ') : undefined,
