@@ -41,6 +41,8 @@ export interface ProductOptions {
   readonly geo: 'default' | 'fixture';
   readonly threatlistCsv: string;
   readonly partitions: number;
+  /** Settings on top of the harness's (e.g. RATE_LIMIT_PER_MIN for a load above the default 600 requests a minute). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export function tempDir(prefix: string): string {
@@ -65,6 +67,7 @@ export async function productEnvironment(
     LOG_LEVEL: 'warn',
     THREATLIST_CSV: options.threatlistCsv,
     TOPIC_PARTITIONS: String(options.partitions),
+    ...options.env,
   };
   if (options.geo === 'fixture') {
     const geo = writeGeoFixtureFiles(dataDir);

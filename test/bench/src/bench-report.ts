@@ -7,8 +7,22 @@ export interface Target {
   /** e.g. `rec/CPU-s`, `rec/s`, `share of the JSON floor`. */
   readonly unit: string;
   readonly target: number;
+  /** 'higher' (default): met when measured ≥ target, e.g. rec/CPU-s; 'lower': met when measured ≤ target, e.g. a latency. */
+  readonly better?: 'higher' | 'lower';
   /** Undefined: not measured in this run (the stage was not run, or the bench does not measure it yet). */
   readonly measured?: number;
+  /** Set when the figure was measured but the run did not meet its conditions (e.g. the rate was not sustained): never "met". */
+  readonly invalid?: string;
+}
+
+/**
+ * How far the measured figure is from the target, oriented so that ≥ 1 is met in both
+ * directions: measured / target when higher is better, target / measured when lower is better.
+ */
+export function targetRatio(target: Target): number | undefined {
+  if (target.measured === undefined) return undefined;
+  if (target.better === 'lower') return target.measured > 0 ? target.target / target.measured : Infinity;
+  return target.measured / target.target;
 }
 
 export interface Failure {
@@ -35,6 +49,8 @@ function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]
 const STAGE_LABEL: Record<StageResult['stage'], string> = {
   floor: 'floor',
   e2e: 'end to end',
+  latency: 'latency',
+  soak: 'soak',
   ingest: '(a) HTTP ingest',
   'enrich-core': '(b) enricher core',
   'enrich-log': '(c) enrich on log',
@@ -89,21 +105,58 @@ export function breakdownTable(breakdown: Record<string, number>): string {
 }
 
 export function targetsTable(targets: readonly Target[]): string {
-  const value = (target: Target, v: number | undefined) => (v === undefined ? 'not measured' : target.unit.startsWith('share') ? pct(v) : n(v));
+  const value = (target: Target, v: number | undefined) =>
+    v === undefined ? 'not measured' : target.unit.startsWith('share') ? pct(v) : Math.abs(v) < 10 ? n(v, 2) : n(v);
   const rows = targets.map((target) => {
-    const ratio = target.measured === undefined ? undefined : target.measured / target.target;
-    const verdict = ratio === undefined ? '-' : ratio >= 1 ? 'met' : `${n(1 / ratio, 1)}x short`;
+    const ratio = targetRatio(target);
+    const shortBy = ratio === undefined || ratio >= 1 ? '' : `${n(1 / ratio, 1 / ratio < 1.1 ? 2 : 1)}x ${target.better === 'lower' ? 'over' : 'short'}`;
+    const verdict = ratio === undefined ? '-' : target.invalid ? `not met: ${target.invalid}` : ratio >= 1 ? 'met' : shortBy;
     return [
       target.name,
       target.measuredBy,
       target.unit,
       value(target, target.measured),
-      value(target, target.target),
-      ratio === undefined ? '-' : n(ratio, 2),
+      `${target.better === 'lower' ? '≤ ' : ''}${value(target, target.target)}`,
+      ratio === undefined || !Number.isFinite(ratio) ? '-' : n(ratio, 2),
       verdict,
     ];
   });
   return table(['target', 'measured by', 'unit', 'measured', 'target', 'ratio', ''], rows, 3);
+}
+
+/** The soak's per-process RSS and per-group lag, as the soak stage reports them in its details. */
+export function soakTable(details: Record<string, unknown>): string {
+  const processes = (details.processes ?? []) as Array<{ name: string; pids: string; firstMb?: number; endMb?: number; ratio?: number }>;
+  const groups = (details.lag ?? []) as Array<{
+    name: string;
+    unit: string;
+    max: number;
+    median: number;
+    end: number;
+    endOverMedian: number;
+    growthPerSec: number;
+    grew: boolean;
+  }>;
+  const rss = table(
+    ['process', 'pids', `RSS MB at ${String(details.rssFirstAtS)} s`, `RSS MB at ${String(details.rssEndAtS)} s`, 'end / first', 'within 15%'],
+    processes.map((p) => [p.name, p.pids, n(p.firstMb, 1), n(p.endMb, 1), n(p.ratio, 3), p.ratio === undefined ? '-' : p.ratio <= 1.15 ? 'yes' : 'no']),
+    2,
+  );
+  const lag = table(
+    ['consumer group', 'unit', 'max lag', 'median lag', 'end lag', 'end / median', 'trend /s', 'bounded (≤ 2, no growth)'],
+    groups.map((g) => [
+      g.name,
+      g.unit,
+      n(g.max),
+      n(g.median),
+      n(g.end),
+      n(g.endOverMedian, 2),
+      n(Math.round(g.growthPerSec) || 0),
+      g.endOverMedian <= 2 && !g.grew ? 'yes' : g.grew ? 'no: grows' : 'no',
+    ]),
+    2,
+  );
+  return `${rss}\n\n${lag}`;
 }
 
 export function failuresText(failures: readonly Failure[]): string {

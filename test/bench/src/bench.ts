@@ -13,7 +13,8 @@ import { generateDataset, MAX_BATCH_RECORDS } from './bench-dataset';
 import { collectGarbage } from './bench-meter';
 import { Mode, QUIET_LOG_LEVELS, tempDir, writeGeoFixtures } from './bench-product';
 import { HotSpot, StageProfiler } from './bench-profile';
-import { breakdownTable, Failure, failuresText, floorsTable, resultsTable, Target, targetsTable } from './bench-report';
+import { breakdownTable, Failure, failuresText, floorsTable, resultsTable, soakTable, Target, targetRatio, targetsTable } from './bench-report';
+import { runLatency, runSoak } from './bench-latency';
 import { runClientFloor, runJsonFloor } from './bench-floors';
 import { prefillSinkSource, runSink, SINK_DESTINATIONS, SinkInput, sinkInputOf } from './bench-sink';
 import {
@@ -42,7 +43,11 @@ import {
  *
  * Environment (all optional): BENCH_BATCHES (10), BENCH_BATCH_RECORDS (10000), BENCH_CONCURRENCY
  * (requests in flight, 4), BENCH_PARTITIONS (3), BENCH_MODES (embedded,kafka), BENCH_STAGES
- * (floor,core,ingest,enrich-log,projection,projection-scale,sink,e2e), BENCH_SCALE_ROWS (rows of the
+ * (floor,core,ingest,enrich-log,projection,projection-scale,sink,e2e,latency; soak too when BENCH_SOAK_S > 0),
+ * BENCH_LATENCY_RPS (the latency stage's steady open-loop rate, 20000), BENCH_LATENCY_S (its length, 20, the first
+ * 3 s discarded), BENCH_LATENCY_BATCH (records per request of the latency and soak loads, 500), BENCH_SOAK_S (the
+ * soak's length, 0 = no soak), BENCH_SOAK_RPS (its rate; default half the e2e kafka records/s of the same run, else
+ * 5000), BENCH_DRY_RUN=1 (print the settings and stop), BENCH_SCALE_ROWS (rows of the
  * projection-scale stage, 1000000), BENCH_SCALE_IDS (enricher | hash | sequential, or a list: its event
  * ids, enricher), BENCH_SCALE_ROWS_SHAPE (enriched | trimmed | both: ~1.4 KB enriched flows, or ~700 bytes
  * without their input copies and risk reasons; enriched), BENCH_GEO (default | fixture, for e2e and enrich-log),
@@ -56,8 +61,12 @@ import {
  * sink stage also needs OPENSEARCH_URL (started the same way; its indices and template are deleted).
  */
 
-type StageKey = 'floor' | 'core' | 'ingest' | 'enrich-log' | 'projection' | 'projection-scale' | 'sink' | 'e2e';
-const ALL_STAGES: readonly StageKey[] = ['floor', 'core', 'ingest', 'enrich-log', 'projection', 'projection-scale', 'sink', 'e2e'];
+type StageKey = 'floor' | 'core' | 'ingest' | 'enrich-log' | 'projection' | 'projection-scale' | 'sink' | 'e2e' | 'latency' | 'soak';
+const ALL_STAGES: readonly StageKey[] = ['floor', 'core', 'ingest', 'enrich-log', 'projection', 'projection-scale', 'sink', 'e2e', 'latency', 'soak'];
+/** The stages of a plain `npm run bench`: all but the soak, which runs when BENCH_SOAK_S > 0. */
+const DEFAULT_STAGES: readonly StageKey[] = ALL_STAGES.filter((stage) => stage !== 'soak');
+/** The latency stage's warm-up, discarded: the first seconds of a fresh stack (JIT, group joins, first polls). */
+const LATENCY_WARMUP_S = 3;
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -81,6 +90,9 @@ function list<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: r
 function readSettings(env: NodeJS.ProcessEnv) {
   const geo = env.BENCH_GEO ?? 'default';
   if (geo !== 'default' && geo !== 'fixture') throw new Error(`BENCH_GEO must be default or fixture, got "${geo}"`);
+  const soakS = integer(env, 'BENCH_SOAK_S', 0, 0, 7 * 24 * 3600);
+  const stages = list<StageKey>(env, 'BENCH_STAGES', ALL_STAGES, soakS > 0 ? ALL_STAGES : DEFAULT_STAGES);
+  if (stages.includes('soak') && soakS === 0) throw new Error('BENCH_STAGES has soak: set BENCH_SOAK_S to its length in seconds');
   return {
     batches: integer(env, 'BENCH_BATCHES', 10, 1, 10_000),
     batchRecords: integer(env, 'BENCH_BATCH_RECORDS', 10_000, 1, MAX_BATCH_RECORDS),
@@ -95,7 +107,13 @@ function readSettings(env: NodeJS.ProcessEnv) {
     scaleIds: list<ScaleIds>(env, 'BENCH_SCALE_IDS', ['enricher', 'hash', 'sequential'], ['enricher']),
     scaleShapes: list<'enriched' | 'trimmed'>(env, 'BENCH_SCALE_ROWS_SHAPE', ['enriched', 'trimmed'], ['enriched']),
     modes: list<Mode>(env, 'BENCH_MODES', ['embedded', 'kafka'], ['embedded', 'kafka']),
-    stages: list<StageKey>(env, 'BENCH_STAGES', ALL_STAGES, ALL_STAGES),
+    stages,
+    latencyRecordsPerSec: integer(env, 'BENCH_LATENCY_RPS', 20_000, 1, 10_000_000),
+    latencyS: integer(env, 'BENCH_LATENCY_S', 20, LATENCY_WARMUP_S + 2, 24 * 3600),
+    latencyBatchRecords: integer(env, 'BENCH_LATENCY_BATCH', 500, 1, MAX_BATCH_RECORDS),
+    soakS,
+    soakRecordsPerSec: env.BENCH_SOAK_RPS ? integer(env, 'BENCH_SOAK_RPS', 0, 1, 10_000_000) : undefined,
+    dryRun: env.BENCH_DRY_RUN === '1',
     geo: geo as 'default' | 'fixture',
     resultsFile: path.resolve(env.BENCH_RESULTS ?? 'bench-results.json'),
     profileDir: env.BENCH_PROFILE ? path.resolve(env.BENCH_PROFILE) : undefined,
@@ -133,6 +151,11 @@ function log(message: string): void {
 
 async function main(): Promise<number> {
   const settings = readSettings(process.env);
+  if (settings.dryRun) {
+    // BENCH_DRY_RUN=1: the settings this environment gives, then nothing is run.
+    log(JSON.stringify({ ...settings, resultsFile: undefined, profileDir: undefined }));
+    return 0;
+  }
   Logger.overrideLogger(QUIET_LOG_LEVELS);
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: the whole run exceeded BENCH_TIMEOUT_MS=${settings.timeoutMs}; aborting\n`);
@@ -382,15 +405,63 @@ async function main(): Promise<number> {
     }
   }
 
+  // Targets 6 and 7: latency at a steady rate, and the soak, on the Kafka whole stack of the e2e stage.
+  const kafkaStack = settings.modes.includes('kafka');
+  if ((settings.stages.includes('latency') || settings.stages.includes('soak')) && !kafkaStack)
+    log('- latency and soak run on the Kafka stack only: skipped (BENCH_MODES has no kafka)');
+  if (settings.stages.includes('latency') && kafkaStack) {
+    const latency = await attempt('latency', 'kafka', () =>
+      runLatency(benchSettings, {
+        recordsPerSec: settings.latencyRecordsPerSec,
+        durationS: settings.latencyS,
+        warmupS: LATENCY_WARMUP_S,
+        recordsPerRequest: settings.latencyBatchRecords,
+        sustainShare: 0.95,
+      }),
+    );
+    if (latency) {
+      results.push(latency);
+      const d = latency.details;
+      log(
+        `  ack → enriched p50 ${String(d.latencyMsP50)} / p95 ${String(d.latencyMsP95)} / p99 ${String(d.latencyMsP99)} / max ${String(d.latencyMsMax)} ms over ` +
+          `${String(d.measuredRecords)} records; offered ${String(d.offeredRecordsPerSec)} rec/s, enriched ${String(d.enrichedRecordsPerSec)} rec/s` +
+          (d.sustained ? '' : `; NOT SUSTAINED: ${String(d.notSustainedBecause)}`),
+      );
+    }
+  }
+  if (settings.stages.includes('soak') && kafkaStack) {
+    const e2eKafka = results.find((r) => r.stage === 'e2e' && r.mode === 'kafka');
+    const [soakRate, rateSource] = settings.soakRecordsPerSec
+      ? [settings.soakRecordsPerSec, 'BENCH_SOAK_RPS']
+      : e2eKafka
+        ? [Math.max(1, Math.round(e2eKafka.recordsPerSec / 2)), 'half of e2e kafka in this run']
+        : [5_000, 'fallback, no e2e kafka in this run'];
+    const soak = await attempt('soak', 'kafka', () =>
+      runSoak(benchSettings, {
+        recordsPerSec: soakRate,
+        rateSource,
+        durationS: settings.soakS,
+        recordsPerRequest: settings.latencyBatchRecords,
+        sampleEveryS: 5,
+      }),
+    );
+    if (soak) {
+      results.push(soak);
+      log(soakTable(soak.details).replace(/^/gm, '  '));
+    }
+  }
+
   fs.rmSync(work, { recursive: true, force: true });
 
-  const order: StageName[] = ['floor', 'e2e', 'ingest', 'enrich-core', 'enrich-log', 'projection', 'sink'];
+  const order: StageName[] = ['floor', 'e2e', 'latency', 'soak', 'ingest', 'enrich-core', 'enrich-log', 'projection', 'sink'];
   results.sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage) || a.mode.localeCompare(b.mode));
   const find = (stage: StageName, mode: string) => results.find((r) => r.stage === stage && r.mode === mode);
   const perCpu = (r: StageResult | undefined) => r?.recordsPerCpuSec;
   const sinks = (destination: string) => results.filter((r) => r.stage === 'sink' && r.variant.includes(destination)).map((r) => r.recordsPerCpuSec ?? 0);
   const worst = (values: number[]) => (values.length > 0 ? Math.min(...values) : undefined);
   const enricherOnKafka = find('enrich-log', 'kafka');
+  const latencyResult = find('latency', 'kafka');
+  const soakResult = find('soak', 'kafka');
   const targets: Target[] = [
     {
       name: 'enricher on Kafka, share of the JSON floor (per CPU-s)',
@@ -448,6 +519,45 @@ async function main(): Promise<number> {
         return scaled && (scaled.details.lastOverFirst as number) >= 0.9 ? scaled.recordsPerSec : scaled ? 0 : undefined;
       })(),
     },
+    {
+      name: `latency, ingest ack → enriched on the topic, p99 at a steady ${settings.latencyRecordsPerSec / 1000}k rec/s`,
+      measuredBy: 'latency, kafka (open loop)',
+      unit: 'ms',
+      target: 500,
+      better: 'lower',
+      measured: latencyResult?.details.latencyMsP99 as number | undefined,
+      // "met" only at the target's rate (20k rec/s) and when the product kept up with it.
+      invalid: !latencyResult
+        ? undefined
+        : !latencyResult.details.sustained
+          ? 'rate not sustained'
+          : settings.latencyRecordsPerSec < 20_000
+            ? `run at ${settings.latencyRecordsPerSec} rec/s, not 20k`
+            : undefined,
+    },
+    {
+      name: 'soak: worst RSS end / first minute',
+      measuredBy: `soak, kafka (BENCH_SOAK_S=${settings.soakS})`,
+      unit: 'ratio',
+      target: 1.15,
+      better: 'lower',
+      measured: soakResult?.details.worstRssEndOverFirst as number | undefined,
+      invalid: soakResult?.details.failedRequests ? `${String(soakResult.details.failedRequests)} request(s) failed` : undefined,
+    },
+    {
+      name: 'soak: consumer lag bounded, worst end lag / median lag',
+      measuredBy: `soak, kafka (BENCH_SOAK_S=${settings.soakS})`,
+      unit: 'ratio',
+      target: 2,
+      better: 'lower',
+      measured: soakResult?.details.worstLagEndOverMedian as number | undefined,
+      // A lag that climbs all run long has end ≈ 2× median; its trend is what says it is not bounded.
+      invalid: soakResult?.details.failedRequests
+        ? `${String(soakResult.details.failedRequests)} request(s) failed`
+        : soakResult?.details.lagGrowth
+          ? String(soakResult.details.lagGrowth)
+          : undefined,
+    },
   ];
 
   log('');
@@ -463,7 +573,13 @@ async function main(): Promise<number> {
   log('(e) sink: subscribe → the destination holds every flow (fake HEC event count; OpenSearch _count after _refresh); batch =');
   log('records per destination request; MB/s gz = request bodies as sent, MB/s raw = enriched JSON. The fake HEC runs in its own process.');
   const details = results
-    .map((r) => `  ${r.stage} ${r.mode} [${r.variant}]: ${JSON.stringify(r.details, (_, v) => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : v))}`)
+    // The soak's samples and the latency's per-second backlog are in the results file, not on screen.
+    .map(
+      (r) =>
+        `  ${r.stage} ${r.mode} [${r.variant}]: ${JSON.stringify(r.details, (k, v: unknown) =>
+          k === 'samples' || k === 'backlogPerSecond' ? undefined : typeof v === 'number' ? Math.round(v * 1000) / 1000 : v,
+        )}`,
+    )
     .join('\n');
   if (floors.json || floors.client) {
     log('');
@@ -506,7 +622,7 @@ async function main(): Promise<number> {
     enricherCoreBreakdownUsPerRecord: breakdown,
     hotSpots: settings.profileDir ? hotSpots : undefined,
     floors: { json: floors.json?.recordsPerCpuSec, client: floors.client?.recordsPerCpuSec },
-    targets: targets.map((target) => ({ ...target, ratio: target.measured === undefined ? undefined : target.measured / target.target })),
+    targets: targets.map((target) => ({ ...target, ratio: targetRatio(target) })),
     failures,
     ok: failures.length === 0,
   };
