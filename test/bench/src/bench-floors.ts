@@ -1,8 +1,9 @@
 import { CompressionTypes, Kafka, logLevel, Message } from 'kafkajs';
 import { FRAME_HEADERS, isFrame } from '@telemetry/contracts';
-import type { OutgoingRecord, RecordBatch } from '@telemetry/event-log';
+import { registerKafkaCodecs, type OutgoingRecord, type RecordBatch } from '@telemetry/event-log';
 import { kafkaBrokers } from '@telemetry/testing';
 import { finish, rate, StageResult, withMeasurement } from './bench-stages';
+import { benchCompression } from './bench-kafka';
 import { Meter, until } from './bench-meter';
 
 /**
@@ -11,8 +12,9 @@ import { Meter, until } from './bench-meter';
  *
  * - The JSON floor: JSON.parse of every ingress value and JSON.stringify of every enriched flow,
  *   nothing else — the least an enricher that reads and writes JSON does per record.
- * - The raw client floor: kafkajs alone producing the same ingress bytes (one record per message,
- *   the product's key and headers, acks=all, gzip as KAFKA_COMPRESSION defaults to, requests of
+ * - The raw client floor: kafkajs alone producing the same ingress bytes (the product's frames, and
+ *   one record per message as direct producers write; the product's key and headers, acks=all, the
+ *   KAFKA_COMPRESSION codec, requests of
  *   ~1 MiB as the adapter sends) to a fresh topic and consuming them back — the least a stage that
  *   consumes and produces through this client pays per record.
  */
@@ -94,7 +96,16 @@ export async function runClientFloor(
     }
 
     const produceMeter = new Meter();
-    for (const messages of requests) await producer.send({ topic, messages, acks: -1, compression: CompressionTypes.GZIP });
+    // The product's codec (KAFKA_COMPRESSION), with the codecs kafkajs lacks registered as the product does.
+    registerKafkaCodecs();
+    const compression = {
+      none: CompressionTypes.None,
+      gzip: CompressionTypes.GZIP,
+      snappy: CompressionTypes.Snappy,
+      lz4: CompressionTypes.LZ4,
+      zstd: CompressionTypes.ZSTD,
+    }[benchCompression()];
+    for (const messages of requests) await producer.send({ topic, messages, acks: -1, compression });
     const produced = await finish(produceMeter);
 
     let consumed = 0;
@@ -123,7 +134,7 @@ export async function runClientFloor(
     return {
       stage: 'floor',
       mode: 'kafka',
-      variant: `raw client floor: kafkajs produce (acks=all, gzip, ~1 MiB requests, ${shape}) + consume + commit, no product code`,
+      variant: `raw client floor: kafkajs produce (acks=all, ${benchCompression()}, ~1 MiB requests, ${shape}) + consume + commit, no product code`,
       records,
       batchRecords: requests[0]?.length ?? 0,
       wallMs,

@@ -912,3 +912,6 @@ export function handlerSlices(messages: readonly { readonly value: Buffer | null
   if (start < messages.length) slices.push([start, messages.length]);
   return slices;
 }
+
+/** Registers the codecs kafkajs lacks (snappy, lz4, zstd) with kafkajs, for raw kafkajs clients in the same process (the bench's floor). */
+export { registerKafkaCodecs } from './kafka.codecs';

@@ -30,7 +30,7 @@ const file = (name: string, text: string) => {
 
 describe('readKafkaClientConfig', () => {
   it('defaults to plaintext, gzip, no prefix, topics created', () => {
-    expect(read({})).toEqual({ compression: 'gzip', topicPrefix: '', createTopics: true, undecodableBatchAttempts: 5 });
+    expect(read({})).toEqual({ compression: 'lz4', topicPrefix: '', createTopics: true, undecodableBatchAttempts: 5 });
   });
 
   it('reads SASL_SSL with SCRAM, the password and CA from files, reject-unauthorized on by default', () => {
