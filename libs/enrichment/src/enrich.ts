@@ -28,6 +28,18 @@ function zeekSection(zeek: NonNullable<NormalizedFlow['zeek']>): Record<string, 
  * explainable risk score, as the `telemetry.enriched.v1` record. `now` is a parameter so the
  * output is a function of its inputs (replays and tests are deterministic).
  */
+/** `now` as RFC 3339, formatted once per distinct instant: a batch enriches thousands of flows at one `now`. */
+let lastNowMs = Number.NaN;
+let lastNowText = '';
+function instantText(now: Date): string {
+  const ms = now.getTime();
+  if (ms !== lastNowMs) {
+    lastNowText = now.toISOString();
+    lastNowMs = ms;
+  }
+  return lastNowText;
+}
+
 export function enrich(flow: NormalizedFlow, deps: EnrichDependencies, now: Date): EnrichedFlow {
   const matches = deps.threatIntel.match(flow);
   const risk = deps.policy.evaluate({ flow, threatMatches: matches });
@@ -60,7 +72,7 @@ export function enrich(flow: NormalizedFlow, deps: EnrichDependencies, now: Date
       offset: flow.ingress.offset,
       received_at: flow.ingress.receivedAt,
     },
-    enriched_at: now.toISOString(),
+    enriched_at: instantText(now),
   };
   if (flow.zeek !== undefined) enriched.zeek = zeekSection(flow.zeek);
   const exporter = flow.exporter;

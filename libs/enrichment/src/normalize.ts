@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   FLOW_EXPORTER_FIELD_SPELLINGS,
   FLOW_FIELD_SPELLINGS,
@@ -219,8 +219,9 @@ function sumPresent(a: number | null, b: number | null): number | null {
 export function eventIdFor(topic: string, partition: number, offset: string, receivedAtMs: number, index?: number): string {
   const ms = Number.isSafeInteger(receivedAtMs) && receivedAtMs >= 0 && receivedAtMs < 2 ** 48 ? receivedAtMs : 0;
   const coordinates = index === undefined ? `${topic}/${partition}/${offset}` : `${topic}/${partition}/${offset}/${index}`;
-  const hash = createHash('sha256').update(coordinates).digest('hex');
-  return ms.toString(16).padStart(12, '0') + hash.slice(0, 20);
+  // crypto.hash, the one-shot form: the same digest as createHash().update().digest(), at about half the cost per id.
+  const digest = hash('sha256', coordinates, 'hex');
+  return ms.toString(16).padStart(12, '0') + digest.slice(0, 20);
 }
 
 // --- formats ------------------------------------------------------------------------------------
