@@ -5,8 +5,13 @@ import type { PartitionLog, PartitionRead } from './partition-log.store';
 
 const INITIAL_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
-/** Bytes read for one batch at most (a single larger record is still delivered alone). */
-const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+/**
+ * Bytes read for one batch at most (a single larger record is still delivered alone). A message may be
+ * a frame of a thousand records, so this, not the record count, bounds a handler call: 2 MiB is ~8,000
+ * ingress records, well under a second of the enricher, which shares the all-in-one's event loop with
+ * the HTTP server (16 MiB of frames was ~60,000 records, seconds of stalled requests).
+ */
+const MAX_BATCH_BYTES = 2 * 1024 * 1024;
 
 /** What the delivery loop needs of a partition (the embedded PartitionLog, or an in-memory one). */
 export type ConsumablePartition = Pick<PartitionLog, 'topic' | 'partition' | 'startOffset' | 'endOffset' | 'read'>;
