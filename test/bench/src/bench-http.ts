@@ -50,47 +50,70 @@ export async function postBatches(options: {
   return { startedAt, finishedAt, outcomes };
 }
 
-function postOne(agent: http.Agent, port: number, apiKey: string, batch: DatasetBatch, timeoutMs: number): Promise<PostOutcome> {
+async function postOne(agent: http.Agent, port: number, apiKey: string, batch: DatasetBatch, timeoutMs: number): Promise<PostOutcome> {
+  const sentAt = performance.now();
+  const answer = await postGzip(agent, { port, apiKey, timeoutMs }, batch, undefined, `batch ${batch.index}`);
+  return {
+    batch: batch.index,
+    status: answer.status,
+    accepted: answer.accepted,
+    rejected: answer.rejected,
+    latencyMs: answer.doneAt - sentAt,
+    doneAt: answer.doneAt,
+    body: answer.body,
+  };
+}
+
+/** What the ingest API answered to one gzip POST: status, body, its accepted/rejected counts when it is JSON, and when it ended. */
+export interface GzipAnswer {
+  readonly status: number;
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly body: string;
+  readonly doneAt: number;
+}
+
+/** POSTs a pre-gzipped JSON body to the ingest API on this host, with an X-Collector-Id when given. */
+export function postGzip(
+  agent: http.Agent,
+  options: { readonly port: number; readonly apiKey: string; readonly timeoutMs: number },
+  body: { readonly path: string; readonly gzip: Buffer },
+  collectorId: string | undefined,
+  what = '',
+): Promise<GzipAnswer> {
   return new Promise((resolve, reject) => {
-    const sentAt = performance.now();
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${options.apiKey}`,
+      'Content-Type': 'application/json',
+      'Content-Encoding': 'gzip',
+      'Content-Length': String(body.gzip.length),
+    };
+    if (collectorId) headers['X-Collector-Id'] = collectorId;
     const request = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: batch.path,
-        agent,
-        timeout: timeoutMs,
-        headers: {
-          Authorization: `Bearer ${apiKey}`,
-          'Content-Type': 'application/json',
-          'Content-Encoding': 'gzip',
-          'Content-Length': String(batch.gzip.length),
-        },
-      },
+      { host: '127.0.0.1', port: options.port, method: 'POST', path: body.path, agent, timeout: options.timeoutMs, headers },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('error', reject);
         response.on('end', () => {
           const doneAt = performance.now();
-          const body = Buffer.concat(chunks).toString('utf8');
+          const text = Buffer.concat(chunks).toString('utf8');
           let accepted = 0;
           let rejected = 0;
           try {
-            const parsed = JSON.parse(body) as { accepted?: number; rejected?: number };
+            const parsed = JSON.parse(text) as { accepted?: number; rejected?: number };
             accepted = parsed.accepted ?? 0;
             rejected = parsed.rejected ?? 0;
           } catch {
-            // Reported through status and body below.
+            // Reported through the status and body.
           }
-          resolve({ batch: batch.index, status: response.statusCode ?? 0, accepted, rejected, latencyMs: doneAt - sentAt, doneAt, body });
+          resolve({ status: response.statusCode ?? 0, accepted, rejected, body: text, doneAt });
         });
       },
     );
-    request.on('timeout', () => request.destroy(new Error(`POST ${batch.path} (batch ${batch.index}) timed out after ${timeoutMs} ms`)));
+    request.on('timeout', () => request.destroy(new Error(`POST ${body.path}${what ? ` (${what})` : ''} timed out after ${options.timeoutMs} ms`)));
     request.on('error', reject);
-    request.end(batch.gzip);
+    request.end(body.gzip);
   });
 }
 

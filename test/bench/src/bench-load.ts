@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import * as zlib from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { generateDataset } from './bench-dataset';
+import { postGzip } from './bench-http';
 
 /**
  * An open-loop load at a steady rate: gzip batches posted on a fixed schedule (request i is due at
@@ -96,7 +97,7 @@ export async function pacedLoad(options: {
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
         answers.push(
-          postBody(agent, options, body, options.collectorOf?.(seq)).then(
+          postGzip(agent, options, body, options.collectorOf?.(seq)).then(
             (answer) => {
               inFlight--;
               request.ackAt = answer.doneAt;
@@ -128,43 +129,4 @@ export async function pacedLoad(options: {
   } finally {
     agent.destroy();
   }
-}
-
-function postBody(
-  agent: http.Agent,
-  options: { port: number; apiKey: string; timeoutMs: number },
-  body: LoadBody,
-  collectorId: string | undefined,
-): Promise<{ status: number; accepted: number; body: string; doneAt: number }> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = {
-      Authorization: `Bearer ${options.apiKey}`,
-      'Content-Type': 'application/json',
-      'Content-Encoding': 'gzip',
-      'Content-Length': String(body.gzip.length),
-    };
-    if (collectorId) headers['X-Collector-Id'] = collectorId;
-    const request = http.request(
-      { host: '127.0.0.1', port: options.port, method: 'POST', path: body.path, agent, timeout: options.timeoutMs, headers },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () => {
-          const doneAt = performance.now();
-          const text = Buffer.concat(chunks).toString('utf8');
-          let accepted = 0;
-          try {
-            accepted = (JSON.parse(text) as { accepted?: number }).accepted ?? 0;
-          } catch {
-            // Reported through the status and body.
-          }
-          resolve({ status: response.statusCode ?? 0, accepted, body: text, doneAt });
-        });
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error(`POST ${body.path} timed out after ${options.timeoutMs} ms`)));
-    request.on('error', reject);
-    request.end(body.gzip);
-  });
 }
