@@ -84,7 +84,7 @@ interface Produced {
 
 /**
  * The enricher's work for one polled batch, without I/O: decode → normalize → enrich for each
- * record (each line of a frame is a record) ; records that cannot be decoded or normalized become
+ * record (each line of a frame is a record); records that cannot be decoded or normalized become
  * dead letters with the reason and their original coordinates. Nothing is dropped: every input
  * record yields exactly one enriched flow or one dead letter.
  */
