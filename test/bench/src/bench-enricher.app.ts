@@ -12,6 +12,10 @@ export interface EnricherProgress {
   firstBatchAt?: number;
   handled: number;
   batches: number;
+  /** When set: records handled per `topic[partition]`, to show how a group spread the partitions over its members. */
+  byPartition?: Record<string, number>;
+  /** When set: one `[start, end, records]` per handled batch (performance.now() ms), to find when members worked at once. */
+  timeline?: Array<[number, number, number]>;
 }
 
 /**
@@ -28,11 +32,19 @@ export async function startBenchEnricher(
   class CountingIngressConsumer extends IngressConsumer {
     @EventPattern(INGRESS_TOPICS, ENRICHER_CONSUMER)
     override async handle(batch: RecordBatch): Promise<void> {
-      progress.firstBatchAt ??= performance.now();
+      const start = performance.now();
+      progress.firstBatchAt ??= start;
       await super.handle(batch);
       // Records, not messages: a frame counts its lines.
-      for (const record of batch.records) progress.handled += isFrame(record.headers) ? Number(record.headers[FRAME_HEADERS.recordCount]) : 1;
+      let records = 0;
+      for (const record of batch.records) records += isFrame(record.headers) ? Number(record.headers[FRAME_HEADERS.recordCount]) : 1;
+      progress.handled += records;
       progress.batches += 1;
+      if (progress.byPartition) {
+        const key = `${batch.topic}[${batch.partition}]`;
+        progress.byPartition[key] = (progress.byPartition[key] ?? 0) + records;
+      }
+      progress.timeline?.push([start, performance.now(), records]);
     }
   }
   @Module({})

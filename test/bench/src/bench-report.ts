@@ -54,6 +54,7 @@ const STAGE_LABEL: Record<StageResult['stage'], string> = {
   ingest: '(a) HTTP ingest',
   'enrich-core': '(b) enricher core',
   'enrich-log': '(c) enrich on log',
+  'enrich-scale': "(c') enricher procs",
   projection: '(d) projection',
   sink: '(e) sink',
 };
@@ -96,6 +97,78 @@ export function floorsTable(results: readonly StageResult[], floors: { json?: St
       r.variant,
     ]);
   return table(['stage', 'mode', 'rec/CPU-s', 'of JSON floor', 'of client floor', 'variant'], rows, 2).replace(/ +$/gm, '');
+}
+
+/** One run of the enrich-scale stage: the group's members (processes) and what they did together. */
+export interface ScalingPoint {
+  readonly members: number;
+  readonly recordsPerSec: number;
+  readonly recordsPerCpuSec?: number;
+  /** The share of the records the busiest member handled (1 for one member). */
+  readonly busiestMemberShare?: number;
+  /** The group's records/s while every member was at work (joins and rebalances over). */
+  readonly allBusyRecordsPerSec?: number;
+}
+
+export interface ScalingRow extends ScalingPoint {
+  /** records/s over the base run's (the fewest members, normally 1). */
+  readonly wallScaling: number;
+  /** What perfect scaling would give: members / the base run's members. */
+  readonly ideal: number;
+  /** allBusyRecordsPerSec over the base run's. */
+  readonly allBusyScaling?: number;
+  /** rec/CPU-s over the base run's: below 1, each record costs more CPU with more members. */
+  readonly cpuScaling?: number;
+  /** The speed-up the partition split allows at best (1 / busiest share), against one member doing it all. */
+  readonly splitAllows?: number;
+}
+
+/** Each run against the one with the fewest members (N=1 when it was run), in order of members. */
+export function scalingRows(points: readonly ScalingPoint[]): ScalingRow[] {
+  const sorted = [...points].sort((a, b) => a.members - b.members);
+  const base = sorted[0];
+  if (!base) return [];
+  return sorted.map((point) => ({
+    ...point,
+    wallScaling: base.recordsPerSec > 0 ? point.recordsPerSec / base.recordsPerSec : NaN,
+    ideal: point.members / base.members,
+    allBusyScaling: point.allBusyRecordsPerSec !== undefined && base.allBusyRecordsPerSec ? point.allBusyRecordsPerSec / base.allBusyRecordsPerSec : undefined,
+    cpuScaling: point.recordsPerCpuSec !== undefined && base.recordsPerCpuSec ? point.recordsPerCpuSec / base.recordsPerCpuSec : undefined,
+    splitAllows: point.busiestMemberShare ? 1 / point.busiestMemberShare : undefined,
+  }));
+}
+
+/** The enrich-scale runs side by side: records/s and rec/CPU-s per member count, and the scaling against the fewest members. */
+export function scalingTable(points: readonly ScalingPoint[]): string {
+  const rows = scalingRows(points);
+  const base = rows[0]?.members ?? 1;
+  return table(
+    [
+      'processes',
+      'records/s',
+      'rec/CPU-s (all members)',
+      `records/s vs N=${base}`,
+      'ideal',
+      'rec/s all busy',
+      `all busy vs N=${base}`,
+      `rec/CPU-s vs N=${base}`,
+      'busiest member',
+      'split allows',
+    ],
+    rows.map((row) => [
+      String(row.members),
+      n(row.recordsPerSec),
+      n(row.recordsPerCpuSec),
+      `${n(row.wallScaling, 2)}x`,
+      `${n(row.ideal, 0)}x`,
+      n(row.allBusyRecordsPerSec),
+      row.allBusyScaling === undefined ? '-' : `${n(row.allBusyScaling, 2)}x`,
+      row.cpuScaling === undefined ? '-' : `${n(row.cpuScaling, 2)}x`,
+      pct(row.busiestMemberShare),
+      row.splitAllows === undefined ? '-' : `${n(row.splitAllows, 2)}x`,
+    ]),
+    1,
+  );
 }
 
 export function breakdownTable(breakdown: Record<string, number>): string {

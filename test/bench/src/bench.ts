@@ -13,7 +13,8 @@ import { generateDataset, MAX_BATCH_RECORDS } from './bench-dataset';
 import { collectGarbage } from './bench-meter';
 import { Mode, QUIET_LOG_LEVELS, tempDir, writeGeoFixtures } from './bench-product';
 import { HotSpot, StageProfiler } from './bench-profile';
-import { breakdownTable, Failure, failuresText, floorsTable, resultsTable, soakTable, Target, targetRatio, targetsTable } from './bench-report';
+import { breakdownTable, Failure, failuresText, floorsTable, resultsTable, scalingTable, soakTable, Target, targetRatio, targetsTable } from './bench-report';
+import { runEnrichScale } from './bench-enrich-scale';
 import { runLatency, runSoak } from './bench-latency';
 import { runClientFloor, runJsonFloor } from './bench-floors';
 import { prefillSinkSource, runSink, SINK_DESTINATIONS, SinkInput, sinkInputOf } from './bench-sink';
@@ -43,7 +44,9 @@ import {
  *
  * Environment (all optional): BENCH_BATCHES (10), BENCH_BATCH_RECORDS (10000), BENCH_CONCURRENCY
  * (requests in flight, 4), BENCH_PARTITIONS (3), BENCH_MODES (embedded,kafka), BENCH_STAGES
- * (floor,core,ingest,enrich-log,projection,projection-scale,sink,e2e,latency; soak too when BENCH_SOAK_S > 0),
+ * (floor,core,ingest,enrich-log,projection,projection-scale,sink,e2e,latency; soak too when BENCH_SOAK_S > 0;
+ * enrich-scale only when named: the enricher as BENCH_ENRICHERS separate processes in one group, kafka mode), BENCH_ENRICHERS
+ * (the enrich-scale stage's member counts, one run each under a fresh group, 1,2),
  * BENCH_LATENCY_RPS (the latency stage's steady open-loop rate, 20000), BENCH_LATENCY_S (its length, 20, the first
  * 3 s discarded), BENCH_LATENCY_BATCH (records per request of the latency and soak loads, 500), BENCH_SOAK_S (the
  * soak's length, 0 = no soak), BENCH_SOAK_RPS (its rate; default half the e2e kafka records/s of the same run, else
@@ -61,10 +64,24 @@ import {
  * sink stage also needs OPENSEARCH_URL (started the same way; its indices and template are deleted).
  */
 
-type StageKey = 'floor' | 'core' | 'ingest' | 'enrich-log' | 'projection' | 'projection-scale' | 'sink' | 'e2e' | 'latency' | 'soak';
-const ALL_STAGES: readonly StageKey[] = ['floor', 'core', 'ingest', 'enrich-log', 'projection', 'projection-scale', 'sink', 'e2e', 'latency', 'soak'];
-/** The stages of a plain `npm run bench`: all but the soak, which runs when BENCH_SOAK_S > 0. */
-const DEFAULT_STAGES: readonly StageKey[] = ALL_STAGES.filter((stage) => stage !== 'soak');
+type StageKey = 'floor' | 'core' | 'ingest' | 'enrich-log' | 'enrich-scale' | 'projection' | 'projection-scale' | 'sink' | 'e2e' | 'latency' | 'soak';
+const ALL_STAGES: readonly StageKey[] = [
+  'floor',
+  'core',
+  'ingest',
+  'enrich-log',
+  'enrich-scale',
+  'projection',
+  'projection-scale',
+  'sink',
+  'e2e',
+  'latency',
+  'soak',
+];
+/** Run only when BENCH_STAGES names them: the soak (also when BENCH_SOAK_S > 0) and the enricher processes of enrich-scale. */
+const OPT_IN_STAGES: readonly StageKey[] = ['soak', 'enrich-scale'];
+/** The stages of a plain `npm run bench`: all but the opt-in ones. */
+const DEFAULT_STAGES: readonly StageKey[] = ALL_STAGES.filter((stage) => !OPT_IN_STAGES.includes(stage));
 /** The latency stage's warm-up, discarded: the first seconds of a fresh stack (JIT, group joins, first polls). */
 const LATENCY_WARMUP_S = 3;
 
@@ -87,11 +104,26 @@ function list<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: r
   return items as T[];
 }
 
+/** BENCH_ENRICHERS: the member counts of the enrich-scale stage, e.g. 1,2 (each 1..16, no repeats). */
+function enricherCounts(env: NodeJS.ProcessEnv): number[] {
+  const raw = env.BENCH_ENRICHERS;
+  if (!raw) return [1, 2];
+  const counts = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map(Number);
+  if (counts.length === 0 || counts.some((count) => !Number.isInteger(count) || count < 1 || count > 16) || new Set(counts).size !== counts.length) {
+    throw new Error(`BENCH_ENRICHERS must be distinct integers 1..16 separated by commas, got "${raw}"`);
+  }
+  return counts;
+}
+
 function readSettings(env: NodeJS.ProcessEnv) {
   const geo = env.BENCH_GEO ?? 'default';
   if (geo !== 'default' && geo !== 'fixture') throw new Error(`BENCH_GEO must be default or fixture, got "${geo}"`);
   const soakS = integer(env, 'BENCH_SOAK_S', 0, 0, 7 * 24 * 3600);
-  const stages = list<StageKey>(env, 'BENCH_STAGES', ALL_STAGES, soakS > 0 ? ALL_STAGES : DEFAULT_STAGES);
+  const stages = list<StageKey>(env, 'BENCH_STAGES', ALL_STAGES, soakS > 0 ? [...DEFAULT_STAGES, 'soak'] : DEFAULT_STAGES);
   if (stages.includes('soak') && soakS === 0) throw new Error('BENCH_STAGES has soak: set BENCH_SOAK_S to its length in seconds');
   return {
     batches: integer(env, 'BENCH_BATCHES', 10, 1, 10_000),
@@ -105,6 +137,7 @@ function readSettings(env: NodeJS.ProcessEnv) {
     sinkRecords: integer(env, 'BENCH_SINK_RECORDS', 50_000, 1, 10_000_000),
     sinkBatchRecords: integer(env, 'BENCH_SINK_BATCH', 500, 1, 50_000),
     scaleRows: integer(env, 'BENCH_SCALE_ROWS', 1_000_000, 1, 100_000_000),
+    enrichers: enricherCounts(env),
     scaleIds: list<ScaleIds>(env, 'BENCH_SCALE_IDS', ['enricher', 'hash', 'sequential'], ['enricher']),
     scaleShapes: list<'enriched' | 'trimmed'>(env, 'BENCH_SCALE_ROWS_SHAPE', ['enriched', 'trimmed'], ['enriched']),
     modes: list<Mode>(env, 'BENCH_MODES', ['embedded', 'kafka'], ['embedded', 'kafka']),
@@ -234,15 +267,15 @@ async function main(): Promise<number> {
   // Enrichment dependencies as the enricher builds them, once with the embedded default data users
   // get (DB-IP Lite city mmdbs + ip-location-db ASN CSVs), once with the small test fixtures.
   const geoLoad: Record<string, number> = {};
+  /** The enricher's settings for the enrichment data of a variant (the fixtures written on the way). */
+  const enricherEnv = (variant: 'default' | 'fixture'): Record<string, string> => {
+    if (variant === 'default') return { THREATLIST_CSV: threatlistCsv };
+    const fixtures = writeGeoFixtures(work);
+    return { THREATLIST_CSV: threatlistCsv, GEOIP_DB_CITY: fixtures.city, GEOIP_DB_ASN: fixtures.asn };
+  };
   const loadTimed = async (variant: 'default' | 'fixture'): Promise<EnrichDependencies> => {
     const start = performance.now();
-    const env: Record<string, string> = { DATA_DIR: work, THREATLIST_CSV: threatlistCsv };
-    if (variant === 'fixture') {
-      const fixtures = writeGeoFixtures(work);
-      env.GEOIP_DB_CITY = fixtures.city;
-      env.GEOIP_DB_ASN = fixtures.asn;
-    }
-    const deps = await loadDependencies(env);
+    const deps = await loadDependencies({ DATA_DIR: work, ...enricherEnv(variant) });
     geoLoad[variant] = performance.now() - start;
     return deps;
   };
@@ -376,9 +409,12 @@ async function main(): Promise<number> {
   }
   sinkInput = undefined;
 
-  // (a) HTTP ingest alone, then (c) the enricher on the log it filled.
+  // (a) HTTP ingest alone, then (c) the enricher on the log it filled, and (c') as separate processes in one group.
+  const scale = settings.stages.includes('enrich-scale');
+  if (scale && !settings.modes.includes('kafka')) log('- enrich-scale runs in the kafka mode only: skipped (BENCH_MODES has no kafka)');
   for (const mode of settings.modes) {
-    if (!settings.stages.includes('ingest') && !settings.stages.includes('enrich-log')) break;
+    if (!settings.stages.includes('ingest') && !settings.stages.includes('enrich-log') && !scale) break;
+    if (mode !== 'kafka' && !settings.stages.includes('ingest') && !settings.stages.includes('enrich-log')) continue;
     const ingest: IngestRun | undefined = await attempt('ingest', mode, () => runIngestAlone(mode, dataset, benchSettings));
     if (!ingest) continue;
     if (settings.stages.includes('ingest')) results.push(ingest.result);
@@ -391,6 +427,29 @@ async function main(): Promise<number> {
           runEnrichOnLog(mode, ingest.source, deps[settings.geo]!, dataset, benchSettings, 1),
         );
         if (single) results.push(single);
+      }
+    }
+    if (scale && mode === 'kafka') {
+      // The same topics, each member count under a fresh group; the members' own CPU, not this process's (no profile).
+      const env = enricherEnv(settings.geo);
+      for (const members of settings.enrichers) {
+        const scaled = await attempt(
+          'enrich-scale',
+          `${mode}, ${members} process${members === 1 ? '' : 'es'}`,
+          () => runEnrichScale(ingest.source, dataset, benchSettings, members, env),
+          false,
+        );
+        if (!scaled) continue;
+        results.push(scaled);
+        const perMember = scaled.details.perMember as Array<{ pid: number; records: number; byPartition: Record<string, number>; cpuMs: number }>;
+        for (const member of perMember) {
+          const parts = Object.entries(member.byPartition)
+            .map(([partition, records]) => `${partition} ${records.toLocaleString('en-US')}`)
+            .join(', ');
+          log(`  pid ${member.pid}: ${member.records.toLocaleString('en-US')} records in ${Math.round(member.cpuMs)} CPU-ms (${parts || 'no partitions'})`);
+        }
+        const moved = scaled.details.partitionsHandledByMoreThanOneMember as string[];
+        if (moved.length > 0) log(`  handled by more than one member (a rebalance moved them): ${moved.join(', ')}`);
       }
     }
     await attempt('ingest', `${mode} cleanup`, () => ingest.cleanup(), false);
@@ -454,7 +513,7 @@ async function main(): Promise<number> {
 
   fs.rmSync(work, { recursive: true, force: true });
 
-  const order: StageName[] = ['floor', 'e2e', 'latency', 'soak', 'ingest', 'enrich-core', 'enrich-log', 'projection', 'sink'];
+  const order: StageName[] = ['floor', 'e2e', 'latency', 'soak', 'ingest', 'enrich-core', 'enrich-log', 'enrich-scale', 'projection', 'sink'];
   results.sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage) || a.mode.localeCompare(b.mode));
   const find = (stage: StageName, mode: string) => results.find((r) => r.stage === stage && r.mode === mode);
   const perCpu = (r: StageResult | undefined) => r?.recordsPerCpuSec;
@@ -582,6 +641,27 @@ async function main(): Promise<number> {
         )}`,
     )
     .join('\n');
+  const scaled = results.filter((r) => r.stage === 'enrich-scale');
+  if (scaled.length > 0) {
+    log('');
+    log("More cores (issue #9): the enricher as separate processes in one consumer group, on the ingest stage's topics:");
+    log(
+      scalingTable(
+        scaled.map((r) => ({
+          members: r.details.members as number,
+          recordsPerSec: r.recordsPerSec,
+          recordsPerCpuSec: r.recordsPerCpuSec,
+          busiestMemberShare: r.details.busiestMemberShare as number,
+          allBusyRecordsPerSec: (r.details.allMembersBusy as { recordsPerSec: number } | undefined)?.recordsPerSec,
+        })),
+      ),
+    );
+    log("(c') records/s = start of the members → the group committed the end of the ingress topics; rec/CPU-s = CPU of the member");
+    log('processes together (this process only polls offsets); loop busy = their mean; rec/s all busy = the group while every member');
+    log("was at work (from the last member's first batch to the first member's last: joins and rebalances over); busiest member = its");
+    log('share of the records; split allows = 1 / that share, the best speed-up the partition assignment permits. An in-process');
+    log('worker pool (worker_threads) is not measured.');
+  }
   if (floors.json || floors.client) {
     log('');
     log('Against the floors of this run (per CPU-second of this process; client floor: Kafka stages only):');
