@@ -14,6 +14,8 @@ import { BenchSettings, finish, IngestRun, rate, StageResult, sumOffsets } from 
 interface EnricherProcess {
   readonly pid: number;
   readonly loadMs: number;
+  /** Why the process is gone, once it is. */
+  exited(): Error | undefined;
   start(): Promise<void>;
   report(): Promise<EnricherChildReport>;
   close(): Promise<void>;
@@ -66,6 +68,7 @@ async function startEnricherProcess(options: EnricherChildOptions, deadlineMs: n
   return {
     pid: child.pid ?? 0,
     loadMs: ready.loadMs,
+    exited: () => exited,
     start: async () => void (await ask('started', { type: 'start' })),
     report: async () => {
       const { type: _type, ...report } = await ask('report', { type: 'report' });
@@ -160,6 +163,9 @@ export async function runEnrichScale(
     let committed = 0;
     await until(
       async () => {
+        // A member that died will not finish: fail now rather than at the deadline.
+        const gone = processes.map((member) => member.exited()).find((error) => error !== undefined);
+        if (gone) throw gone;
         committed = 0;
         for (const topic of INGRESS_TOPICS) committed += await sumOffsets(log.committedOffsets(ENRICHER_GROUP, topic));
         return committed >= ingressEnd ? true : undefined;

@@ -664,7 +664,7 @@ async function main(): Promise<number> {
   }
   if (floors.json || floors.client) {
     log('');
-    log('Against the floors of this run (per CPU-second of this process; client floor: Kafka stages only):');
+    log("Against the floors of this run (per CPU-second of this process, of the member processes for (c'); client floor: Kafka stages only):");
     log(floorsTable(results, floors));
   }
   log('');
