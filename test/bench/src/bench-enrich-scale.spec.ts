@@ -1,5 +1,5 @@
 import { allMembersBusy, BatchSpan } from './bench-enrich-scale';
-import { scalingRows } from './bench-report';
+import { medianByMembers, scalingRows } from './bench-report';
 
 describe('allMembersBusy (the interval every member of the group was at work)', () => {
   it('is one member from its first batch to its last, every record counted', () => {
@@ -53,5 +53,21 @@ describe('scalingRows (the enrich-scale runs against the fewest members)', () =>
     expect(row.cpuScaling).toBeUndefined();
     expect(row.allBusyScaling).toBeUndefined();
     expect(row.splitAllows).toBeUndefined();
+  });
+});
+
+describe('medianByMembers (rounds of the same member count as one)', () => {
+  it('takes the median of each figure per member count, leaving out runs that did not measure it', () => {
+    const merged = medianByMembers([
+      { members: 1, recordsPerSec: 9_000, recordsPerCpuSec: 13_000, allBusyRecordsPerSec: 9_200 },
+      { members: 2, recordsPerSec: 14_000, recordsPerCpuSec: 15_000, busiestMemberShare: 1 },
+      { members: 1, recordsPerSec: 15_000, recordsPerCpuSec: 15_000, allBusyRecordsPerSec: 15_500 },
+      { members: 2, recordsPerSec: 18_000, recordsPerCpuSec: 13_000, busiestMemberShare: 0.5, allBusyRecordsPerSec: 19_000 },
+      { members: 1, recordsPerSec: 11_000, recordsPerCpuSec: 14_000, allBusyRecordsPerSec: 11_800 },
+    ]);
+    expect(merged).toEqual([
+      { members: 1, runs: 3, recordsPerSec: 11_000, recordsPerCpuSec: 14_000, busiestMemberShare: undefined, allBusyRecordsPerSec: 11_800 },
+      { members: 2, runs: 2, recordsPerSec: 16_000, recordsPerCpuSec: 14_000, busiestMemberShare: 0.75, allBusyRecordsPerSec: 19_000 },
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { INGRESS_TOPICS, TOPICS } from '@telemetry/contracts';
@@ -142,9 +143,11 @@ export async function runEnrichScale(
   settings: BenchSettings,
   members: number,
   enricherEnv: Readonly<Record<string, string>>,
+  /** Which of several runs of this count (BENCH_ENRICHERS_ROUNDS), named in the variant and the group. */
+  round?: number,
 ): Promise<StageResult> {
   if (!source.renames) throw new Error('enrich-scale needs the Kafka topics the ingest stage filled');
-  const group = `bench-${settings.runId}-enrich-scale-${members}`;
+  const group = `bench-${settings.runId}-enrich-scale-${members}-${round ?? 1}`;
   const topics = source.renames.topics;
   const log = await openRenamedKafkaLogDirect({ topics, groups: { [ENRICHER_GROUP]: group } }, settings.partitions);
   const processes: EnricherProcess[] = [];
@@ -156,6 +159,7 @@ export async function runEnrichScale(
     const options: EnricherChildOptions = { topics, group, partitions: settings.partitions, enricherEnv };
     // Every member boots (enrichment data, connection) before the clock starts, in parallel.
     processes.push(...(await Promise.all(Array.from({ length: members }, () => startEnricherProcess(options, settings.deadlineMs)))));
+    const loadAverage = os.loadavg().map((load) => Math.round(load * 100) / 100);
     const meter = new Meter();
     const startedAtEpochMs = performance.timeOrigin + meter.startedAt;
     await Promise.all(processes.map((member) => member.start()));
@@ -202,7 +206,7 @@ export async function runEnrichScale(
     return {
       stage: 'enrich-scale',
       mode: 'kafka',
-      variant: `${members} enricher process${members === 1 ? '' : 'es'} in one group (IngressConsumer, event-log transport), geo=${settings.geo}`,
+      variant: `${members} enricher process${members === 1 ? '' : 'es'} in one group (IngressConsumer, event-log transport), geo=${settings.geo}${round === undefined ? '' : `, round ${round}`}`,
       records: dataset.recordCount,
       batchRecords: Math.round(dataset.recordCount / reports.reduce((sum, r) => sum + r.batches, 0)),
       wallMs: m.wallMs,
@@ -212,6 +216,9 @@ export async function runEnrichScale(
       machineBusy: m.machineBusy,
       details: {
         members,
+        round: round ?? 1,
+        // The neighbours' load on a shared box moves the figures: what it was when this run began.
+        loadAverageAtStart: loadAverage,
         group,
         measures: 'start sent to every member → committed offsets at the end of the ingress topics; CPU = the member processes together',
         ingressMessages: ingressEnd,

@@ -123,6 +123,29 @@ export interface ScalingRow extends ScalingPoint {
   readonly splitAllows?: number;
 }
 
+function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Several runs of the same member count (BENCH_ENRICHERS_ROUNDS) as one: the median of each figure, and how many runs. */
+export function medianByMembers(points: readonly ScalingPoint[]): Array<ScalingPoint & { readonly runs: number }> {
+  const byMembers = new Map<number, ScalingPoint[]>();
+  for (const point of points) byMembers.set(point.members, [...(byMembers.get(point.members) ?? []), point]);
+  const of = (list: readonly ScalingPoint[], pick: (point: ScalingPoint) => number | undefined) =>
+    median(list.map(pick).filter((value): value is number => value !== undefined));
+  return [...byMembers].map(([members, list]) => ({
+    members,
+    runs: list.length,
+    recordsPerSec: of(list, (point) => point.recordsPerSec) ?? NaN,
+    recordsPerCpuSec: of(list, (point) => point.recordsPerCpuSec),
+    busiestMemberShare: of(list, (point) => point.busiestMemberShare),
+    allBusyRecordsPerSec: of(list, (point) => point.allBusyRecordsPerSec),
+  }));
+}
+
 /** Each run against the one with the fewest members (N=1 when it was run), in order of members. */
 export function scalingRows(points: readonly ScalingPoint[]): ScalingRow[] {
   const sorted = [...points].sort((a, b) => a.members - b.members);
@@ -138,13 +161,18 @@ export function scalingRows(points: readonly ScalingPoint[]): ScalingRow[] {
   }));
 }
 
-/** The enrich-scale runs side by side: records/s and rec/CPU-s per member count, and the scaling against the fewest members. */
+/**
+ * The enrich-scale runs side by side: records/s and rec/CPU-s per member count (the median of its
+ * runs), and the scaling against the fewest members.
+ */
 export function scalingTable(points: readonly ScalingPoint[]): string {
-  const rows = scalingRows(points);
+  const runs = new Map(medianByMembers(points).map((point) => [point.members, point.runs]));
+  const rows = scalingRows(medianByMembers(points));
   const base = rows[0]?.members ?? 1;
   return table(
     [
       'processes',
+      'runs',
       'records/s',
       'rec/CPU-s (all members)',
       `records/s vs N=${base}`,
@@ -157,6 +185,7 @@ export function scalingTable(points: readonly ScalingPoint[]): string {
     ],
     rows.map((row) => [
       String(row.members),
+      String(runs.get(row.members) ?? 1),
       n(row.recordsPerSec),
       n(row.recordsPerCpuSec),
       `${n(row.wallScaling, 2)}x`,

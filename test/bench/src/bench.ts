@@ -46,7 +46,8 @@ import {
  * (requests in flight, 4), BENCH_PARTITIONS (3), BENCH_MODES (embedded,kafka), BENCH_STAGES
  * (floor,core,ingest,enrich-log,projection,projection-scale,sink,e2e,latency; soak too when BENCH_SOAK_S > 0;
  * enrich-scale only when named: the enricher as BENCH_ENRICHERS separate processes in one group, kafka mode), BENCH_ENRICHERS
- * (the enrich-scale stage's member counts, one run each under a fresh group, 1,2),
+ * (the enrich-scale stage's member counts, one run each under a fresh group, 1,2), BENCH_ENRICHERS_ROUNDS (times the
+ * counts are run, interleaved; the scaling table takes the median per count, 1),
  * BENCH_LATENCY_RPS (the latency stage's steady open-loop rate, 20000), BENCH_LATENCY_S (its length, 20, the first
  * 3 s discarded), BENCH_LATENCY_BATCH (records per request of the latency and soak loads, 500), BENCH_SOAK_S (the
  * soak's length, 0 = no soak), BENCH_SOAK_RPS (its rate; default half the e2e kafka records/s of the same run, else
@@ -138,6 +139,7 @@ function readSettings(env: NodeJS.ProcessEnv) {
     sinkBatchRecords: integer(env, 'BENCH_SINK_BATCH', 500, 1, 50_000),
     scaleRows: integer(env, 'BENCH_SCALE_ROWS', 1_000_000, 1, 100_000_000),
     enrichers: enricherCounts(env),
+    enricherRounds: integer(env, 'BENCH_ENRICHERS_ROUNDS', 1, 1, 20),
     scaleIds: list<ScaleIds>(env, 'BENCH_SCALE_IDS', ['enricher', 'hash', 'sequential'], ['enricher']),
     scaleShapes: list<'enriched' | 'trimmed'>(env, 'BENCH_SCALE_ROWS_SHAPE', ['enriched', 'trimmed'], ['enriched']),
     modes: list<Mode>(env, 'BENCH_MODES', ['embedded', 'kafka'], ['embedded', 'kafka']),
@@ -431,12 +433,14 @@ async function main(): Promise<number> {
     }
     if (scale && mode === 'kafka') {
       // The same topics, each member count under a fresh group; the members' own CPU, not this process's (no profile).
+      // Rounds interleave the counts (1, 2, 1, 2, ...): the neighbours' load on a shared box drifts over both alike.
       const env = enricherEnv(settings.geo);
-      for (const members of settings.enrichers) {
+      const runs = Array.from({ length: settings.enricherRounds }, (_, i) => settings.enrichers.map((members) => ({ members, round: i + 1 }))).flat();
+      for (const { members, round } of runs) {
         const scaled = await attempt(
           'enrich-scale',
-          `${mode}, ${members} process${members === 1 ? '' : 'es'}`,
-          () => runEnrichScale(ingest.source, dataset, benchSettings, members, env),
+          `${mode}, ${members} process${members === 1 ? '' : 'es'}${settings.enricherRounds > 1 ? `, round ${round}` : ''}`,
+          () => runEnrichScale(ingest.source, dataset, benchSettings, members, env, settings.enricherRounds > 1 ? round : undefined),
           false,
         );
         if (!scaled) continue;
@@ -446,7 +450,10 @@ async function main(): Promise<number> {
           const parts = Object.entries(member.byPartition)
             .map(([partition, records]) => `${partition} ${records.toLocaleString('en-US')}`)
             .join(', ');
-          log(`  pid ${member.pid}: ${member.records.toLocaleString('en-US')} records in ${Math.round(member.cpuMs)} CPU-ms (${parts || 'no partitions'})`);
+          log(`  pid ${member.pid}: ${member.records.toLocaleString('en-US')} records in ${Math.round(member.cpuMs)} CPU-ms (${parts || 'no records'})`);
+        }
+        if (perMember.length > 1 && perMember.some((member) => member.records === 0)) {
+          log('  a member got no records: the assignor split the partitions, not the records, and gave it only empty ones');
         }
         const moved = scaled.details.partitionsHandledByMoreThanOneMember as string[];
         if (moved.length > 0) log(`  handled by more than one member (a rebalance moved them): ${moved.join(', ')}`);
@@ -660,7 +667,7 @@ async function main(): Promise<number> {
     log('processes together (this process only polls offsets); loop busy = their mean; rec/s all busy = the group while every member');
     log("was at work (from the last member's first batch to the first member's last: joins and rebalances over); busiest member = its");
     log('share of the records; split allows = 1 / that share, the best speed-up the partition assignment permits. An in-process');
-    log('worker pool (worker_threads) is not measured.');
+    log('worker pool (worker_threads) is not measured. Several runs of a count (BENCH_ENRICHERS_ROUNDS): the median of each figure.');
   }
   if (floors.json || floors.client) {
     log('');
