@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import type { Scope } from '@telemetry/contracts';
 import { loadAllInOneConfig } from '../../apps/all-in-one/src/all-in-one.config';
 import { AllInOneModule } from '../../apps/all-in-one/src/all-in-one.module';
 import { createHttpApp } from '@telemetry/platform';
@@ -64,4 +66,18 @@ export async function startProduct(mode: 'embedded' | 'kafka', extraEnv: Record<
       if (ownDatabase) await dropDatabase(ownDatabase);
     },
   };
+}
+
+type HttpTarget = Parameters<typeof request>[0];
+
+/**
+ * A key with only these scopes, issued through the admin API with an admin key (the tenant is
+ * created first when it does not exist yet). Answers the secret.
+ */
+export async function issueKey(server: HttpTarget, adminKey: string, tenantId: string, scopes: Scope[]): Promise<string> {
+  const admin = { Authorization: `Bearer ${adminKey}` };
+  const existing = await request(server).get(`/v1/admin/tenants/${tenantId}`).set(admin);
+  if (existing.status === 404) await request(server).post('/v1/admin/tenants').set(admin).send({ tenant_id: tenantId }).expect(201);
+  const issued = await request(server).post('/v1/admin/keys').set(admin).send({ tenant_id: tenantId, scopes }).expect(201);
+  return issued.body.api_key as string;
 }

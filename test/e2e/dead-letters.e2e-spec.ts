@@ -1,10 +1,9 @@
 import request from 'supertest';
-import { API_KEY_STORE, ApiKeyStore, hashApiKey, Scope } from '@telemetry/auth';
 import { DEAD_LETTER_HEADERS, HEADERS, sinkDeadLetterTopic, TOPICS } from '@telemetry/contracts';
 import { EVENT_LOG, type EventLog } from '@telemetry/event-log';
 import { routeOutcomes } from '@telemetry/sink';
 import { FAKE_HEC_TOKEN, FakeHec, startFakeHec, uniqueName, waitFor } from '@telemetry/testing';
-import { RunningProduct, startProduct, TEST_KEY } from './all-in-one.harness';
+import { issueKey, RunningProduct, startProduct, TEST_KEY } from './all-in-one.harness';
 
 /*
  * DLQ inspection and replay in the query app, end to end: a destination refuses an event for good →
@@ -61,13 +60,6 @@ async function findEntry(product: RunningProduct, sink: string, uid: string, que
     if (uidOf(payload) === uid || (typeof detail.body.payload === 'string' && detail.body.payload.includes(uid))) return detail.body as Detail;
   }
   return undefined;
-}
-
-/** A key of the product's key store with only these scopes (the seeded keys are admin keys). */
-function addKey(product: RunningProduct, tenantId: string, scopes: Scope[]): string {
-  const token = uniqueName('key');
-  product.app.get<ApiKeyStore>(API_KEY_STORE).add({ keyId: uniqueName('test-key'), tenantId, hash: hashApiKey(token), scopes });
-  return token;
 }
 
 const productEnv = (hec: FakeHec): Record<string, string> => ({
@@ -209,9 +201,9 @@ describe('the DLQ API (embedded mode)', () => {
 
   it('keeps each tenant to its own entries; only an admin key sees every tenant and picks one with ?tenant=', async () => {
     const entry = await deadLetterOne();
-    const otherReader = addKey(product, uniqueName('other-tenant'), ['read_requests', 'export']);
-    const ownReader = addKey(product, product.tenant, ['read_requests']);
-    const ownOperator = addKey(product, product.tenant, ['read_requests', 'export']);
+    const otherReader = await issueKey(product.server, TEST_KEY, uniqueName('other-tenant'), ['read_requests', 'export']);
+    const ownReader = await issueKey(product.server, TEST_KEY, product.tenant, ['read_requests']);
+    const ownOperator = await issueKey(product.server, TEST_KEY, product.tenant, ['read_requests', 'export']);
 
     const other = await request(product.server).get('/v1/dlq/splunk').set(bearer(otherReader)).expect(200);
     expect(other.body).toEqual({ items: [], next_cursor: null, total: 0 });
@@ -253,7 +245,7 @@ describe('the DLQ API (embedded mode)', () => {
   it('answers 401, 403, 400 and 404 with stable codes', async () => {
     expect((await request(product.server).get('/v1/dlq/splunk').expect(401)).body.error).toBe('unauthorized');
     expect((await request(product.server).get('/v1/dlq/splunk').set(bearer('not-a-key-at-all')).expect(401)).body.error).toBe('unauthorized');
-    const noScope = addKey(product, product.tenant, ['ingest']);
+    const noScope = await issueKey(product.server, TEST_KEY, product.tenant, ['ingest']);
     expect((await request(product.server).get('/v1/dlq/splunk').set(bearer(noScope)).expect(403)).body.error).toBe('forbidden');
     expect((await request(product.server).post('/v1/export/splunk-hec').set(bearer(noScope)).expect(403)).body.error).toBe('forbidden');
 

@@ -332,6 +332,9 @@ describe('ingest over HTTP (embedded mode)', () => {
         .send(JSON.stringify([{ uid: 'no-ts-no-hosts' }, { ts: 1732288800 }]));
       expect(response.status).toBe(422);
       expect(response.body).toMatchObject({ status: 'rejected', total: 2, accepted: 0, rejected: 2, records_processed: 0 });
+      // Like every other error answer: a stable code and a message a person can read, naming the first problem.
+      expect(response.body.error).toBe('all_records_rejected');
+      expect(response.body.message).toMatch(/^None of the 2 record\(s\) was accepted, see errors; the first: record 0, field /);
       expect(response.body.errors).toHaveLength(2);
       for (const [index, error] of (response.body.errors as Array<Record<string, unknown>>).entries()) {
         expect(Object.keys(error).sort()).toEqual(['code', 'field', 'index', 'message']);

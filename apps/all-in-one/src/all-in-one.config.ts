@@ -18,7 +18,7 @@ export function loadAllInOneConfig(env: Environment = process.env): AllInOneConf
   const platform = readPlatformConfig(reader, 'all-in-one', ['ingest', 'enricher', 'query']);
   const config = {
     platform,
-    auth: readAuthConfig(reader, platform),
+    auth: readAuthConfig(reader, platform, { mayGenerateKey: true }),
     ingest: readIngestConfig(reader),
     enricher: readEnricherConfig(reader),
     sinks: readSinksConfig(reader, undefined),

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@telemetry/auth';
+import { ControlModule } from '@telemetry/control';
 import { EnricherModule } from '@telemetry/enricher';
 import { IngestModule } from '@telemetry/ingest';
 import { PersistenceModule, SQL_STORE } from '@telemetry/persistence';
@@ -17,6 +18,7 @@ export class AllInOneModule {
       imports: [
         PlatformModule.forRoot(config.platform),
         AuthModule.forRoot(config.auth),
+        ControlModule.forRoot({ ...config.auth, defaultRetentionDays: config.platform.runtime.retentionDays, adminApi: true }),
         PersistenceModule.forRoot(config.platform.runtime.database),
         IngestModule.forRoot(config.ingest),
         EnricherModule.forRoot(config.enricher),

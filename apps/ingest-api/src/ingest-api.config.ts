@@ -11,7 +11,7 @@ export interface IngestApiConfig {
 export function loadIngestApiConfig(env: Environment = process.env): IngestApiConfig {
   const reader = new ConfigReader(env);
   const platform = readPlatformConfig(reader, 'ingest-api', ['ingest']);
-  const config = { platform, auth: readAuthConfig(reader, platform), ingest: readIngestConfig(reader) };
+  const config = { platform, auth: readAuthConfig(reader, platform, { mayGenerateKey: false }), ingest: readIngestConfig(reader) };
   reader.done();
   return config;
 }

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@telemetry/auth';
+import { ControlModule } from '@telemetry/control';
 import { INGEST_SQL_STORE, IngestModule } from '@telemetry/ingest';
 import { HealthModule, PlatformModule } from '@telemetry/platform';
 import { IngestApiConfig } from './ingest-api.config';
@@ -15,6 +16,7 @@ export class IngestApiModule {
       imports: [
         PlatformModule.forRoot(config.platform),
         AuthModule.forRoot(config.auth),
+        ControlModule.forRoot({ ...config.auth, defaultRetentionDays: config.platform.runtime.retentionDays, adminApi: false }),
         ingest,
         HealthModule.forRoot({ database: INGEST_SQL_STORE, databaseModule: ingest }),
       ],

@@ -12,7 +12,7 @@ export interface QueryApiConfig {
 export function loadQueryApiConfig(env: Environment = process.env): QueryApiConfig {
   const reader = new ConfigReader(env);
   const platform = readPlatformConfig(reader, 'query-api', ['query']);
-  const config = { platform, auth: readAuthConfig(reader, platform), sinks: readSinksConfig(reader, undefined) };
+  const config = { platform, auth: readAuthConfig(reader, platform, { mayGenerateKey: false }), sinks: readSinksConfig(reader, undefined) };
   reader.done();
   return config;
 }

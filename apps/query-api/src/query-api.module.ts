@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@telemetry/auth';
+import { ControlModule } from '@telemetry/control';
 import { PersistenceModule, SQL_STORE } from '@telemetry/persistence';
 import { HealthModule, PlatformModule } from '@telemetry/platform';
 import { QueryModule } from '@telemetry/query';
@@ -14,6 +15,7 @@ export class QueryApiModule {
       imports: [
         PlatformModule.forRoot(config.platform),
         AuthModule.forRoot(config.auth),
+        ControlModule.forRoot({ ...config.auth, defaultRetentionDays: config.platform.runtime.retentionDays, adminApi: true }),
         PersistenceModule.forRoot(config.platform.runtime.database),
         QueryModule.forRoot(config.sinks),
         HealthModule.forRoot({ database: SQL_STORE }),

@@ -1,65 +1,102 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { SCOPES, type Scope, type StoredSecret } from '@telemetry/contracts';
 
-export const SCOPES = ['ingest', 'read_metrics', 'read_requests', 'export', 'manage_indicators', 'admin'] as const;
-export type Scope = (typeof SCOPES)[number];
+export { SCOPES, type Scope };
 
-export interface ApiKeyRecord {
-  readonly keyId: string;
-  readonly tenantId: string;
-  /** SHA-256 hex of the token: keys are stored hashed, never in clear. */
-  readonly hash: string;
-  readonly scopes: readonly Scope[];
-}
-
+/** Who made a request: the key it authenticated with, and the tenant it acts for. */
 export interface Principal {
   readonly keyId: string;
+  /** The tenant the request acts for: the key's own, or the one an admin named in X-Tenant-ID. */
   readonly tenantId: string;
+  /** The key's own tenant. */
+  readonly keyTenantId: string;
   readonly scopes: readonly Scope[];
-}
-
-export function hashApiKey(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
 /** `admin` satisfies every scope. */
-export function hasScope(principal: Principal, scope: Scope): boolean {
+export function hasScope(principal: Pick<Principal, 'scopes'>, scope: Scope): boolean {
   return principal.scopes.includes('admin') || principal.scopes.includes(scope);
 }
 
+/** What the guard authenticates against: the control plane's keys (event-sourced). */
+export interface ApiKeyResolver {
+  /** The principal of a valid, active key; undefined for any other token (unknown, revoked, expired). */
+  authenticate(token: string): Promise<Principal | undefined>;
+}
+
+// --- tokens ---------------------------------------------------------------------------------------
+
+/** Keys the API issues read `tk_<16 hex key id>.<43 base64url characters: 256 random bits>`. */
+const ISSUED_TOKEN = /^(tk_[0-9a-f]{16})\.([A-Za-z0-9_-]{43})$/;
+
+export interface IssuedToken {
+  readonly keyId: string;
+  readonly secret: string;
+  readonly token: string;
+}
+
+export function generateIssuedToken(keyId = newKeyId()): IssuedToken {
+  const secret = randomBytes(32).toString('base64url');
+  return { keyId, secret, token: `${keyId}.${secret}` };
+}
+
+export function newKeyId(): string {
+  return `tk_${randomBytes(8).toString('hex')}`;
+}
+
+/** The key id and secret of a token in the issued form; undefined for any other (e.g. a seed key). */
+export function parseIssuedToken(token: string): { keyId: string; secret: string } | undefined {
+  const match = ISSUED_TOKEN.exec(token);
+  return match ? { keyId: match[1], secret: match[2] } : undefined;
+}
+
+// --- stored secrets -------------------------------------------------------------------------------
+
+/** sha256(salt ‖ secret): for 256-bit random secrets a fast salted hash is enough (nothing to guess). */
+export function saltedSecret(secret: string): StoredSecret {
+  const salt = randomBytes(16);
+  return { alg: 'sha256-salted', salt: salt.toString('base64'), digest: sha256(salt, secret).toString('base64') };
+}
+
 /**
- * The key store the apps authenticate against. Seeded from API_KEY / TELEMETRY_SEED_KEYS now; the
- * event-sourced admin plane (issue: admin plane) folds ApiKeyIssued/Revoked events into it later.
+ * scrypt parameters for operator-chosen keys (API_KEY, TELEMETRY_SEED_KEYS): ~45 ms and 16 MiB per
+ * derivation on this project's 2-core reference box, paid once per token per process (then cached).
  */
-export class ApiKeyStore {
-  private readonly byHash = new Map<string, ApiKeyRecord>();
+const SCRYPT = { N: 16_384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
 
-  add(record: ApiKeyRecord): void {
-    this.byHash.set(record.hash, record);
-  }
+/**
+ * A seed key's id and stored secret, both derived from the token with scrypt under a per-tenant
+ * salt, so the same configured key seeds the same key id in every replica and at every start
+ * (idempotent), and neither the id nor the digest lets anyone test guesses cheaply.
+ */
+export async function seedSecret(token: string, tenantId: string): Promise<{ keyId: string; secret: StoredSecret }> {
+  const salt = Buffer.from(`telemetry-api seed key/${tenantId}`, 'utf8');
+  const digest = await scryptAsync(token, salt);
+  return {
+    keyId: `seed_${createHash('sha256').update(digest).digest('hex').slice(0, 16)}`,
+    secret: { alg: 'scrypt', salt: salt.toString('base64'), digest: digest.toString('base64') },
+  };
+}
 
-  authenticate(token: string): Principal | undefined {
-    const hash = hashApiKey(token);
-    const record = this.byHash.get(hash);
-    if (!record) return undefined;
-    // The map lookup already matched; the constant-time compare keeps the check honest if the
-    // store ever becomes a prefix or partial index.
-    if (!timingSafeEqual(Buffer.from(record.hash, 'hex'), Buffer.from(hash, 'hex'))) return undefined;
-    return { keyId: record.keyId, tenantId: record.tenantId, scopes: record.scopes };
-  }
+/** Whether `secret` matches what was stored, compared in constant time. */
+export async function verifySecret(stored: StoredSecret, secret: string): Promise<boolean> {
+  const salt = Buffer.from(stored.salt, 'base64');
+  const expected = Buffer.from(stored.digest, 'base64');
+  const actual = stored.alg === 'scrypt' ? await scryptAsync(secret, salt) : sha256(salt, secret);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
 
-  get size(): number {
-    return this.byHash.size;
-  }
+function sha256(salt: Buffer, secret: string): Buffer {
+  return createHash('sha256').update(salt).update(secret, 'utf8').digest();
+}
 
-  /** Seed keys get every scope on the default tenant (they are the operator's bootstrap keys). */
-  static seeded(tokens: readonly string[], tenantId: string): ApiKeyStore {
-    const store = new ApiKeyStore();
-    for (const token of tokens) {
-      const hash = hashApiKey(token);
-      store.add({ keyId: `seed-${hash.slice(0, 12)}`, tenantId, hash, scopes: [...SCOPES] });
-    }
-    return store;
-  }
+function scryptAsync(secret: string, salt: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => scrypt(secret, salt, 32, SCRYPT, (error, key) => (error ? reject(error) : resolve(key))));
+}
+
+/** A fingerprint of a presented token for in-memory caches (never stored, never logged). */
+export function tokenFingerprint(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('base64');
 }
 
 /** Takes the token from `Authorization: Bearer <k>`, a raw `Authorization: <k>`, or `X-API-Key`. */

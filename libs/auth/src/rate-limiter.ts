@@ -49,6 +49,29 @@ export class SlidingWindowRateLimiter {
     };
   }
 
+  /** How much of the limit is used now (weighted as `take` counts it), without taking one. */
+  peek(key: string): number {
+    const now = this.now();
+    const start = now - (now % this.windowMs);
+    const window = this.windows.get(key);
+    if (!window || start - window.start >= 2 * this.windowMs) return 0;
+    const previous = window.start === start ? window.previous : window.current;
+    const current = window.start === start ? window.current : 0;
+    return previous * (1 - (now - start) / this.windowMs) + current;
+  }
+
+  /** Seconds until the key may take one again (at least 1). */
+  resetSeconds(key: string): number {
+    const now = this.now();
+    const start = now - (now % this.windowMs);
+    const window = this.windows.get(key);
+    const previous = !window ? 0 : window.start === start ? window.previous : window.current;
+    const needed = this.peek(key) + 1 - this.limitPerWindow;
+    const untilNextWindow = this.windowMs - (now - start);
+    const waitMs = needed <= 0 ? 0 : previous > 0 ? Math.min(untilNextWindow, (needed / previous) * this.windowMs) : untilNextWindow;
+    return Math.max(1, Math.ceil(waitMs / 1000));
+  }
+
   private evictIdle(start: number): void {
     for (const [key, window] of this.windows) if (start - window.start >= 2 * this.windowMs) this.windows.delete(key);
   }

@@ -10,3 +10,4 @@ export * from './field-spellings';
 export * from './sinks';
 export * from './identifiers';
 export * from './record-frames';
+export * from './control-events';

@@ -136,7 +136,7 @@ export class IngestHttpController {
       );
       writtenAll = result.accepted;
       const status = statusOf(result);
-      const answer = JSON.stringify(result);
+      const answer = JSON.stringify(answerOf(result));
       if (claimed && idempotencyKey !== undefined) {
         // Stored before answering: a retry after a lost response gets this answer, not a second publish.
         await this.idempotency.complete(tenantId, idempotencyKey, status, answer);
@@ -190,7 +190,7 @@ export class IngestHttpController {
       .then((landed) => {
         const written = error.written + (landed ? error.unknown : 0);
         return written >= result.accepted
-          ? this.idempotency.complete(tenantId, key, statusOf(result), JSON.stringify(result))
+          ? this.idempotency.complete(tenantId, key, statusOf(result), JSON.stringify(answerOf(result)))
           : this.idempotency.abandon(tenantId, key, written);
       })
       .catch(() => undefined);
@@ -245,6 +245,17 @@ function readIdempotencyKey(raw: string | string[] | undefined): string | undefi
 /** What "the same request" means for a key: the same endpoint and the same (inflated) body. */
 function requestHash(path: string, body: Buffer): string {
   return createHash('sha256').update(path).update('\0').update(body).digest('hex');
+}
+
+/**
+ * The response body: the result, and when no record was accepted (422) also the top-level `error`
+ * code and a human `message` every other error answer has, so a client that reads only those sees why.
+ */
+function answerOf(result: IngestResult): IngestResult | (IngestResult & { error: string; message: string }) {
+  if (result.accepted > 0 || result.rejected === 0) return result;
+  const first = result.errors[0];
+  const example = first ? `; the first: record ${first.index}, field ${first.field}: ${first.message}` : '';
+  return { error: 'all_records_rejected', message: `None of the ${result.total} record(s) was accepted, see errors${example}`, ...result };
 }
 
 function statusOf(result: IngestResult): number {

@@ -170,8 +170,21 @@ export function IngestEndpointDocs(summary: string): MethodDecorator {
     }),
     ApiResponse({
       status: 422,
-      description: 'No record accepted',
-      content: { 'application/json': { schema: resultSchema, example: { ...partial, status: 'rejected', total: 1, accepted: 0, records_processed: 0 } } },
+      description: 'No record accepted: `error` and `message` say so, `errors` lists each record',
+      content: {
+        'application/json': {
+          schema: resultSchema,
+          example: {
+            error: 'all_records_rejected',
+            message: 'None of the 1 record(s) was accepted, see errors; the first: record 0, field id.orig_h: must be an IP address',
+            ...partial,
+            status: 'rejected',
+            total: 1,
+            accepted: 0,
+            records_processed: 0,
+          },
+        },
+      },
     }),
     ApiResponse({
       status: 400,

@@ -21,7 +21,7 @@ import { dropDatabase, freshDatabase, kafkaBrokers, uniqueName, writeGeoFixtureF
  */
 
 export type Mode = 'embedded' | 'kafka';
-export const BENCH_KEY = 'bench-key-0001';
+export const BENCH_KEY = 'bench-key-0000000001';
 export const QUIET_LOG_LEVELS: LogLevel[] = ['error', 'warn'];
 
 export interface RunningApp {

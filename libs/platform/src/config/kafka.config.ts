@@ -44,7 +44,7 @@ const MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'] as
  * A value given either inline (`NAME`) or as a file path (`NAME_FILE`, e.g. a mounted Secret). Errors
  * name the variable and never show the value.
  */
-function secretOrFile(reader: ConfigReader, name: string, options: { trim: boolean }): string | undefined {
+export function secretOrFile(reader: ConfigReader, name: string, options: { trim: boolean }): string | undefined {
   const inline = reader.string(name);
   const file = reader.string(`${name}_FILE`);
   if (inline !== undefined && file !== undefined) {

@@ -62,7 +62,8 @@ export function readPlatformConfig(reader: ConfigReader, appName: string, roles:
     appName,
     roles,
     port: reader.integer('PORT', 8080, { min: 0, max: 65535 }),
-    host: reader.string('HOST', '0.0.0.0'),
+    // Loopback unless told otherwise: the image sets HOST=0.0.0.0; a laptop's `npm start` is not exposed.
+    host: reader.string('HOST', '127.0.0.1'),
     runtime: readRuntimeConfig(reader, appName),
     version: {
       version: reader.string('TELEMETRY_VERSION', process.env.npm_package_version ?? '0.1.0'),

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { EventLogUnavailableError } from '@telemetry/event-log';
+import { EventLogUnavailableError, TailNotCaughtUpError } from '@telemetry/event-log';
 import { NotReadyError } from '../health/not-ready.error';
 
 /**
@@ -22,6 +22,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (isClientInputError(exception)) {
       // An oversized or stalled body may still be arriving: close the connection once the answer is sent.
       if (exception.status === 413 || exception.status === 408) response.setHeader('Connection', 'close');
+      if (exception.status === 429 && typeof exception.details.retry_after === 'number')
+        response.setHeader('Retry-After', String(exception.details.retry_after));
       response.status(exception.status).json({ error: exception.code, message: exception.message, ...exception.details });
       return;
     }
@@ -36,6 +38,15 @@ export class HttpErrorFilter implements ExceptionFilter {
         .status(503)
         .setHeader('Retry-After', '5')
         .json({ error: 'backpressure', message: 'The event log is not accepting records right now; retry later', retry_after: 5 });
+      return;
+    }
+    if (exception instanceof TailNotCaughtUpError) {
+      // The control plane has not folded the latest admin events yet (a slow or unreachable log).
+      this.logger.warn(exception.message);
+      response
+        .status(503)
+        .setHeader('Retry-After', '1')
+        .json({ error: 'control_plane_behind', message: 'The admin state is still catching up with the event log; retry shortly', retry_after: 1 });
       return;
     }
     if (exception instanceof HttpException) {

@@ -1,0 +1,184 @@
+import { SCOPES, tenantIdProblem, type Scope, type TenantQuotas } from '@telemetry/contracts';
+import { ControlCommandError } from '../control-decision';
+
+/** One problem of a request body: the field (dotted path) and what is wrong with it. */
+export interface FieldError {
+  readonly field: string;
+  readonly message: string;
+}
+
+const MAX_NAME_LENGTH = 200;
+export const MAX_RETENTION_DAYS = 3650;
+const MAX_GRACE_SECONDS = 30 * 24 * 3600;
+
+/** Collects every problem of a body, then throws one 422 `validation_failed` listing them all. */
+class BodyReader {
+  readonly errors: FieldError[] = [];
+  readonly body: Record<string, unknown>;
+
+  constructor(raw: unknown, allowed: readonly string[]) {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      throw new ControlCommandError('invalid_body', 400, 'The request body must be a JSON object');
+    }
+    this.body = raw as Record<string, unknown>;
+    for (const field of Object.keys(this.body))
+      if (!allowed.includes(field)) this.errors.push({ field, message: `unknown field; expected one of ${allowed.join(', ')}` });
+  }
+
+  tenantId(field: string, required: boolean): string | undefined {
+    const value = this.body[field];
+    if (value === undefined) {
+      if (required) this.errors.push({ field, message: 'is required' });
+      return undefined;
+    }
+    const problem = tenantIdProblem(value);
+    if (problem) this.errors.push({ field, message: problem });
+    return problem ? undefined : (value as string);
+  }
+
+  text(field: string, max = MAX_NAME_LENGTH): string | undefined {
+    const value = this.body[field];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string' || value.trim().length === 0) this.errors.push({ field, message: 'must be a non-empty string' });
+    else if (value.length > max) this.errors.push({ field, message: `must be at most ${max} characters` });
+    else if (/[\u0000-\u001f\u007f]/.test(value)) this.errors.push({ field, message: 'must not contain control characters' });
+    else return value.trim();
+    return undefined;
+  }
+
+  integer(field: string, min: number, max: number, source: Record<string, unknown> = this.body, prefix = ''): number | undefined {
+    const value = source[field];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      this.errors.push({ field: `${prefix}${field}`, message: `must be an integer from ${min} to ${max}` });
+      return undefined;
+    }
+    return value;
+  }
+
+  quotas(field: string): TenantQuotas | undefined {
+    const value = this.body[field];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      this.errors.push({ field, message: 'must be an object with eps, batch_max and in_flight (each optional)' });
+      return undefined;
+    }
+    const quotas = value as Record<string, unknown>;
+    for (const name of Object.keys(quotas)) {
+      if (!['eps', 'batch_max', 'in_flight'].includes(name))
+        this.errors.push({ field: `${field}.${name}`, message: 'unknown quota; expected eps, batch_max or in_flight' });
+    }
+    const eps = this.integer('eps', 0, 10_000_000, quotas, `${field}.`);
+    const batchMax = this.integer('batch_max', 1, 10_000, quotas, `${field}.`);
+    const inFlight = this.integer('in_flight', 1, 10_000, quotas, `${field}.`);
+    return {
+      ...(eps !== undefined ? { eps } : {}),
+      ...(batchMax !== undefined ? { batch_max: batchMax } : {}),
+      ...(inFlight !== undefined ? { in_flight: inFlight } : {}),
+    };
+  }
+
+  scopes(field: string): Scope[] {
+    const value = this.body[field];
+    if (!Array.isArray(value) || value.length === 0) {
+      this.errors.push({ field, message: `is required: a non-empty array of ${SCOPES.join(', ')}` });
+      return [];
+    }
+    const scopes: Scope[] = [];
+    value.forEach((scope, index) => {
+      if (typeof scope !== 'string' || !(SCOPES as readonly string[]).includes(scope)) {
+        this.errors.push({ field: `${field}[${index}]`, message: `unknown scope ${JSON.stringify(scope)}; expected one of ${SCOPES.join(', ')}` });
+      } else if (!scopes.includes(scope as Scope)) scopes.push(scope as Scope);
+    });
+    return scopes;
+  }
+
+  timestamp(field: string): string | undefined {
+    const value = this.body[field];
+    if (value === undefined || value === null) return undefined;
+    const ms = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : NaN;
+    if (Number.isNaN(ms)) {
+      this.errors.push({ field, message: 'must be an RFC 3339 timestamp, e.g. 2027-01-01T00:00:00Z' });
+      return undefined;
+    }
+    return new Date(ms).toISOString();
+  }
+
+  done(): void {
+    if (this.errors.length > 0) {
+      throw new ControlCommandError(
+        'validation_failed',
+        422,
+        `The request body has ${this.errors.length} problem(s): ${this.errors.map((e) => `${e.field} ${e.message}`).join('; ')}`,
+        {
+          errors: this.errors,
+        },
+      );
+    }
+  }
+}
+
+export interface CreateTenantRequest {
+  readonly tenantId: string;
+  readonly name: string;
+  readonly retentionDays?: number;
+  readonly quotas: TenantQuotas;
+}
+
+export function parseCreateTenant(raw: unknown): CreateTenantRequest {
+  const reader = new BodyReader(raw, ['tenant_id', 'name', 'retention_days', 'quotas']);
+  const tenantId = reader.tenantId('tenant_id', true);
+  const name = reader.text('name');
+  const retentionDays = reader.integer('retention_days', 1, MAX_RETENTION_DAYS);
+  const quotas = reader.quotas('quotas') ?? {};
+  reader.done();
+  return { tenantId: tenantId!, name: name ?? tenantId!, ...(retentionDays !== undefined ? { retentionDays } : {}), quotas };
+}
+
+export interface UpdateTenantRequest {
+  readonly name?: string;
+  readonly retentionDays?: number;
+  readonly quotas?: TenantQuotas;
+}
+
+export function parseUpdateTenant(raw: unknown): UpdateTenantRequest {
+  const reader = new BodyReader(raw, ['name', 'retention_days', 'quotas']);
+  const name = reader.text('name');
+  const retentionDays = reader.integer('retention_days', 1, MAX_RETENTION_DAYS);
+  const quotas = reader.quotas('quotas');
+  reader.done();
+  return { ...(name !== undefined ? { name } : {}), ...(retentionDays !== undefined ? { retentionDays } : {}), ...(quotas !== undefined ? { quotas } : {}) };
+}
+
+export interface IssueKeyRequest {
+  readonly tenantId?: string;
+  readonly scopes: Scope[];
+  readonly name?: string;
+  readonly expiresAt?: string;
+}
+
+/** `note` is the v0.7.9 `/v1/keys` spelling of `name`. */
+export function parseIssueKey(raw: unknown): IssueKeyRequest {
+  const reader = new BodyReader(raw, ['tenant_id', 'scopes', 'name', 'note', 'expires_at']);
+  const tenantId = reader.tenantId('tenant_id', false);
+  const scopes = reader.scopes('scopes');
+  const name = reader.text('name') ?? reader.text('note');
+  const expiresAt = reader.timestamp('expires_at');
+  reader.done();
+  return { ...(tenantId ? { tenantId } : {}), scopes, ...(name ? { name } : {}), ...(expiresAt ? { expiresAt } : {}) };
+}
+
+export function parseRotateKey(raw: unknown, defaultGraceSeconds: number): { graceSeconds: number } {
+  if (raw === undefined || raw === null || (typeof raw === 'object' && Object.keys(raw).length === 0)) return { graceSeconds: defaultGraceSeconds };
+  const reader = new BodyReader(raw, ['grace_seconds']);
+  const grace = reader.integer('grace_seconds', 0, MAX_GRACE_SECONDS);
+  reader.done();
+  return { graceSeconds: grace ?? defaultGraceSeconds };
+}
+
+/** `?force=true|false` (absent: false). */
+export function parseForce(value: unknown): boolean {
+  if (value === undefined || value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  throw new ControlCommandError('invalid_parameter', 400, 'force must be true or false', { field: 'force' });
+}

@@ -1,0 +1,100 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ApiKeyResolver, parseIssuedToken, Principal, seedSecret, TenantDirectory, tokenFingerprint, verifySecret } from '@telemetry/auth';
+import { KEY_LAST_USED_GRANULARITY_MS } from '@telemetry/contracts';
+import { CLOCK } from '@telemetry/platform';
+import { timingSafeEqual } from 'node:crypto';
+import { CONTROL_CONFIG, ControlConfig } from '../control.config';
+import { ControlMetrics } from '../control.metrics';
+import { ControlPlaneService } from '../control-plane.service';
+import { ApiKey, keyIsActive } from './api-key.decider';
+
+/** How long a request with a key this process has not folded yet waits for the control topic (read-your-writes). */
+const UNKNOWN_KEY_WAIT_MS = 1_000;
+const SEED_CACHE_MAX = 10_000;
+
+/**
+ * Authenticates API keys against the folded control plane. Issued keys (`tk_<id>.<secret>`) are
+ * found by id and checked with their salted hash; a key this process has not seen yet waits up to a
+ * second for the control topic, so a key created through any process works on the next request. A
+ * bare token is a configured seed key: its scrypt-derived id is computed once per token per process.
+ */
+@Injectable()
+export class ControlKeyResolver implements ApiKeyResolver, TenantDirectory {
+  private readonly logger = new Logger('auth');
+  /** Token fingerprint → the seed key id it derives to (whether or not such a key exists). */
+  private readonly seedIds = new Map<string, { keyId: string; digest: Buffer }>();
+  /** Key id → when this process last reported its use. */
+  private readonly reportedUse = new Map<string, number>();
+
+  constructor(
+    private readonly control: ControlPlaneService,
+    private readonly metrics: ControlMetrics,
+    @Inject(CONTROL_CONFIG) private readonly config: ControlConfig,
+    @Inject(CLOCK) private readonly clock: () => Date,
+  ) {}
+
+  tenantExists(tenantId: string): boolean {
+    return this.control.state.liveTenant(tenantId) !== undefined;
+  }
+
+  async authenticate(token: string): Promise<Principal | undefined> {
+    const issued = parseIssuedToken(token);
+    const key = issued ? await this.issuedKey(issued.keyId, issued.secret) : await this.seedKey(token);
+    if (!key) return undefined;
+    const now = this.clock();
+    if (!keyIsActive(key, now)) return this.refused(key.revokedAt ? 'revoked' : 'expired');
+    if (!this.control.state.liveTenant(key.tenantId)) return this.refused('tenant_deleted');
+    this.metrics.authentications.inc({ outcome: 'ok' });
+    this.reportUse(key, now);
+    return { keyId: key.keyId, tenantId: key.tenantId, keyTenantId: key.tenantId, scopes: key.scopes };
+  }
+
+  private async issuedKey(keyId: string, secret: string): Promise<ApiKey | undefined> {
+    let key = this.control.state.key(keyId);
+    if (!key) {
+      await this.control.caughtUp(UNKNOWN_KEY_WAIT_MS).catch(() => undefined);
+      key = this.control.state.key(keyId);
+    }
+    if (!key) return this.refused('unknown');
+    const now = this.clock().getTime();
+    for (const stored of key.secrets) {
+      if (stored.validUntil !== undefined && Date.parse(stored.validUntil) <= now) continue;
+      if (await verifySecret(stored, secret)) return key;
+    }
+    return this.refused('bad_secret');
+  }
+
+  private async seedKey(token: string): Promise<ApiKey | undefined> {
+    const fingerprint = tokenFingerprint(token);
+    let seed = this.seedIds.get(fingerprint);
+    if (!seed) {
+      const derived = await seedSecret(token, this.config.defaultTenant);
+      seed = { keyId: derived.keyId, digest: Buffer.from(derived.secret.digest, 'base64') };
+      if (this.seedIds.size >= SEED_CACHE_MAX) this.seedIds.clear();
+      this.seedIds.set(fingerprint, seed);
+    }
+    const key = this.control.state.key(seed.keyId);
+    const stored = key?.secrets[0];
+    if (!key || !stored || key.origin !== 'seed') return this.refused('unknown');
+    const expected = Buffer.from(stored.digest, 'base64');
+    return expected.length === seed.digest.length && timingSafeEqual(expected, seed.digest) ? key : this.refused('bad_secret');
+  }
+
+  private refused(outcome: 'unknown' | 'revoked' | 'expired' | 'bad_secret' | 'tenant_deleted'): undefined {
+    this.metrics.authentications.inc({ outcome });
+    return undefined;
+  }
+
+  /** "Last used" for GET /v1/admin/keys: at most one event per key per granularity step per process. */
+  private reportUse(key: ApiKey, now: Date): void {
+    const last = Math.max(this.reportedUse.get(key.keyId) ?? 0, key.lastUsedAt ? Date.parse(key.lastUsedAt) : 0);
+    if (now.getTime() - last < KEY_LAST_USED_GRANULARITY_MS) return;
+    this.reportedUse.set(key.keyId, now.getTime());
+    this.control
+      .execute(
+        { type: 'RecordApiKeyUse', keyId: key.keyId, usedAt: now },
+        { actor: { keyId: key.keyId, tenantId: key.tenantId }, audit: false, onConflict: 'ignore' },
+      )
+      .catch((error: unknown) => this.logger.warn(`could not record the use of key ${key.keyId}: ${(error as Error).message}`));
+  }
+}

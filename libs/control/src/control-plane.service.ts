@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { CONTROL_HEADERS, TOPICS, upcastControlEvent, type AdminCommandAudited, type ControlActor, type ControlEvent } from '@telemetry/contracts';
+import { EVENT_LOG, EventLog, RecordBatch, Tail } from '@telemetry/event-log';
+import { CLOCK } from '@telemetry/platform';
+import { ApiKeyCommand, decideApiKey } from './api-keys/api-key.decider';
+import { ControlCommandError, DecideContext, Decision } from './control-decision';
+import { ControlMetrics } from './control.metrics';
+import { ControlState } from './control-state';
+import { CONTROL_CONFIG, ControlConfig } from './control.config';
+import { decideTenant, TenantCommand } from './tenants/tenant.decider';
+
+export type ControlCommand = TenantCommand | ApiKeyCommand;
+
+export interface CommandMeta {
+  readonly actor: ControlActor;
+  readonly requestId?: string;
+  readonly clientIp?: string;
+  /** Admin commands from the API are audited, accepted or refused; a process's own bookkeeping is not. */
+  readonly audit: boolean;
+  /**
+   * What to do when the log shows that another writer's event for the same aggregate landed first:
+   * `error` answers 409 `conflict` (an API command), `ignore` accepts it (seeding: the other replica
+   * seeded the same thing).
+   */
+  readonly onConflict?: 'error' | 'ignore';
+}
+
+const INITIAL_CATCH_UP_MS = 60_000;
+const COMMAND_CATCH_UP_MS = 5_000;
+
+/**
+ * The control plane in this process: folds `telemetry.control.v1` through a groupless tail into a
+ * ControlState, and runs admin commands (decide against the caught-up state, append, wait until the
+ * tail has applied the append: read-your-writes). Commands of one process run one at a time; across
+ * processes the log's order decides, and a writer whose event lost a race learns it from the fold.
+ */
+@Injectable()
+export class ControlPlaneService implements OnModuleInit, OnModuleDestroy {
+  readonly state = new ControlState();
+  private readonly logger = new Logger('control-plane');
+  private tail?: Tail;
+  /** Event ids this process appended and waits to see folded: whether each changed the state. */
+  private readonly outcomes = new Map<string, boolean | undefined>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    @Inject(EVENT_LOG) private readonly log: EventLog,
+    @Inject(CLOCK) private readonly clock: () => Date,
+    @Inject(CONTROL_CONFIG) private readonly config: ControlConfig,
+    private readonly metrics: ControlMetrics,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.tail = await this.log.tail({ topics: [TOPICS.control], handler: (batch) => this.fold(batch) });
+    await this.tail.caughtUp({ timeoutMs: INITIAL_CATCH_UP_MS });
+    this.logger.log(
+      `control plane folded: ${this.state.events} event(s), ${this.state.listTenants().length} tenant(s), ${this.state.listKeys().length} key(s)`,
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.tail?.close();
+  }
+
+  /** Waits until every control event written before this call is folded (read-your-writes across processes). */
+  async caughtUp(timeoutMs: number): Promise<void> {
+    if (!this.tail) throw new ControlCommandError('control_plane_starting', 409, 'The control plane is still loading');
+    await this.tail.caughtUp({ timeoutMs });
+  }
+
+  /** Decides and appends `command`; resolves with its events once this process has folded them. Throws ControlCommandError when refused. */
+  execute(command: ControlCommand, meta: CommandMeta): Promise<readonly ControlEvent[]> {
+    const run = this.queue.then(() => this.executeNow(command, meta));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async executeNow(command: ControlCommand, meta: CommandMeta): Promise<readonly ControlEvent[]> {
+    await this.caughtUp(COMMAND_CATCH_UP_MS);
+    const ctx: DecideContext = {
+      now: this.clock(),
+      actor: meta.actor,
+      ...(meta.requestId ? { requestId: meta.requestId } : {}),
+      newEventId: randomUUID,
+      defaultTenant: this.config.defaultTenant,
+    };
+    const decision = decide(command, this.state, ctx);
+    const events = 'events' in decision ? decision.events : [];
+    const audit = meta.audit ? [auditEvent(command, decision, meta, ctx)] : [];
+    if ('error' in decision) {
+      this.metrics.commands.inc({ command: command.type, outcome: 'refused' });
+      if (audit.length > 0) await this.append(audit);
+      throw decision.error;
+    }
+    if (events.length + audit.length === 0) return events;
+    for (const event of events) this.outcomes.set(event.eventId, undefined);
+    try {
+      await this.append([...events, ...audit]);
+      await this.caughtUp(COMMAND_CATCH_UP_MS);
+      const lost = events.filter((event) => this.outcomes.get(event.eventId) === false);
+      if (lost.length > 0 && (meta.onConflict ?? 'error') === 'error') {
+        this.metrics.commands.inc({ command: command.type, outcome: 'conflict' });
+        throw new ControlCommandError('conflict', 409, 'A concurrent command changed the same object first; read it again and retry', {
+          aggregate_id: lost[0].aggregateId,
+        });
+      }
+    } finally {
+      for (const event of events) this.outcomes.delete(event.eventId);
+    }
+    this.metrics.commands.inc({ command: command.type, outcome: 'accepted' });
+    return events;
+  }
+
+  private async append(events: readonly ControlEvent[]): Promise<void> {
+    await this.log.publish(
+      TOPICS.control,
+      events.map((event) => ({ key: event.aggregateId, value: JSON.stringify(event), headers: { [CONTROL_HEADERS.eventType]: event.type } })),
+    );
+  }
+
+  private async fold(batch: RecordBatch): Promise<void> {
+    for (const record of batch.records) {
+      let event: ControlEvent;
+      try {
+        event = upcastControlEvent(JSON.parse(record.value.toString('utf8')));
+      } catch (error) {
+        // Skipped, loudly: one unreadable document must not stop every process's control plane.
+        this.metrics.unreadable.inc();
+        this.logger.error(`control event at ${batch.topic}-${batch.partition}@${record.offset} is unreadable and was skipped: ${(error as Error).message}`);
+        continue;
+      }
+      const applied = this.state.apply(event);
+      if (this.outcomes.has(event.eventId)) this.outcomes.set(event.eventId, applied);
+      this.metrics.events.inc({ type: event.type, applied: String(applied) });
+    }
+  }
+}
+
+function decide(command: ControlCommand, state: ControlState, ctx: DecideContext): Decision {
+  switch (command.type) {
+    case 'CreateTenant':
+    case 'UpdateTenant':
+    case 'DeleteTenant':
+      return decideTenant(command, state, ctx);
+    case 'IssueApiKey':
+    case 'RevokeApiKey':
+    case 'RotateApiKey':
+    case 'RecordApiKeyUse':
+      return decideApiKey(command, state, ctx);
+  }
+}
+
+function auditEvent(command: ControlCommand, decision: Decision, meta: CommandMeta, ctx: DecideContext): AdminCommandAudited {
+  const eventId = ctx.newEventId();
+  const tenantId = 'tenantId' in command ? command.tenantId : 'events' in decision ? tenantOf(decision.events[0]) : undefined;
+  const target = 'keyId' in command ? command.keyId : 'tenantId' in command ? command.tenantId : undefined;
+  return {
+    type: 'AdminCommandAudited',
+    schemaVersion: 1,
+    eventId,
+    aggregateId: `audit:${eventId}`,
+    occurredAt: ctx.now.toISOString(),
+    actor: meta.actor,
+    ...(meta.requestId ? { requestId: meta.requestId } : {}),
+    data: {
+      command: command.type,
+      ...(tenantId ? { tenantId } : {}),
+      ...(target ? { target } : {}),
+      ...('error' in decision
+        ? { outcome: 'refused' as const, errorCode: decision.error.code }
+        : { outcome: 'accepted' as const, changedFields: changedFields(decision.events) }),
+      ...(meta.clientIp ? { clientIp: meta.clientIp } : {}),
+    },
+  };
+}
+
+function tenantOf(event: ControlEvent | undefined): string | undefined {
+  return event && 'tenantId' in event.data ? event.data.tenantId : undefined;
+}
+
+/** The data fields the accepted events set (never a secret's value: only that it changed). */
+function changedFields(events: readonly ControlEvent[]): string[] {
+  const fields = new Set<string>();
+  for (const event of events) for (const field of Object.keys(event.data)) if (field !== 'tenantId' && field !== 'keyId') fields.add(field);
+  return [...fields].sort();
+}

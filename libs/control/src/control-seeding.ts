@@ -1,0 +1,66 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { generateIssuedToken, saltedSecret, seedSecret } from '@telemetry/auth';
+import { CONTROL_CONFIG, ControlConfig } from './control.config';
+import { ControlPlaneService } from './control-plane.service';
+
+/**
+ * What a process writes to the control plane when it starts, once the state is caught up: the
+ * default tenant, the configured seed keys (API_KEY, TELEMETRY_SEED_KEYS) as admin keys of it, and,
+ * in the embedded all-in-one with no key configured, one generated admin key on the very first
+ * start. Every step is idempotent across restarts and across replicas starting at once.
+ */
+@Injectable()
+export class ControlSeeding implements OnApplicationBootstrap {
+  private readonly logger = new Logger('control-plane');
+
+  constructor(
+    private readonly control: ControlPlaneService,
+    @Inject(CONTROL_CONFIG) private readonly config: ControlConfig,
+  ) {}
+
+  /** After every module's init (the control plane caught up in its own), before the HTTP server listens. */
+  async onApplicationBootstrap(): Promise<void> {
+    const tenantId = this.config.defaultTenant;
+    const meta = { actor: { system: 'seed' as const }, audit: false, onConflict: 'ignore' as const };
+    if (!this.control.state.tenant(tenantId)) {
+      await this.control.execute({ type: 'CreateTenant', tenantId, name: tenantId, retentionDays: this.config.defaultRetentionDays, quotas: {} }, meta);
+    }
+    for (const token of this.config.seedKeys) {
+      const { keyId, secret } = await seedSecret(token, tenantId);
+      if (this.control.state.key(keyId)) continue;
+      await this.control.execute({ type: 'IssueApiKey', keyId, tenantId, scopes: ['admin'], name: 'seed key', secret, origin: 'seed' }, meta);
+      this.logger.log(`seeded admin key ${keyId} of tenant "${tenantId}" from the configuration`);
+    }
+    if (this.config.generatedKeyFile) await this.generateFirstKey(this.config.generatedKeyFile, tenantId);
+  }
+
+  /** The embedded first start with no key configured: one admin key, printed once and kept in a file only the user can read. */
+  private async generateFirstKey(file: string, tenantId: string): Promise<void> {
+    if (this.control.state.listKeys().length > 0) {
+      if (fs.existsSync(file)) this.logger.log(`admin API key: see ${file} (generated at the first start)`);
+      return;
+    }
+    const issued = generateIssuedToken();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // Written before the event, so a crash in between leaves a key file, never an unknown key.
+    fs.writeFileSync(file, `${issued.token}\n`, { mode: 0o600 });
+    fs.chmodSync(file, 0o600);
+    await this.control.execute(
+      {
+        type: 'IssueApiKey',
+        keyId: issued.keyId,
+        tenantId,
+        scopes: ['admin'],
+        name: 'generated at first start',
+        secret: saltedSecret(issued.secret),
+        origin: 'generated',
+      },
+      { actor: { system: 'generated' }, audit: false, onConflict: 'ignore' },
+    );
+    this.logger.warn(
+      `No API_KEY or TELEMETRY_SEED_KEYS configured: generated an admin API key for tenant "${tenantId}". It is shown once here and kept in ${file} (mode 600):\n\n    ${issued.token}\n`,
+    );
+  }
+}

@@ -1,0 +1,85 @@
+import type { ControlEvent } from '@telemetry/contracts';
+import { ApiKey, ApiKeyView, evolveApiKey, keyIsActive } from './api-keys/api-key.decider';
+import { evolveTenant, Tenant, TenantView } from './tenants/tenant.decider';
+
+/**
+ * The control plane as every process folds it from `telemetry.control.v1`: tenants and API keys.
+ * Each aggregate evolves by its own pure `evolve`; this container only routes events and keeps the
+ * indexes. Audit entries are not kept here (they grow without bound; the query side projects them).
+ */
+export class ControlState implements TenantView, ApiKeyView {
+  private readonly tenants = new Map<string, Tenant>();
+  private readonly keys = new Map<string, ApiKey>();
+  private readonly keysByTenant = new Map<string, Set<string>>();
+  private eventCount = 0;
+
+  /** Folds one event; answers whether it changed the state (false: a duplicate or a race it lost). */
+  apply(event: ControlEvent): boolean {
+    this.eventCount += 1;
+    switch (event.type) {
+      case 'TenantCreated':
+      case 'TenantUpdated':
+      case 'TenantDeleted': {
+        const before = this.tenants.get(event.data.tenantId);
+        const after = evolveTenant(before, event);
+        if (after === before || !after) return false;
+        this.tenants.set(after.tenantId, after);
+        return true;
+      }
+      case 'ApiKeyIssued':
+      case 'ApiKeyRevoked':
+      case 'ApiKeyRotated':
+      case 'ApiKeyUsed': {
+        // A key issued for a tenant that a concurrent delete removed first never becomes usable.
+        if (event.type === 'ApiKeyIssued' && !this.liveTenant(event.data.tenantId)) return false;
+        const before = this.keys.get(event.data.keyId);
+        const after = evolveApiKey(before, event);
+        if (after === before || !after) return false;
+        this.keys.set(after.keyId, after);
+        let ids = this.keysByTenant.get(after.tenantId);
+        if (!ids) this.keysByTenant.set(after.tenantId, (ids = new Set()));
+        ids.add(after.keyId);
+        return true;
+      }
+      case 'AdminCommandAudited':
+        return true;
+    }
+  }
+
+  tenant(tenantId: string): Tenant | undefined {
+    return this.tenants.get(tenantId);
+  }
+
+  /** A tenant that exists and is not deleted. */
+  liveTenant(tenantId: string): Tenant | undefined {
+    const tenant = this.tenants.get(tenantId);
+    return tenant && !tenant.deletedAt ? tenant : undefined;
+  }
+
+  listTenants(options: { includeDeleted?: boolean } = {}): Tenant[] {
+    return [...this.tenants.values()].filter((tenant) => options.includeDeleted || !tenant.deletedAt).sort((a, b) => a.tenantId.localeCompare(b.tenantId));
+  }
+
+  key(keyId: string): ApiKey | undefined {
+    return this.keys.get(keyId);
+  }
+
+  keysOf(tenantId: string): ApiKey[] {
+    return [...(this.keysByTenant.get(tenantId) ?? [])].map((id) => this.keys.get(id)!);
+  }
+
+  listKeys(): ApiKey[] {
+    return [...this.keys.values()];
+  }
+
+  activeKeyIds(tenantId: string, now: Date): string[] {
+    return this.keysOf(tenantId)
+      .filter((key) => keyIsActive(key, now))
+      .map((key) => key.keyId)
+      .sort();
+  }
+
+  get events(): number {
+    return this.eventCount;
+  }
+}
