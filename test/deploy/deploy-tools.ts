@@ -36,8 +36,15 @@ export function tempFile(name: string, text: string): string {
   return file;
 }
 
-/** Runs the validator (k8s | compose) on a file: the objects it decoded, or its error. */
-export function validate(mode: 'k8s' | 'compose', file: string): { ok: true; value: unknown } | { ok: false; error: string } {
-  const result = run(path.join(BIN, 'telemetry-deploy-validator'), [mode, file]);
+/**
+ * Runs the validator (k8s | compose) on a file: the objects it decoded, or its error. A compose file
+ * is interpolated with `variables` only (as if they were the shell's), never this machine's environment.
+ */
+export function validate(
+  mode: 'k8s' | 'compose',
+  file: string,
+  variables: Readonly<Record<string, string>> = {},
+): { ok: true; value: unknown } | { ok: false; error: string } {
+  const result = run(path.join(BIN, 'telemetry-deploy-validator'), [mode, file, ...Object.entries(variables).map(([name, value]) => `${name}=${value}`)]);
   return result.status === 0 ? { ok: true, value: JSON.parse(result.stdout) as unknown } : { ok: false, error: result.stderr };
 }

@@ -48,8 +48,8 @@ var kinds = map[string]func() any{
 }
 
 func main() {
-	if len(os.Args) != 3 {
-		fail(errors.New("usage: validator k8s|compose FILE"))
+	if len(os.Args) < 3 || (os.Args[1] != "compose" && len(os.Args) != 3) {
+		fail(errors.New("usage: validator k8s FILE | validator compose FILE [NAME=VALUE...]"))
 	}
 	var out any
 	var err error
@@ -57,7 +57,7 @@ func main() {
 	case "k8s":
 		out, err = validateManifests(os.Args[2])
 	case "compose":
-		out, err = validateCompose(os.Args[2])
+		out, err = validateCompose(os.Args[2], os.Args[3:])
 	default:
 		err = fmt.Errorf("unknown mode %q: k8s or compose", os.Args[1])
 	}
@@ -155,7 +155,7 @@ func splitDocuments(data []byte) [][]byte {
 
 // validateCompose loads a Compose file as `docker compose config` does (schema, interpolation,
 // merges, extends), with every profile enabled, and returns the resolved project.
-func validateCompose(file string) (any, error) {
+func validateCompose(file string, variables []string) (any, error) {
 	absolute, err := filepath.Abs(file)
 	if err != nil {
 		return nil, err
@@ -167,8 +167,8 @@ func validateCompose(file string) (any, error) {
 	details := types.ConfigDetails{
 		WorkingDir:  filepath.Dir(absolute),
 		ConfigFiles: []types.ConfigFile{{Filename: absolute, Content: content}},
-		// Interpolation sees only the file's own defaults, not this machine's environment.
-		Environment: types.Mapping{},
+		// Interpolation sees the file's own defaults and the NAME=VALUE arguments, never this machine's environment.
+		Environment: types.NewMapping(variables),
 	}
 	project, err := loader.LoadWithContext(context.Background(), details, func(options *loader.Options) {
 		options.SetProjectName("telemetry-api", true)
