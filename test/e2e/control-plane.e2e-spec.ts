@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
@@ -177,6 +179,60 @@ describe('the control plane API (embedded mode)', () => {
       .expect(401);
     expect((await api().delete(`/v1/admin/keys/${issued.body.key_id}`).set(admin).expect(409)).body.error).toBe('key_revoked');
     expect((await api().delete('/v1/admin/keys/tk_0000000000000000').set(admin).expect(404)).body.error).toBe('key_not_found');
+  });
+
+  it("enforces a tenant's quotas at ingest: records per request, records per second, requests in flight", async () => {
+    const tenant = uniqueName('quota');
+    await api()
+      .post('/v1/admin/tenants')
+      .set(admin)
+      .send({ tenant_id: tenant, quotas: { eps: 1, batch_max: 3, in_flight: 1 } })
+      .expect(201);
+    const key = await api()
+      .post('/v1/admin/keys')
+      .set(admin)
+      .send({ tenant_id: tenant, scopes: ['ingest'] })
+      .expect(201);
+    const send = (count: number) =>
+      api()
+        .post('/v1/ingest/zeek')
+        .set(bearer(key.body.api_key))
+        .send(Array.from({ length: count }, () => zeek(uniqueName('uid'))[0]));
+
+    const tooMany = await send(4).expect(413);
+    expect(tooMany.body).toMatchObject({ error: 'too_many_records', limit: 3, observed: 4 });
+    // The bucket holds two seconds' worth (2 records); a full bucket lets a larger batch through into
+    // debt, and the next request waits until it has refilled (2 s at 1 record/s: no slow machine gets there first).
+    await send(3).expect(202);
+    const limited = await send(1).expect(429);
+    expect(limited.body).toMatchObject({ error: 'tenant_rate_limited', tenant_id: tenant, limit: 1, retry_after: expect.any(Number) });
+    expect(Number(limited.headers['retry-after'])).toBe(limited.body.retry_after);
+
+    // One request in flight: a body that has not finished arriving holds the tenant's only slot.
+    const address = product.server.address() as AddressInfo;
+    const stalled = http.request({
+      host: '127.0.0.1',
+      port: address.port,
+      path: '/v1/ingest/zeek',
+      method: 'POST',
+      headers: { ...bearer(key.body.api_key), 'Content-Type': 'application/json', 'Content-Length': '1000' },
+    });
+    stalled.on('error', () => undefined);
+    stalled.write('[');
+    const busy = await waitFor(
+      async () => {
+        const response = await send(1);
+        return response.status === 429 && response.body.error === 'tenant_in_flight_limited' ? response : undefined;
+      },
+      { timeoutMs: 5_000, description: 'the second request refused while the first is in flight' },
+    );
+    expect(busy.body).toMatchObject({ tenant_id: tenant, limit: 1, retry_after: 1 });
+    stalled.destroy();
+
+    const metrics = await api().get('/v1/metrics/prometheus').expect(200);
+    expect(metrics.text).toContain(`telemetry_ingest_quota_rejections_total{tenant="${tenant}",reason="batch_max"} 1`);
+    expect(metrics.text).toMatch(new RegExp(`telemetry_ingest_quota_rejections_total\\{tenant="${tenant}",reason="records_per_second"\\} 1\\b`));
+    expect(metrics.text).toMatch(new RegExp(`telemetry_ingest_quota_rejections_total\\{tenant="${tenant}",reason="in_flight"\\} [1-9]`));
   });
 
   it('keeps the v0.7.9 /v1/keys family as aliases', async () => {

@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { PUBLIC_ROUTE } from '@telemetry/platform';
+import type { TenantQuotas } from '@telemetry/contracts';
 import { ApiKeyResolver, extractToken, hasScope, Principal, Scope } from './api-key';
 import { SlidingWindowRateLimiter } from './rate-limiter';
 
@@ -14,6 +15,8 @@ const REQUIRED_SCOPE = 'telemetry:required-scope';
 
 export interface TenantDirectory {
   tenantExists(tenantId: string): boolean;
+  /** The tenant's ingest quotas (undefined: an unknown tenant, or none set). */
+  quotasOf(tenantId: string): TenantQuotas | undefined;
 }
 
 /** Marks a handler as needing a scope; every route without @Public needs a valid key. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Controller, HttpCode, Inject, Logger, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { AuthenticatedRequest, RequireScope } from '@telemetry/auth';
+import { AuthenticatedRequest, RequireScope, TENANT_DIRECTORY, TenantDirectory } from '@telemetry/auth';
 import { identifierProblem, IngressFormat } from '@telemetry/contracts';
 import { extractContext, inSpan, SpanKind, traceparentOf } from '@telemetry/platform';
 import { readBody } from './body-reader';
@@ -14,6 +14,7 @@ import { IngestEndpointDocs } from './ingest.openapi';
 import { IDEMPOTENCY_STORE, INGEST_LIMITS } from './ingest.tokens';
 import type { IdempotencyStore } from '@telemetry/persistence';
 import { IngestMetrics } from './ingest.metrics';
+import { TenantQuotaError, TenantQuotaGate } from './tenant-quota.gate';
 
 @ApiTags('ingest')
 @ApiBearerAuth()
@@ -26,6 +27,8 @@ export class IngestHttpController {
     private readonly ingestService: IngestService,
     private readonly metrics: IngestMetrics,
     @Inject(IDEMPOTENCY_STORE) private readonly idempotency: IdempotencyStore,
+    @Inject(TENANT_DIRECTORY) private readonly tenants: TenantDirectory,
+    private readonly quotaGate: TenantQuotaGate,
     @Inject(INGEST_LIMITS) private readonly limits: IngestLimits = DEFAULT_INGEST_LIMITS,
   ) {}
 
@@ -76,6 +79,8 @@ export class IngestHttpController {
     const receivedAt = new Date();
     const tenantId = (request as unknown as AuthenticatedRequest).principal?.tenantId ?? 'default';
     const idempotencyKey = readIdempotencyKey(request.headers['idempotency-key']);
+    const quotas = this.tenants.quotasOf(tenantId);
+    const leave = this.withQuota(tenantId, 'in_flight', () => this.quotaGate.enter(tenantId, quotas));
     let claimed = false;
     let alreadyWritten = 0;
     /** Accepted records durable once the publish resolved: a failure after it must not free the key. */
@@ -116,6 +121,14 @@ export class IngestHttpController {
           expected: format,
         });
       }
+      if (quotas?.batch_max !== undefined && batch.records.length > quotas.batch_max) {
+        this.metrics.quotaRejections.inc({ tenant: tenantId, reason: 'batch_max' });
+        throw new IngestError('too_many_records', `Batch has ${batch.records.length} records; this tenant's limit is ${quotas.batch_max}`, {
+          limit: quotas.batch_max,
+          observed: batch.records.length,
+        });
+      }
+      this.withQuota(tenantId, 'records_per_second', () => this.quotaGate.takeRecords(tenantId, batch.records.length, quotas));
       const collectorHeader = request.headers['x-collector-id'];
       const headerProblem = typeof collectorHeader === 'string' && collectorHeader ? identifierProblem(collectorHeader, 'Header X-Collector-Id') : null;
       if (headerProblem) throw new IngestError('invalid_header', headerProblem, { field: 'X-Collector-Id' });
@@ -170,6 +183,18 @@ export class IngestHttpController {
         request.resume();
       }
       this.metrics.requests.inc({ endpoint, status: 'error' });
+      throw error;
+    } finally {
+      leave();
+    }
+  }
+
+  /** Runs a quota check, counting a refusal by tenant and reason before it reaches the error filter. */
+  private withQuota<T>(tenantId: string, reason: 'in_flight' | 'records_per_second', check: () => T): T {
+    try {
+      return check();
+    } catch (error) {
+      if (error instanceof TenantQuotaError) this.metrics.quotaRejections.inc({ tenant: tenantId, reason });
       throw error;
     }
   }

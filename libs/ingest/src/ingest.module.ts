@@ -7,6 +7,7 @@ import { IngestHttpController } from './ingest.http.controller';
 import { IngestService } from './ingest.service';
 import { INGEST_CONFIG, IngestConfig } from './ingest.config';
 import { IngestMetrics } from './ingest.metrics';
+import { TenantQuotaGate } from './tenant-quota.gate';
 import { IDEMPOTENCY_STORE, INGEST_LIMITS } from './ingest.tokens';
 
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
@@ -60,6 +61,8 @@ export class IngestModule {
         { provide: INGEST_CONFIG, useValue: config },
         IngestService,
         IngestMetrics,
+        // Per-process state: N ingest replicas admit up to N × a tenant's records/s.
+        { provide: TenantQuotaGate, useValue: new TenantQuotaGate() },
         {
           provide: INGEST_LIMITS,
           inject: [PLATFORM_CONFIG],

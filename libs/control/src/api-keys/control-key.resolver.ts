@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ApiKeyResolver, parseIssuedToken, Principal, seedSecret, TenantDirectory, tokenFingerprint, verifySecret } from '@telemetry/auth';
-import { KEY_LAST_USED_GRANULARITY_MS } from '@telemetry/contracts';
+import { KEY_LAST_USED_GRANULARITY_MS, type TenantQuotas } from '@telemetry/contracts';
 import { CLOCK } from '@telemetry/platform';
 import { timingSafeEqual } from 'node:crypto';
 import { CONTROL_CONFIG, ControlConfig } from '../control.config';
@@ -35,6 +35,10 @@ export class ControlKeyResolver implements ApiKeyResolver, TenantDirectory {
 
   tenantExists(tenantId: string): boolean {
     return this.control.state.liveTenant(tenantId) !== undefined;
+  }
+
+  quotasOf(tenantId: string): TenantQuotas | undefined {
+    return this.control.state.liveTenant(tenantId)?.quotas;
   }
 
   async authenticate(token: string): Promise<Principal | undefined> {
