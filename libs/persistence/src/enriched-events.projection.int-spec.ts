@@ -106,9 +106,42 @@ describe.each(['postgres', 'embedded'] as const)('EnrichedEventsProjection on %s
     const old = new Date(now - 8 * DAY_MS).toISOString();
     const recent = new Date(now - 1 * DAY_MS).toISOString();
     await projection.apply(TOPIC, 0, [anEnrichedRecord(0, { receivedAt: old }), anEnrichedRecord(1, { receivedAt: recent })]);
-    expect(await projection.enforceRetention(7)).toBe(1);
+    expect(await projection.enforceRetention({ defaultDays: 7, tenants: new Map() })).toEqual({ deleted: 1, byTenant: { '*': 1 } });
     const left = await new EnrichedEventsQueries(store).newest('tenant-a', 10);
     expect(left.map((payload) => JSON.parse(payload).event_id)).toEqual(['event-0-1']);
+  });
+
+  it("keeps each tenant's rows for its own retention_days, deleting in bounded batches", async () => {
+    const projection = new EnrichedEventsProjection(store, () => now);
+    const daysAgo = (days: number) => new Date(now - days * DAY_MS).toISOString();
+    // tenant-a keeps 30 days, tenant-b 2, everyone else the default 7.
+    const rows = [
+      ...range(0, 7).map((offset) => anEnrichedRecord(offset, { receivedAt: daysAgo(10) })),
+      anEnrichedRecord(7, { receivedAt: daysAgo(40) }),
+      ...range(0, 3).map((offset) => anEnrichedRecord(offset, { tenant: 'tenant-b', partition: 1, receivedAt: daysAgo(3) })),
+      anEnrichedRecord(3, { tenant: 'tenant-b', partition: 1, receivedAt: daysAgo(1) }),
+      anEnrichedRecord(0, { tenant: 'tenant-c', partition: 2, receivedAt: daysAgo(8) }),
+      anEnrichedRecord(1, { tenant: 'tenant-c', partition: 2, receivedAt: daysAgo(6) }),
+    ];
+    await projection.apply(TOPIC, 0, rows.slice(0, 8));
+    await projection.apply(TOPIC, 1, rows.slice(8, 12));
+    await projection.apply(TOPIC, 2, rows.slice(12));
+    const report = await projection.enforceRetention(
+      {
+        defaultDays: 7,
+        tenants: new Map([
+          ['tenant-a', 30],
+          ['tenant-b', 2],
+          ['tenant-c', 7],
+        ]),
+      },
+      2,
+    );
+    expect(report).toEqual({ deleted: 5, byTenant: { 'tenant-a': 1, 'tenant-b': 3, '*': 1 } });
+    const queries = new EnrichedEventsQueries(store);
+    expect(await queries.newest('tenant-a', 100)).toHaveLength(7);
+    expect((await queries.newest('tenant-b', 100)).map((payload) => JSON.parse(payload).event_id)).toEqual(['event-1-3']);
+    expect((await queries.newest('tenant-c', 100)).map((payload) => JSON.parse(payload).event_id)).toEqual(['event-2-1']);
   });
 
   it('keeps rows and offsets across a reopen, and a rebuild by replay from zero gives the same rows', async () => {

@@ -3,6 +3,7 @@ import type { LogRecord } from '@telemetry/event-log';
 import { EnrichedEventEntity } from './enriched-event.entity';
 import { ProjectionOffsetEntity } from './projection-offset.entity';
 import { SqlStore } from './sql-store';
+import type { SelectQueryBuilder } from 'typeorm';
 
 export const ENRICHED_EVENTS_PROJECTION = 'enriched-events';
 
@@ -49,6 +50,21 @@ export interface RejectedRecord {
  * wherever it is sent (a dead-letter topic) at least once.
  */
 export type OnRejected = (rejected: readonly RejectedRecord[]) => Promise<void>;
+
+/** Rows per retention transaction. */
+export const RETENTION_BATCH_ROWS = 5_000;
+
+/** Days each tenant's rows are kept: its own retention where it has one, `defaultDays` for the rest. */
+export interface RetentionPolicy {
+  readonly defaultDays: number;
+  readonly tenants: ReadonlyMap<string, number>;
+}
+
+/** What a retention run deleted, in total and per tenant that lost rows (`*`: tenants on the default). */
+export interface RetentionReport {
+  readonly deleted: number;
+  readonly byTenant: Readonly<Record<string, number>>;
+}
 
 /**
  * Projects telemetry.enriched.v1 into `enriched_events`. Idempotent: records below the stored
@@ -150,12 +166,54 @@ export class EnrichedEventsProjection {
   }
 
   /** Deletes rows accepted longer ago than the retention. */
-  async enforceRetention(retentionDays: number): Promise<number> {
-    const cutoff = String(this.now() - retentionDays * 24 * 60 * 60 * 1000);
-    return this.store.transaction(async (manager) => {
-      const result = await manager.createQueryBuilder().delete().from(EnrichedEventEntity).where('ingested_ms < :cutoff', { cutoff }).execute();
-      return result.affected ?? 0;
-    });
+  /**
+   * Deletes what is past each tenant's retention (`defaultDays` for tenants without their own), in
+   * transactions of at most `batchRows` rows so a large backlog never holds one long lock; answers
+   * what went, per tenant that lost rows.
+   */
+  async enforceRetention(policy: RetentionPolicy, batchRows = RETENTION_BATCH_ROWS): Promise<RetentionReport> {
+    const now = this.now();
+    const byTenant: Record<string, number> = {};
+    const cutoffOf = (days: number) => String(now - days * 24 * 60 * 60 * 1000);
+    const own = [...policy.tenants].filter(([, days]) => days !== policy.defaultDays);
+    for (const [tenantId, days] of own) {
+      const deleted = await this.deleteInBatches(batchRows, (query) =>
+        query.where('tenant_id = :tenantId AND ingested_ms < :cutoff', { tenantId, cutoff: cutoffOf(days) }),
+      );
+      if (deleted > 0) byTenant[tenantId] = deleted;
+    }
+    const others = own.map(([tenantId]) => tenantId);
+    const rest = await this.deleteInBatches(batchRows, (query) =>
+      others.length > 0
+        ? query.where('ingested_ms < :cutoff AND tenant_id NOT IN (:...others)', { cutoff: cutoffOf(policy.defaultDays), others })
+        : query.where('ingested_ms < :cutoff', { cutoff: cutoffOf(policy.defaultDays) }),
+    );
+    if (rest > 0) byTenant['*'] = rest;
+    return { deleted: Object.values(byTenant).reduce((sum, count) => sum + count, 0), byTenant };
+  }
+
+  private async deleteInBatches(
+    batchRows: number,
+    where: (query: SelectQueryBuilder<EnrichedEventEntity>) => SelectQueryBuilder<EnrichedEventEntity>,
+  ): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = await this.store.transaction(async (manager) => {
+        const ids = await where(manager.getRepository(EnrichedEventEntity).createQueryBuilder().select('event_id', 'id'))
+          .limit(batchRows)
+          .getRawMany<{ id: string }>();
+        if (ids.length === 0) return 0;
+        await manager
+          .createQueryBuilder()
+          .delete()
+          .from(EnrichedEventEntity)
+          .where('event_id IN (:...ids)', { ids: ids.map((row) => row.id) })
+          .execute();
+        return ids.length;
+      });
+      total += deleted;
+      if (deleted < batchRows) return total;
+    }
   }
 }
 

@@ -5,6 +5,7 @@ import { DEAD_LETTER_HEADERS, HEADERS, INGEST_DEAD_LETTER_TOPIC_SPEC, TOPICS } f
 import { InMemoryEventLog, LogRecord } from '@telemetry/event-log';
 import { EnrichedEventsQueries, SqlStore } from '@telemetry/persistence';
 import { ConfigReader, createMetricsRegistry, readPlatformConfig } from '@telemetry/platform';
+import { ControlState } from '@telemetry/control';
 import { EnrichedEventsConsumer } from './enriched-events.consumer';
 import { ProjectionMetrics } from './projection.metrics';
 
@@ -48,7 +49,7 @@ describe('EnrichedEventsConsumer', () => {
   it('sends a record no row can hold to the ingest DLQ with its story and projects the others', async () => {
     const metrics = new ProjectionMetrics(createMetricsRegistry());
     const config = readPlatformConfig(new ConfigReader({}), 'query-api', ['query']);
-    const consumer = new EnrichedEventsConsumer(store, config, log, metrics);
+    const consumer = new EnrichedEventsConsumer(store, config, log, metrics, { state: new ControlState() });
     const before = (await log.endOffsets(TOPICS.ingestDeadLetter)).get(0) ?? '0';
 
     await consumer.handle({ topic: TOPICS.enriched, partition: 0, records: [anEnrichedRecord(0), anEnrichedRecord(1, 'x'.repeat(200)), anEnrichedRecord(2)] });

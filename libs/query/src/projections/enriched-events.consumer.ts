@@ -4,6 +4,7 @@ import { deadLetterRecordOf, enrichedFlowRecords, TOPICS } from '@telemetry/cont
 import { EVENT_LOG, EventLog, RecordBatch } from '@telemetry/event-log';
 import { EnrichedEventsProjection, ENRICHED_EVENTS_PROJECTION, SqlStore, SQL_STORE } from '@telemetry/persistence';
 import { PlatformConfig, ConsumerOptions, EventLogConsumer, PLATFORM_CONFIG } from '@telemetry/platform';
+import { ControlPlaneService } from '@telemetry/control';
 import { ProjectionMetrics } from './projection.metrics';
 import { ProjectionWorker } from './projection.worker';
 
@@ -26,6 +27,8 @@ export class EnrichedEventsConsumer implements OnApplicationBootstrap, OnModuleD
     @Inject(PLATFORM_CONFIG) config: PlatformConfig,
     @Inject(EVENT_LOG) log: EventLog,
     metrics: ProjectionMetrics,
+    // Only the folded state: each tenant's retention_days.
+    @Inject(ControlPlaneService) control: Pick<ControlPlaneService, 'state'>,
   ) {
     const projection = new EnrichedEventsProjection(store);
     const retentionDays = config.runtime.retentionDays;
@@ -41,9 +44,14 @@ export class EnrichedEventsConsumer implements OnApplicationBootstrap, OnModuleD
           rejected.map(({ record, code, reason }) => deadLetterRecordOf(record, { code, reason, stage, failedAt })),
         );
       },
-      enforceRetention: () => projection.enforceRetention(retentionDays),
+      // Each tenant's retention_days from the control plane, RETENTION_DAYS for the rest.
+      enforceRetention: () =>
+        projection.enforceRetention({
+          defaultDays: retentionDays,
+          tenants: new Map(control.state.listTenants({ includeDeleted: true }).map((tenant) => [tenant.tenantId, tenant.retentionDays])),
+        }),
       retentionIntervalMs: RETENTION_INTERVAL_MS,
-      retentionLabel: `enriched events older than ${retentionDays} days`,
+      retentionLabel: `enriched events past their tenant's retention (default ${retentionDays} days)`,
     });
   }
 

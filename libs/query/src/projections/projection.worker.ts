@@ -9,8 +9,8 @@ export interface ProjectionSpec {
   readonly apply: (topic: string, partition: number, records: readonly LogRecord[], onRejected?: OnRejected) => Promise<ProjectionResult>;
   /** Where records the read model can never hold go (a dead-letter topic), inside the projection's transaction; a projection that cuts values to fit needs none. */
   readonly onRejected?: OnRejected;
-  /** Deletes what is past retention; returns how many rows went. */
-  readonly enforceRetention: () => Promise<number>;
+  /** Deletes what is past retention; returns how many rows went (and, where it knows, per tenant). */
+  readonly enforceRetention: () => Promise<number | { readonly deleted: number; readonly byTenant: Readonly<Record<string, number>> }>;
   readonly retentionIntervalMs: number;
   /** For the log line, e.g. "enriched events older than 7 days". */
   readonly retentionLabel: string;
@@ -51,8 +51,17 @@ export class ProjectionWorker {
 
   private async enforceRetention(): Promise<void> {
     try {
-      const deleted = await this.spec.enforceRetention();
-      if (deleted > 0) this.logger.log(`retention: deleted ${deleted} ${this.spec.retentionLabel}`);
+      const report = await this.spec.enforceRetention();
+      const deleted = typeof report === 'number' ? report : report.deleted;
+      if (deleted === 0) return;
+      this.metrics.retentionDeleted.inc({ projection: this.spec.name }, deleted);
+      const perTenant =
+        typeof report === 'number'
+          ? ''
+          : ` (${Object.entries(report.byTenant)
+              .map(([tenant, count]) => `${tenant === '*' ? 'tenants on the default retention' : tenant}: ${count}`)
+              .join(', ')})`;
+      this.logger.log(`retention: deleted ${deleted} ${this.spec.retentionLabel}${perTenant}`);
     } catch (error) {
       this.logger.error(`retention failed: ${error instanceof Error ? error.message : String(error)}`);
     }
