@@ -182,6 +182,10 @@ function tenantOf(event: ControlEvent | undefined): string | undefined {
 /** The data fields the accepted events set (never a secret's value: only that it changed). */
 function changedFields(events: readonly ControlEvent[]): string[] {
   const fields = new Set<string>();
-  for (const event of events) for (const field of Object.keys(event.data)) if (field !== 'tenantId' && field !== 'keyId') fields.add(field);
+  for (const event of events) {
+    // In the API's spelling (retention_days), as a client sent them.
+    for (const field of Object.keys(event.data))
+      if (field !== 'tenantId' && field !== 'keyId') fields.add(field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+  }
   return [...fields].sort();
 }

@@ -8,3 +8,4 @@ export * from './ingest.module';
 export * from './ingest.tokens';
 export * from './ingest.metrics';
 export * from './ingest.config';
+export * from './tenant-quota.gate';

@@ -9,3 +9,5 @@ export * from './dead-letter.entity';
 export * from './dead-letters.projection';
 export * from './dead-letters.store';
 export * from './persistence.module';
+export * from './admin-audit.entity';
+export * from './admin-audit.projection';

@@ -11,12 +11,20 @@ import { DeadLetterEntity } from './dead-letter.entity';
 import { SinkDeadLetters1732500000000 } from './migrations/1732500000000-sink-dead-letters';
 import { IdempotencyProgress1732600000000 } from './migrations/1732600000000-idempotency-progress';
 import { NodeSqliteDatabase } from './node-sqlite.adapter';
+import { AdminAuditEntity } from './admin-audit.entity';
+import { AdminAudit1732700000000 } from './migrations/1732700000000-admin-audit';
 
 /** Arbitrary, fixed: the key of the advisory lock the Postgres migrations run under. */
 const MIGRATION_LOCK_ID = 7_261_001;
 
-export const ENTITIES = [EnrichedEventEntity, ProjectionOffsetEntity, IdempotencyKeyEntity, DeadLetterEntity];
-export const MIGRATIONS = [InitialSchema1732300000000, IdempotencyKeys1732400000000, SinkDeadLetters1732500000000, IdempotencyProgress1732600000000];
+export const ENTITIES = [EnrichedEventEntity, ProjectionOffsetEntity, IdempotencyKeyEntity, DeadLetterEntity, AdminAuditEntity];
+export const MIGRATIONS = [
+  InitialSchema1732300000000,
+  IdempotencyKeys1732400000000,
+  SinkDeadLetters1732500000000,
+  IdempotencyProgress1732600000000,
+  AdminAudit1732700000000,
+];
 
 /**
  * The SQL store of the read models: Postgres in the distributed mode, SQLite in the embedded mode

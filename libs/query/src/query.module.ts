@@ -4,6 +4,8 @@ import { DownloadHttpController } from './download/download.http.controller';
 import { EnrichedEventsConsumer } from './projections/enriched-events.consumer';
 import { ProjectionMetricsModule } from './projections/projection.metrics';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
+import { AdminAuditHttpController } from './admin-audit/admin-audit.http.controller';
+import { AdminAuditService } from './admin-audit/admin-audit.service';
 
 /** The query role: projections of telemetry.enriched.v1 and the read endpoints. */
 @Module({})
@@ -13,8 +15,8 @@ export class QueryModule {
     return {
       module: QueryModule,
       global: true,
-      controllers: [DownloadHttpController, EnrichedEventsConsumer],
-      providers: [{ provide: SINKS_CONFIG, useValue: sinks }],
+      controllers: [DownloadHttpController, EnrichedEventsConsumer, AdminAuditHttpController],
+      providers: [{ provide: SINKS_CONFIG, useValue: sinks }, AdminAuditService],
       exports: [SINKS_CONFIG],
       imports: [ProjectionMetricsModule, DeadLettersModule],
     };

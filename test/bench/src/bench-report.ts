@@ -47,6 +47,7 @@ function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]
 }
 
 const STAGE_LABEL: Record<StageResult['stage'], string> = {
+  auth: 'auth per request',
   floor: 'floor',
   e2e: 'end to end',
   latency: 'latency',

@@ -34,6 +34,7 @@ import {
   StageName,
   StageResult,
 } from './bench-stages';
+import { runAuthStage } from './bench-auth';
 
 /**
  * `npm run bench`: the product's throughput end to end and per stage, in the embedded and the
@@ -65,8 +66,9 @@ import {
  * sink stage also needs OPENSEARCH_URL (started the same way; its indices and template are deleted).
  */
 
-type StageKey = 'floor' | 'core' | 'ingest' | 'enrich-log' | 'enrich-scale' | 'projection' | 'projection-scale' | 'sink' | 'e2e' | 'latency' | 'soak';
+type StageKey = 'auth' | 'floor' | 'core' | 'ingest' | 'enrich-log' | 'enrich-scale' | 'projection' | 'projection-scale' | 'sink' | 'e2e' | 'latency' | 'soak';
 const ALL_STAGES: readonly StageKey[] = [
+  'auth',
   'floor',
   'core',
   'ingest',
@@ -296,6 +298,16 @@ async function main(): Promise<number> {
     );
   }
 
+  // The control plane's cost on every ingest request: key lookup and the tenant quota checks.
+  if (settings.stages.includes('auth')) {
+    const auth = await attempt('auth', 'n/a', () => runAuthStage());
+    if (auth) {
+      results.push(auth);
+      const us = auth.details as { issuedKeyUs: number; seedKeyUs: number; quotaChecksUs: number };
+      log(`  issued key ${us.issuedKeyUs.toFixed(2)} µs, seed key ${us.seedKeyUs.toFixed(2)} µs, quota checks ${us.quotaChecksUs.toFixed(2)} µs per request`);
+    }
+  }
+
   // (b) the enricher core, and the enriched records the projection stage replays.
   const coreTenant = `bench-core-${runId}`;
   // As the REST API writes them (frames), and as a direct producer does (one record per message).
@@ -520,7 +532,7 @@ async function main(): Promise<number> {
 
   fs.rmSync(work, { recursive: true, force: true });
 
-  const order: StageName[] = ['floor', 'e2e', 'latency', 'soak', 'ingest', 'enrich-core', 'enrich-log', 'enrich-scale', 'projection', 'sink'];
+  const order: StageName[] = ['auth', 'floor', 'e2e', 'latency', 'soak', 'ingest', 'enrich-core', 'enrich-log', 'enrich-scale', 'projection', 'sink'];
   results.sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage) || a.mode.localeCompare(b.mode));
   const find = (stage: StageName, mode: string) => results.find((r) => r.stage === stage && r.mode === mode);
   const perCpu = (r: StageResult | undefined) => r?.recordsPerCpuSec;
@@ -530,6 +542,14 @@ async function main(): Promise<number> {
   const latencyResult = find('latency', 'kafka');
   const soakResult = find('soak', 'kafka');
   const targets: Target[] = [
+    {
+      name: 'key lookup + tenant quota checks per ingest request',
+      measuredBy: 'auth (in process, warm)',
+      unit: 'µs',
+      target: 50,
+      better: 'lower',
+      measured: find('auth', 'n/a')?.details.perRequestUs as number | undefined,
+    },
     {
       name: 'enricher on Kafka, share of the JSON floor (per CPU-s)',
       measuredBy: '(c) enrich on log, kafka / JSON floor',

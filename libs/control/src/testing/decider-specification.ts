@@ -1,3 +1,4 @@
+/// <reference types="jest" />
 import type { ControlEvent } from '@telemetry/contracts';
 import { ControlCommandError, DecideContext, Decision } from '../control-decision';
 import { ControlState } from '../control-state';
