@@ -196,7 +196,8 @@ export class DeadLettersHttpController {
  */
 export function tenantScope(principal: Principal | undefined, requested: string | undefined): string | undefined {
   if (!principal) throw new AuthError('unauthorized', 'Missing API key: send Authorization: Bearer <key>');
-  if (principal.scopes.includes('admin')) return requested;
+  // An admin sees every tenant, or the one it names; acting as a tenant (X-Tenant-ID), only that one.
+  if (principal.scopes.includes('admin') && principal.tenantId === principal.keyTenantId) return requested;
   if (requested !== undefined && requested !== principal.tenantId) throw new AuthError('forbidden', "This API key may only see its own tenant's entries");
   return principal.tenantId;
 }

@@ -1,0 +1,199 @@
+import { INestApplication, RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { ModulesContainer } from '@nestjs/core';
+import request from 'supertest';
+import { SCOPES, type Scope } from '@telemetry/contracts';
+import { uniqueName, waitFor } from '@telemetry/testing';
+import { issueKey, RunningProduct, startProduct, TEST_KEY } from './all-in-one.harness';
+
+/*
+ * Tenant isolation, generated: every HTTP route of the all-in-one × a key of every scope × its own
+ * tenant or another's → the status the matrix below expects, and no answer given to one tenant
+ * ever holds another tenant's record. The routes come from the running app's own route table, so a
+ * route added without an entry here fails this test.
+ */
+
+type Access = 'public' | Scope;
+interface RouteCase {
+  /** The scope a key needs (admin satisfies every one), or public. */
+  readonly access: Access;
+  /** A request that succeeds for an allowed key, or fails for a reason other than auth (404 on a made-up id is fine). */
+  readonly path: string;
+  readonly body?: unknown;
+  readonly query?: Record<string, string>;
+  /** The route answers data of the caller's tenant: checked for other tenants' markers. */
+  readonly tenantData?: boolean;
+  /** …and the caller's own records are among them (the test put some there). */
+  readonly ownData?: boolean;
+}
+
+const NO_SUCH_KEY = 'tk_0000000000000000';
+const zeek = (uid: string) => [{ ts: 1732288900, uid, 'id.orig_h': '10.0.0.1', 'id.orig_p': 50000, 'id.resp_h': '8.8.8.8', 'id.resp_p': 53, proto: 'udp' }];
+
+/** Every route: `METHOD /path` (Nest's route syntax) → how to call it and who may. */
+function matrix(marker: string): Record<string, RouteCase> {
+  return {
+    'GET /v1/health': { access: 'public', path: '/v1/health' },
+    'GET /v1/version': { access: 'public', path: '/v1/version' },
+    'GET /v1/metrics/prometheus': { access: 'public', path: '/v1/metrics/prometheus' },
+    'GET /health/live': { access: 'public', path: '/health/live' },
+    'GET /health/ready': { access: 'public', path: '/health/ready' },
+    'GET /v1/keys/scopes': { access: 'public', path: '/v1/keys/scopes' },
+    'POST /v1/ingest': { access: 'ingest', path: '/v1/ingest', body: { format: 'zeek.conn', records: zeek(`${marker}-env`) } },
+    'POST /v1/ingest/bulk': { access: 'ingest', path: '/v1/ingest/bulk', body: { format: 'zeek.conn', records: zeek(`${marker}-bulk`) } },
+    'POST /v1/ingest/zeek': { access: 'ingest', path: '/v1/ingest/zeek', body: zeek(`${marker}-zeek`) },
+    'POST /v1/ingest/netflow': {
+      access: 'ingest',
+      path: '/v1/ingest/netflow',
+      body: [{ ts: 1732288900, src_ip: '10.0.0.2', dst_ip: '8.8.4.4', src_port: 1234, dst_port: 53, protocol: 'udp' }],
+    },
+    'GET /v1/download/json': { access: 'read_requests', path: '/v1/download/json', query: { limit: '1000' }, tenantData: true, ownData: true },
+    'GET /v1/dlq/:sink': { access: 'read_requests', path: '/v1/dlq/ingest', query: { limit: '500' }, tenantData: true },
+    'GET /v1/dlq/:sink/*id': { access: 'read_requests', path: '/v1/dlq/ingest/telemetry.ingest.dlq.v1/0/999999999' },
+    'POST /v1/dlq/:sink/replay': { access: 'export', path: '/v1/dlq/ingest/replay', body: { ids: ['telemetry.ingest.dlq.v1/0/999999999'] } },
+    'DELETE /v1/dlq/:sink': { access: 'admin', path: '/v1/dlq/ingest', query: { ids: 'telemetry.ingest.dlq.v1/0/999999999' } },
+    'POST /v1/export/splunk-hec': { access: 'export', path: '/v1/export/splunk-hec' },
+    'POST /v1/export/elastic': { access: 'export', path: '/v1/export/elastic' },
+    'POST /v1/admin/tenants': { access: 'admin', path: '/v1/admin/tenants', body: { tenant_id: 'Invalid Slug' } },
+    'GET /v1/admin/tenants': { access: 'admin', path: '/v1/admin/tenants' },
+    'GET /v1/admin/tenants/:tenantId': { access: 'admin', path: '/v1/admin/tenants/no-such-tenant' },
+    'PATCH /v1/admin/tenants/:tenantId': { access: 'admin', path: '/v1/admin/tenants/no-such-tenant', body: { name: 'x' } },
+    'DELETE /v1/admin/tenants/:tenantId': { access: 'admin', path: '/v1/admin/tenants/no-such-tenant' },
+    'POST /v1/admin/keys': { access: 'admin', path: '/v1/admin/keys', body: { scopes: [] } },
+    'GET /v1/admin/keys': { access: 'admin', path: '/v1/admin/keys' },
+    'GET /v1/admin/keys/:keyId': { access: 'admin', path: `/v1/admin/keys/${NO_SUCH_KEY}` },
+    'DELETE /v1/admin/keys/:keyId': { access: 'admin', path: `/v1/admin/keys/${NO_SUCH_KEY}` },
+    'POST /v1/admin/keys/:keyId/revoke': { access: 'admin', path: `/v1/admin/keys/${NO_SUCH_KEY}/revoke` },
+    'POST /v1/admin/keys/:keyId/rotate': { access: 'admin', path: `/v1/admin/keys/${NO_SUCH_KEY}/rotate` },
+    'POST /v1/keys': { access: 'admin', path: '/v1/keys', body: { scopes: [] } },
+    'GET /v1/keys': { access: 'admin', path: '/v1/keys' },
+    'DELETE /v1/keys/:keyId': { access: 'admin', path: `/v1/keys/${NO_SUCH_KEY}` },
+    'POST /v1/keys/:keyId/rotate': { access: 'admin', path: `/v1/keys/${NO_SUCH_KEY}/rotate` },
+    'GET /v1/admin/audit': { access: 'admin', path: '/v1/admin/audit' },
+    'POST /v1/admin/rebuild/:model': { access: 'admin', path: '/v1/admin/rebuild/no-such-model' },
+  };
+}
+
+/** `METHOD /path` of every HTTP handler the app registered, read from Nest's own route metadata. */
+function routeTable(app: INestApplication): string[] {
+  const routes = new Set<string>();
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const type = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
+      if (!type) continue;
+      const base = String(Reflect.getMetadata(PATH_METADATA, type) ?? '');
+      for (const name of Object.getOwnPropertyNames(type.prototype)) {
+        const handler = (type.prototype as Record<string, unknown>)[name];
+        if (typeof handler !== 'function' || Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue;
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+        const sub = String(Reflect.getMetadata(PATH_METADATA, handler) ?? '');
+        routes.add(`${method} ${`/${base}/${sub}`.replace(/\/+/g, '/').replace(/\/$/, '')}`);
+      }
+    }
+  }
+  return [...routes].sort();
+}
+
+function call(product: RunningProduct, method: string, route: RouteCase, key: string | undefined, headers: Record<string, string> = {}) {
+  const agent = request(product.server);
+  const pending =
+    method === 'GET'
+      ? agent.get(route.path)
+      : method === 'POST'
+        ? agent.post(route.path)
+        : method === 'PATCH'
+          ? agent.patch(route.path)
+          : agent.delete(route.path);
+  if (key) pending.set('Authorization', `Bearer ${key}`);
+  for (const [name, value] of Object.entries(headers)) pending.set(name, value);
+  if (route.query) pending.query(route.query);
+  return route.body === undefined ? pending : pending.send(route.body as object);
+}
+
+describe.each(['embedded', 'kafka'] as const)('tenant isolation on every route (%s mode)', (mode) => {
+  let product: RunningProduct;
+  const other = uniqueName('other');
+  const keys: Record<string, Record<Scope, string>> = {};
+
+  beforeAll(async () => {
+    product = await startProduct(mode, { RATE_LIMIT_PER_MIN: '0', AUTH_FAILURES_PER_MIN: '0' });
+    for (const tenant of [product.tenant, other]) {
+      keys[tenant] = {} as Record<Scope, string>;
+      for (const scope of SCOPES) keys[tenant][scope] = await issueKey(product.server, TEST_KEY, tenant, [scope]);
+    }
+    // Each tenant's records carry its own marker.
+    for (const tenant of [product.tenant, other]) {
+      await request(product.server)
+        .post('/v1/ingest/zeek')
+        .set('Authorization', `Bearer ${keys[tenant].ingest}`)
+        .send(zeek(`marker-${tenant}`))
+        .expect(202);
+      await request(product.server)
+        .post('/v1/ingest/zeek')
+        .set('Authorization', `Bearer ${keys[tenant].ingest}`)
+        .send([...zeek(`marker-${tenant}-ok`), { ...zeek(`marker-${tenant}-bad`)[0], 'id.orig_h': 'not-an-ip' }])
+        .expect(207);
+    }
+    await waitFor(
+      async () => {
+        for (const tenant of [product.tenant, other]) {
+          const rows = await request(product.server)
+            .get('/v1/download/json')
+            .query({ limit: '1000' })
+            .set('Authorization', `Bearer ${keys[tenant].read_requests}`);
+          if (!rows.text.includes(`marker-${tenant}"`)) return false;
+        }
+        return true;
+      },
+      { timeoutMs: 60_000, description: "each tenant's records projected" },
+    );
+  });
+
+  afterAll(() => product?.close());
+
+  it('has a matrix entry for every route the app serves, and no entry for a route it does not', () => {
+    expect(routeTable(product.app)).toEqual(Object.keys(matrix('x')).sort());
+  });
+
+  it('answers every route × scope × tenant as the matrix says, and never with another tenant’s record', async () => {
+    const failures: string[] = [];
+    for (const [name, route] of Object.entries(matrix(uniqueName('m')))) {
+      const method = name.split(' ')[0];
+      const anonymous = await call(product, method, route, undefined);
+      const expectedAnonymous = route.access === 'public' ? 'ok' : 401;
+      if (route.access === 'public' ? anonymous.status >= 400 : anonymous.status !== 401)
+        failures.push(`${name} without a key: ${anonymous.status}, expected ${expectedAnonymous}`);
+      if (route.access === 'public') continue;
+      for (const tenant of [product.tenant, other]) {
+        const foreign = tenant === product.tenant ? other : product.tenant;
+        for (const scope of SCOPES) {
+          const response = await call(product, method, route, keys[tenant][scope]);
+          const allowed = scope === 'admin' || scope === route.access;
+          if (allowed && (response.status === 401 || response.status === 403))
+            failures.push(`${name} with ${tenant}'s ${scope} key: ${response.status}, expected access`);
+          if (!allowed && response.status !== 403) failures.push(`${name} with ${tenant}'s ${scope} key: ${response.status}, expected 403`);
+          // A non-admin key's answers hold nothing of another tenant's (admins see across tenants by design).
+          if (route.tenantData && allowed && scope !== 'admin' && response.text.includes(`marker-${foreign}`))
+            failures.push(`${name}: ${tenant}'s ${scope} key saw ${foreign}'s records`);
+          if (route.ownData && allowed && scope !== 'admin' && !response.text.includes(`marker-${tenant}`))
+            failures.push(`${name}: ${tenant}'s ${scope} key did not see its own records`);
+          // Naming another tenant is an admin's privilege only.
+          if (!allowed || scope === 'admin') continue;
+          const override = await call(product, method, route, keys[tenant][scope], { 'X-Tenant-ID': foreign });
+          if (override.status !== 403) failures.push(`${name} with ${tenant}'s ${scope} key and X-Tenant-ID ${foreign}: ${override.status}, expected 403`);
+        }
+        // An admin acting as a tenant sees only that tenant's data; an unknown tenant is 404.
+        if (route.tenantData) {
+          const acting = await call(product, method, route, TEST_KEY, { 'X-Tenant-ID': tenant });
+          if (acting.status !== 200 || acting.text.includes(`marker-${foreign}`) || (route.ownData && !acting.text.includes(`marker-${tenant}`))) {
+            failures.push(`${name} as admin with X-Tenant-ID ${tenant}: ${acting.status}, or it held another tenant's records`);
+          }
+        }
+      }
+      const unknown = await call(product, method, route, TEST_KEY, { 'X-Tenant-ID': 'no-such-tenant' });
+      if (unknown.status !== 404 || unknown.body.error !== 'tenant_not_found')
+        failures.push(`${name} as admin with an unknown X-Tenant-ID: ${unknown.status} ${unknown.body.error}`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
