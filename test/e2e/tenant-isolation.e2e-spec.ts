@@ -1,10 +1,24 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { INestApplication, RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import request from 'supertest';
-import { SCOPES, type Scope } from '@telemetry/contracts';
-import { uniqueName, waitFor } from '@telemetry/testing';
-import { issueKey, RunningProduct, startProduct, TEST_KEY } from './all-in-one.harness';
+import { HEADERS, SCOPES, TOPICS, type Scope } from '@telemetry/contracts';
+import { EVENT_LOG, KafkaEventLog, type EventLog } from '@telemetry/event-log';
+import {
+  dropFreshDatabases,
+  freePorts,
+  freshDatabase,
+  kafkaBrokers,
+  RunningProcess,
+  spawnTypeScript,
+  uniqueName,
+  waitFor,
+  waitHealthy,
+} from '@telemetry/testing';
+import { issueKey, RunningProduct, startProduct, TEST_KEY, writeGeoFixtures } from './all-in-one.harness';
 
 /*
  * Tenant isolation, generated: every HTTP route of the all-in-one × a key of every scope × its own
@@ -21,10 +35,8 @@ interface RouteCase {
   readonly path: string;
   readonly body?: unknown;
   readonly query?: Record<string, string>;
-  /** The route answers data of the caller's tenant: checked for other tenants' markers. */
+  /** The route answers data of the caller's tenant: no other tenant's id may appear in it, and its own must. */
   readonly tenantData?: boolean;
-  /** …and the caller's own records are among them (the test put some there). */
-  readonly ownData?: boolean;
 }
 
 const NO_SUCH_KEY = 'tk_0000000000000000';
@@ -47,7 +59,7 @@ function matrix(marker: string): Record<string, RouteCase> {
       path: '/v1/ingest/netflow',
       body: [{ ts: 1732288900, src_ip: '10.0.0.2', dst_ip: '8.8.4.4', src_port: 1234, dst_port: 53, protocol: 'udp' }],
     },
-    'GET /v1/download/json': { access: 'read_requests', path: '/v1/download/json', query: { limit: '1000' }, tenantData: true, ownData: true },
+    'GET /v1/download/json': { access: 'read_requests', path: '/v1/download/json', query: { limit: '1000' }, tenantData: true },
     'GET /v1/dlq/:sink': { access: 'read_requests', path: '/v1/dlq/ingest', query: { limit: '500' }, tenantData: true },
     'GET /v1/dlq/:sink/*id': { access: 'read_requests', path: '/v1/dlq/ingest/telemetry.ingest.dlq.v1/0/999999999' },
     'POST /v1/dlq/:sink/replay': { access: 'export', path: '/v1/dlq/ingest/replay', body: { ids: ['telemetry.ingest.dlq.v1/0/999999999'] } },
@@ -94,8 +106,20 @@ function routeTable(app: INestApplication): string[] {
   return [...routes].sort();
 }
 
-function call(product: RunningProduct, method: string, route: RouteCase, key: string | undefined, headers: Record<string, string> = {}) {
-  const agent = request(product.server);
+type HttpTarget = Parameters<typeof request>[0];
+
+/** Where each route is served and how to put data in: the all-in-one, or the apps as separate processes. */
+interface Deployment {
+  readonly tenants: readonly [string, string];
+  readonly adminKey: string;
+  /** The process that serves a path. */
+  target(path: string): HttpTarget;
+  /** Writes one raw record to an ingress topic, as a direct producer naming the tenant would. */
+  produce(tenant: string, value: string): Promise<void>;
+}
+
+function call(deployment: Deployment, method: string, route: RouteCase, key: string | undefined, headers: Record<string, string> = {}) {
+  const agent = request(deployment.target(route.path));
   const pending =
     method === 'GET'
       ? agent.get(route.path)
@@ -110,43 +134,107 @@ function call(product: RunningProduct, method: string, route: RouteCase, key: st
   return route.body === undefined ? pending : pending.send(route.body as object);
 }
 
-describe.each(['embedded', 'kafka'] as const)('tenant isolation on every route (%s mode)', (mode) => {
-  let product: RunningProduct;
-  const other = uniqueName('other');
+/** A key of every scope for both tenants, records of each through the API, and one bad record each in the ingest DLQ. */
+async function populate(deployment: Deployment): Promise<Record<string, Record<Scope, string>>> {
   const keys: Record<string, Record<Scope, string>> = {};
+  const admin = deployment.target('/v1/admin');
+  for (const tenant of deployment.tenants) {
+    keys[tenant] = {} as Record<Scope, string>;
+    for (const scope of SCOPES) keys[tenant][scope] = await issueKey(admin, deployment.adminKey, tenant, [scope]);
+  }
+  const ingest = deployment.target('/v1/ingest');
+  for (const tenant of deployment.tenants) {
+    const auth = { Authorization: `Bearer ${keys[tenant].ingest}` };
+    await request(ingest)
+      .post('/v1/ingest/zeek')
+      .set(auth)
+      .send(zeek(`marker-${tenant}`))
+      .expect(202);
+    await request(ingest)
+      .post('/v1/ingest/zeek')
+      .set(auth)
+      .send([...zeek(`marker-${tenant}-ok`), { ...zeek(`marker-${tenant}-bad`)[0], 'id.orig_h': 'not-an-ip' }])
+      .expect(207);
+    // A record the enricher cannot read, from a direct producer naming the tenant: the ingest DLQ.
+    await deployment.produce(tenant, `not json, marker-${tenant}`);
+  }
+  const query = deployment.target('/v1/download');
+  await waitFor(
+    async () => {
+      for (const tenant of deployment.tenants) {
+        const auth = { Authorization: `Bearer ${keys[tenant].read_requests}` };
+        const rows = await request(query).get('/v1/download/json').query({ limit: '1000' }).set(auth);
+        if (!rows.text.includes(`marker-${tenant}"`)) return false;
+        const letters = await request(query).get('/v1/dlq/ingest').query({ limit: '500' }).set(auth);
+        if (!letters.text.includes(`"tenant_id":"${tenant}"`)) return false;
+      }
+      return true;
+    },
+    { timeoutMs: 90_000, description: "each tenant's records projected and its bad record in the ingest DLQ" },
+  );
+  return keys;
+}
+
+/** Every route × every scope × own/other tenant: what differs from the matrix, as readable lines. */
+async function matrixFailures(deployment: Deployment, keys: Record<string, Record<Scope, string>>): Promise<string[]> {
+  const failures: string[] = [];
+  const [first, second] = deployment.tenants;
+  for (const [name, route] of Object.entries(matrix(uniqueName('m')))) {
+    const method = name.split(' ')[0];
+    const anonymous = await call(deployment, method, route, undefined);
+    if (route.access === 'public' ? anonymous.status >= 400 : anonymous.status !== 401) {
+      failures.push(`${name} without a key: ${anonymous.status}, expected ${route.access === 'public' ? 'an answer' : 401}`);
+    }
+    if (route.access === 'public') continue;
+    for (const tenant of deployment.tenants) {
+      const foreign = tenant === first ? second : first;
+      for (const scope of SCOPES) {
+        const response = await call(deployment, method, route, keys[tenant][scope]);
+        const allowed = scope === 'admin' || scope === route.access;
+        if (allowed && (response.status === 401 || response.status === 403))
+          failures.push(`${name} with ${tenant}'s ${scope} key: ${response.status}, expected access`);
+        if (!allowed && response.status !== 403) failures.push(`${name} with ${tenant}'s ${scope} key: ${response.status}, expected 403`);
+        // A non-admin key's answers hold nothing of another tenant's (admins see across tenants by design).
+        if (route.tenantData && allowed && scope !== 'admin') {
+          if (response.text.includes(foreign)) failures.push(`${name}: ${tenant}'s ${scope} key saw ${foreign}'s records`);
+          if (!response.text.includes(`"tenant_id":"${tenant}"`)) failures.push(`${name}: ${tenant}'s ${scope} key did not see its own records`);
+        }
+        // Naming another tenant is an admin's privilege only.
+        if (!allowed || scope === 'admin') continue;
+        const override = await call(deployment, method, route, keys[tenant][scope], { 'X-Tenant-ID': foreign });
+        if (override.status !== 403) failures.push(`${name} with ${tenant}'s ${scope} key and X-Tenant-ID ${foreign}: ${override.status}, expected 403`);
+      }
+      // An admin acting as a tenant sees only that tenant's data.
+      if (route.tenantData) {
+        const acting = await call(deployment, method, route, deployment.adminKey, { 'X-Tenant-ID': tenant });
+        if (acting.status !== 200 || acting.text.includes(foreign) || !acting.text.includes(`"tenant_id":"${tenant}"`)) {
+          failures.push(`${name} as admin with X-Tenant-ID ${tenant}: ${acting.status}, or it held another tenant's records`);
+        }
+      }
+    }
+    const unknown = await call(deployment, method, route, deployment.adminKey, { 'X-Tenant-ID': 'no-such-tenant' });
+    if (unknown.status !== 404 || unknown.body.error !== 'tenant_not_found') {
+      failures.push(`${name} as admin with an unknown X-Tenant-ID: ${unknown.status} ${unknown.body.error}`);
+    }
+  }
+  return failures;
+}
+
+describe.each(['embedded', 'kafka'] as const)('tenant isolation on every route of the all-in-one (%s mode)', (mode) => {
+  let product: RunningProduct;
+  let deployment: Deployment;
+  let keys: Record<string, Record<Scope, string>>;
 
   beforeAll(async () => {
     product = await startProduct(mode, { RATE_LIMIT_PER_MIN: '0', AUTH_FAILURES_PER_MIN: '0' });
-    for (const tenant of [product.tenant, other]) {
-      keys[tenant] = {} as Record<Scope, string>;
-      for (const scope of SCOPES) keys[tenant][scope] = await issueKey(product.server, TEST_KEY, tenant, [scope]);
-    }
-    // Each tenant's records carry its own marker.
-    for (const tenant of [product.tenant, other]) {
-      await request(product.server)
-        .post('/v1/ingest/zeek')
-        .set('Authorization', `Bearer ${keys[tenant].ingest}`)
-        .send(zeek(`marker-${tenant}`))
-        .expect(202);
-      await request(product.server)
-        .post('/v1/ingest/zeek')
-        .set('Authorization', `Bearer ${keys[tenant].ingest}`)
-        .send([...zeek(`marker-${tenant}-ok`), { ...zeek(`marker-${tenant}-bad`)[0], 'id.orig_h': 'not-an-ip' }])
-        .expect(207);
-    }
-    await waitFor(
-      async () => {
-        for (const tenant of [product.tenant, other]) {
-          const rows = await request(product.server)
-            .get('/v1/download/json')
-            .query({ limit: '1000' })
-            .set('Authorization', `Bearer ${keys[tenant].read_requests}`);
-          if (!rows.text.includes(`marker-${tenant}"`)) return false;
-        }
-        return true;
-      },
-      { timeoutMs: 60_000, description: "each tenant's records projected" },
-    );
+    const log = product.app.get<EventLog>(EVENT_LOG);
+    deployment = {
+      tenants: [product.tenant, uniqueName('other')],
+      adminKey: TEST_KEY,
+      target: () => product.server,
+      produce: (tenant, value) => log.publish(TOPICS.ingestZeekConn, [{ key: tenant, value, headers: { [HEADERS.tenantId]: tenant } }]),
+    };
+    keys = await populate(deployment);
   });
 
   afterAll(() => product?.close());
@@ -156,44 +244,71 @@ describe.each(['embedded', 'kafka'] as const)('tenant isolation on every route (
   });
 
   it('answers every route × scope × tenant as the matrix says, and never with another tenant’s record', async () => {
-    const failures: string[] = [];
-    for (const [name, route] of Object.entries(matrix(uniqueName('m')))) {
-      const method = name.split(' ')[0];
-      const anonymous = await call(product, method, route, undefined);
-      const expectedAnonymous = route.access === 'public' ? 'ok' : 401;
-      if (route.access === 'public' ? anonymous.status >= 400 : anonymous.status !== 401)
-        failures.push(`${name} without a key: ${anonymous.status}, expected ${expectedAnonymous}`);
-      if (route.access === 'public') continue;
-      for (const tenant of [product.tenant, other]) {
-        const foreign = tenant === product.tenant ? other : product.tenant;
-        for (const scope of SCOPES) {
-          const response = await call(product, method, route, keys[tenant][scope]);
-          const allowed = scope === 'admin' || scope === route.access;
-          if (allowed && (response.status === 401 || response.status === 403))
-            failures.push(`${name} with ${tenant}'s ${scope} key: ${response.status}, expected access`);
-          if (!allowed && response.status !== 403) failures.push(`${name} with ${tenant}'s ${scope} key: ${response.status}, expected 403`);
-          // A non-admin key's answers hold nothing of another tenant's (admins see across tenants by design).
-          if (route.tenantData && allowed && scope !== 'admin' && response.text.includes(`marker-${foreign}`))
-            failures.push(`${name}: ${tenant}'s ${scope} key saw ${foreign}'s records`);
-          if (route.ownData && allowed && scope !== 'admin' && !response.text.includes(`marker-${tenant}`))
-            failures.push(`${name}: ${tenant}'s ${scope} key did not see its own records`);
-          // Naming another tenant is an admin's privilege only.
-          if (!allowed || scope === 'admin') continue;
-          const override = await call(product, method, route, keys[tenant][scope], { 'X-Tenant-ID': foreign });
-          if (override.status !== 403) failures.push(`${name} with ${tenant}'s ${scope} key and X-Tenant-ID ${foreign}: ${override.status}, expected 403`);
-        }
-        // An admin acting as a tenant sees only that tenant's data; an unknown tenant is 404.
-        if (route.tenantData) {
-          const acting = await call(product, method, route, TEST_KEY, { 'X-Tenant-ID': tenant });
-          if (acting.status !== 200 || acting.text.includes(`marker-${foreign}`) || (route.ownData && !acting.text.includes(`marker-${tenant}`))) {
-            failures.push(`${name} as admin with X-Tenant-ID ${tenant}: ${acting.status}, or it held another tenant's records`);
-          }
-        }
-      }
-      const unknown = await call(product, method, route, TEST_KEY, { 'X-Tenant-ID': 'no-such-tenant' });
-      if (unknown.status !== 404 || unknown.body.error !== 'tenant_not_found')
-        failures.push(`${name} as admin with an unknown X-Tenant-ID: ${unknown.status} ${unknown.body.error}`);
-    }
-    expect(failures).toEqual([]);
+    expect(await matrixFailures(deployment, keys)).toEqual([]);
+  });
+
+  it('documents every route in the OpenAPI document', async () => {
+    const document = (await request(product.server).get('/openapi.json').expect(200)).body as { paths: Record<string, Record<string, unknown>> };
+    const missing = Object.keys(matrix('x')).filter((name) => {
+      const [method, route] = name.split(' ');
+      const openApiPath = route.replace(/[:*](\w+)/g, '{$1}');
+      return !document.paths[openApiPath]?.[method.toLowerCase()];
+    });
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('tenant isolation on every route of the apps as separate processes (Kafka + Postgres)', () => {
+  const running: RunningProcess[] = [];
+  let dir: string;
+  let producer: EventLog | undefined;
+
+  afterAll(async () => {
+    await Promise.all(running.splice(0).map((process) => process.kill()));
+    await producer?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await dropFreshDatabases();
+  });
+
+  it('answers every route × scope × tenant as the matrix says on ingest-api and query-api, never with another tenant’s record', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-isolation-'));
+    const geo = writeGeoFixtures(dir);
+    const adminKey = `${uniqueName('admin')}-0123456789`;
+    const env = {
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      DATABASE_URL: await freshDatabase('isolation'),
+      DEFAULT_TENANT: uniqueName('tenant'),
+      API_KEY: adminKey,
+      KAFKA_GROUP_PREFIX: uniqueName('isolation'),
+      GEOIP_DB_CITY: geo.city,
+      GEOIP_DB_ASN: geo.asn,
+      DATA_DIR: dir,
+      RATE_LIMIT_PER_MIN: '0',
+      AUTH_FAILURES_PER_MIN: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    };
+    const [ingestPort, queryPort, enricherPort] = await freePorts(3);
+    const start = (entry: string, port: number) => {
+      const child = spawnTypeScript(entry, { ...env, PORT: String(port) });
+      running.push(child);
+      return waitHealthy(port, child);
+    };
+    await Promise.all([
+      start('apps/ingest-api/src/main.ts', ingestPort),
+      start('apps/query-api/src/main.ts', queryPort),
+      start('apps/enricher/src/main.ts', enricherPort),
+    ]);
+    producer = await KafkaEventLog.connect({ brokers: kafkaBrokers(), clientId: uniqueName('isolation-producer') });
+    const log = producer;
+    const deployment: Deployment = {
+      tenants: [env.DEFAULT_TENANT, uniqueName('other')],
+      adminKey,
+      // Ingest routes on the ingest-api; everything else on the query-api (system routes are on both).
+      target: (route) => `http://127.0.0.1:${route.startsWith('/v1/ingest') ? ingestPort : queryPort}`,
+      produce: (tenant, value) => log.publish(TOPICS.ingestZeekConn, [{ key: tenant, value, headers: { [HEADERS.tenantId]: tenant } }]),
+    };
+    const keys = await populate(deployment);
+    expect(await matrixFailures(deployment, keys)).toEqual([]);
   });
 });

@@ -86,9 +86,12 @@ export class ApiKeyGuard implements CanActivate {
   /** An admin may act as another tenant with X-Tenant-ID; anyone else naming a tenant gets 403. */
   private actingTenant(principal: Principal, header: string | string[] | undefined): Principal {
     const requested = (Array.isArray(header) ? header[0] : header)?.trim();
-    if (!requested || requested === principal.keyTenantId) return principal;
-    if (!principal.scopes.includes('admin')) throw new AuthError('forbidden', 'X-Tenant-ID override requires the admin scope');
+    if (!requested) return principal;
+    if (!principal.scopes.includes('admin')) {
+      if (requested === principal.keyTenantId) return principal;
+      throw new AuthError('forbidden', 'X-Tenant-ID override requires the admin scope');
+    }
     if (!this.tenants.tenantExists(requested)) throw new AuthError('tenant_not_found', `No tenant "${requested}"`, { tenant_id: requested });
-    return { ...principal, tenantId: requested };
+    return { ...principal, tenantId: requested, actingAsTenant: true };
   }
 }

@@ -10,6 +10,8 @@ export interface Principal {
   readonly tenantId: string;
   /** The key's own tenant. */
   readonly keyTenantId: string;
+  /** An admin named a tenant with X-Tenant-ID (even its own): it acts as that tenant only, as a tenant's key would. */
+  readonly actingAsTenant?: boolean;
   readonly scopes: readonly Scope[];
 }
 

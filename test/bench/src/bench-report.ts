@@ -48,6 +48,7 @@ function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]
 
 const STAGE_LABEL: Record<StageResult['stage'], string> = {
   auth: 'auth per request',
+  admin: 'admin → key usable',
   floor: 'floor',
   e2e: 'end to end',
   latency: 'latency',

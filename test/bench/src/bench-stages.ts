@@ -33,7 +33,8 @@ import { Measurement, Meter, percentile, settle, until } from './bench-meter';
 import { BENCH_KEY, dropDatabase, freshDatabase, Mode, ProductOptions, RunningApp, startAllInOne, startIngestOnly, tempDir } from './bench-product';
 import { Renames, TopicRemappingEventLog } from './topic-remapping.event-log';
 
-export type StageName = 'auth' | 'floor' | 'e2e' | 'latency' | 'soak' | 'ingest' | 'enrich-core' | 'enrich-log' | 'enrich-scale' | 'projection' | 'sink';
+export type StageName =
+  'auth' | 'admin' | 'floor' | 'e2e' | 'latency' | 'soak' | 'ingest' | 'enrich-core' | 'enrich-log' | 'enrich-scale' | 'projection' | 'sink';
 
 export interface StageResult {
   readonly stage: StageName;

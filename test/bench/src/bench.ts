@@ -35,6 +35,7 @@ import {
   StageResult,
 } from './bench-stages';
 import { runAuthStage } from './bench-auth';
+import { runAdminLatencyStage } from './bench-admin';
 
 /**
  * `npm run bench`: the product's throughput end to end and per stage, in the embedded and the
@@ -66,9 +67,11 @@ import { runAuthStage } from './bench-auth';
  * sink stage also needs OPENSEARCH_URL (started the same way; its indices and template are deleted).
  */
 
-type StageKey = 'auth' | 'floor' | 'core' | 'ingest' | 'enrich-log' | 'enrich-scale' | 'projection' | 'projection-scale' | 'sink' | 'e2e' | 'latency' | 'soak';
+type StageKey =
+  'auth' | 'admin' | 'floor' | 'core' | 'ingest' | 'enrich-log' | 'enrich-scale' | 'projection' | 'projection-scale' | 'sink' | 'e2e' | 'latency' | 'soak';
 const ALL_STAGES: readonly StageKey[] = [
   'auth',
+  'admin',
   'floor',
   'core',
   'ingest',
@@ -308,6 +311,18 @@ async function main(): Promise<number> {
     }
   }
 
+  // Admin command → usable (and revoked) key across processes on real Kafka.
+  if (settings.stages.includes('admin') && settings.modes.includes('kafka')) {
+    const admin = await attempt('admin', 'kafka', () => runAdminLatencyStage());
+    if (admin) {
+      results.push(admin);
+      const ms = admin.details as { usableMsP50: number; usableMsP99: number; revokedMsP50: number; revokedMsP99: number };
+      log(
+        `  usable p50 ${ms.usableMsP50.toFixed(1)} ms, p99 ${ms.usableMsP99.toFixed(1)} ms; revoked p50 ${ms.revokedMsP50.toFixed(1)} ms, p99 ${ms.revokedMsP99.toFixed(1)} ms`,
+      );
+    }
+  }
+
   // (b) the enricher core, and the enriched records the projection stage replays.
   const coreTenant = `bench-core-${runId}`;
   // As the REST API writes them (frames), and as a direct producer does (one record per message).
@@ -532,7 +547,7 @@ async function main(): Promise<number> {
 
   fs.rmSync(work, { recursive: true, force: true });
 
-  const order: StageName[] = ['auth', 'floor', 'e2e', 'latency', 'soak', 'ingest', 'enrich-core', 'enrich-log', 'enrich-scale', 'projection', 'sink'];
+  const order: StageName[] = ['auth', 'admin', 'floor', 'e2e', 'latency', 'soak', 'ingest', 'enrich-core', 'enrich-log', 'enrich-scale', 'projection', 'sink'];
   results.sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage) || a.mode.localeCompare(b.mode));
   const find = (stage: StageName, mode: string) => results.find((r) => r.stage === stage && r.mode === mode);
   const perCpu = (r: StageResult | undefined) => r?.recordsPerCpuSec;
@@ -542,6 +557,22 @@ async function main(): Promise<number> {
   const latencyResult = find('latency', 'kafka');
   const soakResult = find('soak', 'kafka');
   const targets: Target[] = [
+    {
+      name: 'admin: a key issued on query-api works on another process, p99',
+      measuredBy: 'admin, kafka (separate processes)',
+      unit: 'ms',
+      target: 1000,
+      better: 'lower',
+      measured: find('admin', 'kafka')?.details.usableMsP99 as number | undefined,
+    },
+    {
+      name: 'admin: a revoked key stops on another process, p99',
+      measuredBy: 'admin, kafka (separate processes)',
+      unit: 'ms',
+      target: 1000,
+      better: 'lower',
+      measured: find('admin', 'kafka')?.details.revokedMsP99 as number | undefined,
+    },
     {
       name: 'key lookup + tenant quota checks per ingest request',
       measuredBy: 'auth (in process, warm)',

@@ -4,7 +4,6 @@ import {
   ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
-  ApiExcludeController,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -186,7 +185,8 @@ export class ApiKeysHttpController {
 }
 
 /** The v0.7.9 key API (`/v1/keys`), kept as aliases over the same use cases and shapes of that version. */
-@ApiExcludeController()
+@ApiTags('admin: API keys (v0.7.9 aliases)')
+@ApiBearerAuth()
 @RequireScope('admin')
 @Controller('v1/keys')
 export class LegacyKeysHttpController {
@@ -194,18 +194,34 @@ export class LegacyKeysHttpController {
 
   @Public()
   @Get('scopes')
+  @ApiOperation({ summary: 'The scopes a key may hold, with what each allows (no key needed)' })
+  @ApiOkResponse({ schema: { example: { scopes: { ingest: SCOPE_DESCRIPTIONS.ingest, admin: SCOPE_DESCRIPTIONS.admin }, total: SCOPES.length } } })
   scopes(): { scopes: Record<string, string>; total: number } {
     return { scopes: { ...SCOPE_DESCRIPTIONS }, total: SCOPES.length };
   }
 
   @Post()
   @HttpCode(201)
+  @ApiOperation({ summary: 'Issue a key of the caller’s tenant (v0.7.9 shape)', deprecated: true, description: 'Use POST /v1/admin/keys.' })
+  @ApiBody({ schema: { example: { scopes: ['read_metrics'], note: 'grafana' } } })
+  @ApiCreatedResponse({
+    schema: {
+      example: {
+        key_id: 'tk_3f9a6c0e21b4d857',
+        api_key: 'tk_3f9a6c0e21b4d857.…',
+        scopes: ['read_metrics'],
+        note: 'grafana',
+        created_at: '2026-12-02T08:00:00.000Z',
+      },
+    },
+  })
   async issue(@Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<Record<string, unknown>> {
     const key = await this.keys.issue(body, request);
     return { key_id: key.key_id, api_key: key.api_key, scopes: key.scopes, note: key.name ?? null, created_at: key.created_at };
   }
 
   @Get()
+  @ApiOperation({ summary: 'The caller’s tenant’s keys (v0.7.9 shape)', deprecated: true, description: 'Use GET /v1/admin/keys.' })
   list(@Req() request: AuthenticatedRequest): { keys: Record<string, unknown>[]; total: number } {
     const keys = this.keys.list(principalOf(request).tenantId, true).map((key) => ({
       key_id: key.key_id,
@@ -220,6 +236,8 @@ export class LegacyKeysHttpController {
   }
 
   @Delete(':keyId')
+  @ApiOperation({ summary: 'Revoke a key (v0.7.9 shape)', deprecated: true, description: 'Use DELETE /v1/admin/keys/{key_id}.' })
+  @ApiOkResponse({ schema: { example: { status: 'deleted', key_id: 'tk_3f9a6c0e21b4d857' } } })
   async revoke(@Param('keyId') keyId: string, @Req() request: AuthenticatedRequest): Promise<{ status: 'deleted'; key_id: string }> {
     await this.keys.revoke(keyId, request);
     return { status: 'deleted', key_id: keyId };
@@ -227,6 +245,7 @@ export class LegacyKeysHttpController {
 
   @Post(':keyId/rotate')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Rotate a key (v0.7.9 shape)', deprecated: true, description: 'Use POST /v1/admin/keys/{key_id}/rotate.' })
   async rotate(@Param('keyId') keyId: string, @Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<Record<string, unknown>> {
     const key = await this.keys.rotate(keyId, body, request);
     return { key_id: key.key_id, api_key: key.api_key, scopes: key.scopes, note: key.name ?? null, rotated_at: key.rotated_at };

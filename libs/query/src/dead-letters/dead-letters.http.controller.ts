@@ -197,7 +197,7 @@ export class DeadLettersHttpController {
 export function tenantScope(principal: Principal | undefined, requested: string | undefined): string | undefined {
   if (!principal) throw new AuthError('unauthorized', 'Missing API key: send Authorization: Bearer <key>');
   // An admin sees every tenant, or the one it names; acting as a tenant (X-Tenant-ID), only that one.
-  if (principal.scopes.includes('admin') && principal.tenantId === principal.keyTenantId) return requested;
+  if (principal.scopes.includes('admin') && !principal.actingAsTenant) return requested;
   if (requested !== undefined && requested !== principal.tenantId) throw new AuthError('forbidden', "This API key may only see its own tenant's entries");
   return principal.tenantId;
 }
