@@ -257,6 +257,10 @@ describe('the control plane API (embedded mode)', () => {
     expect(entries.audit_logs[1]).toMatchObject({ error_code: 'tenant_exists', changed_fields: [] });
     expect(entries.audit_logs[2]).toMatchObject({ request_id: 'req-audit-1', client_ip: expect.any(String) });
 
+    // A request refused before it is a command (its body does not validate) is audited too.
+    await api().post('/v1/admin/tenants').set(admin).set('X-Request-ID', 'req-audit-invalid').send({ tenant_id: 'Not A Slug' }).expect(422);
+    const invalid = (await api().get('/v1/admin/audit').query({ action: 'CreateTenant', outcome: 'refused', limit: 5 }).set(admin).expect(200)).body;
+    expect(invalid.audit_logs[0]).toMatchObject({ request_id: 'req-audit-invalid', error_code: 'validation_failed', outcome: 'refused' });
     const refused = (await api().get('/v1/admin/audit').query({ tenant_id: tenant, outcome: 'refused' }).set(admin).expect(200)).body;
     expect(refused.audit_logs.map((entry: { id: string }) => entry.id)).toEqual([entries.audit_logs[1].id]);
     const first = (await api().get('/v1/admin/audit').query({ tenant_id: tenant, limit: 2 }).set(admin).expect(200)).body;

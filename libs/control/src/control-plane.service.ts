@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { CONTROL_HEADERS, TOPICS, upcastControlEvent, type AdminCommandAudited, type ControlActor, type ControlEvent } from '@telemetry/contracts';
+import {
+  CONTROL_EVENT_SCHEMA_VERSION,
+  CONTROL_HEADERS,
+  TOPICS,
+  upcastControlEvent,
+  type AdminCommandAudited,
+  type ControlActor,
+  type ControlEvent,
+} from '@telemetry/contracts';
 import { EVENT_LOG, EventLog, RecordBatch, Tail } from '@telemetry/event-log';
 import { CLOCK } from '@telemetry/platform';
 import { ApiKeyCommand, decideApiKey } from './api-keys/api-key.decider';
@@ -69,6 +77,26 @@ export class ControlPlaneService implements OnModuleInit, OnModuleDestroy {
     await this.tail.caughtUp({ timeoutMs });
   }
 
+  /**
+   * Builds the command from a request (parsing and validating it) and executes it. A request refused
+   * before it is a command (a 422 of the edge's validation, a 400) is audited as refused too, under
+   * the command's name.
+   */
+  async executeRequest(commandType: ControlCommand['type'], meta: CommandMeta, build: () => ControlCommand, target?: string): Promise<readonly ControlEvent[]> {
+    let command: ControlCommand;
+    try {
+      command = build();
+    } catch (error) {
+      if (error instanceof ControlCommandError && meta.audit) {
+        this.metrics.commands.inc({ command: commandType, outcome: 'refused' });
+        const ctx = this.contextOf(meta);
+        await this.append([refusedAtEdge(commandType, error, meta, ctx, target)]);
+      }
+      throw error;
+    }
+    return this.execute(command, meta);
+  }
+
   /** Decides and appends `command`; resolves with its events once this process has folded them. Throws ControlCommandError when refused. */
   execute(command: ControlCommand, meta: CommandMeta): Promise<readonly ControlEvent[]> {
     const run = this.queue.then(() => this.executeNow(command, meta));
@@ -78,13 +106,7 @@ export class ControlPlaneService implements OnModuleInit, OnModuleDestroy {
 
   private async executeNow(command: ControlCommand, meta: CommandMeta): Promise<readonly ControlEvent[]> {
     await this.caughtUp(COMMAND_CATCH_UP_MS);
-    const ctx: DecideContext = {
-      now: this.clock(),
-      actor: meta.actor,
-      ...(meta.requestId ? { requestId: meta.requestId } : {}),
-      newEventId: randomUUID,
-      defaultTenant: this.config.defaultTenant,
-    };
+    const ctx = this.contextOf(meta);
     const decision = decide(command, this.state, ctx);
     const events = 'events' in decision ? decision.events : [];
     const audit = meta.audit ? [auditEvent(command, decision, meta, ctx)] : [];
@@ -110,6 +132,16 @@ export class ControlPlaneService implements OnModuleInit, OnModuleDestroy {
     }
     this.metrics.commands.inc({ command: command.type, outcome: 'accepted' });
     return events;
+  }
+
+  private contextOf(meta: CommandMeta): DecideContext {
+    return {
+      now: this.clock(),
+      actor: meta.actor,
+      ...(meta.requestId ? { requestId: meta.requestId } : {}),
+      newEventId: randomUUID,
+      defaultTenant: this.config.defaultTenant,
+    };
   }
 
   private async append(events: readonly ControlEvent[]): Promise<void> {
@@ -157,7 +189,7 @@ function auditEvent(command: ControlCommand, decision: Decision, meta: CommandMe
   const target = 'keyId' in command ? command.keyId : 'tenantId' in command ? command.tenantId : undefined;
   return {
     type: 'AdminCommandAudited',
-    schemaVersion: 1,
+    schemaVersion: CONTROL_EVENT_SCHEMA_VERSION,
     eventId,
     aggregateId: `audit:${eventId}`,
     occurredAt: ctx.now.toISOString(),
@@ -170,6 +202,33 @@ function auditEvent(command: ControlCommand, decision: Decision, meta: CommandMe
       ...('error' in decision
         ? { outcome: 'refused' as const, errorCode: decision.error.code }
         : { outcome: 'accepted' as const, changedFields: changedFields(decision.events) }),
+      ...(meta.clientIp ? { clientIp: meta.clientIp } : {}),
+    },
+  };
+}
+
+/** The audit entry of a request refused before it became a command (its body did not validate). */
+function refusedAtEdge(
+  commandType: string,
+  error: ControlCommandError,
+  meta: CommandMeta,
+  ctx: DecideContext,
+  target: string | undefined,
+): AdminCommandAudited {
+  const eventId = ctx.newEventId();
+  return {
+    type: 'AdminCommandAudited',
+    schemaVersion: CONTROL_EVENT_SCHEMA_VERSION,
+    eventId,
+    aggregateId: `audit:${eventId}`,
+    occurredAt: ctx.now.toISOString(),
+    actor: meta.actor,
+    ...(meta.requestId ? { requestId: meta.requestId } : {}),
+    data: {
+      command: commandType,
+      ...(target ? { target } : {}),
+      outcome: 'refused',
+      errorCode: error.code,
       ...(meta.clientIp ? { clientIp: meta.clientIp } : {}),
     },
   };

@@ -54,30 +54,36 @@ export class ApiKeysService {
   ) {}
 
   async issue(body: unknown, request: AuthenticatedRequest): Promise<IssuedKeyDto> {
-    const parsed = parseIssueKey(body);
-    const tenantId = parsed.tenantId ?? principalOf(request).tenantId;
     const issued = generateIssuedToken();
-    const { scopes, name, expiresAt } = parsed;
-    await this.control.execute(
-      {
+    await this.control.executeRequest('IssueApiKey', commandMeta(request), () => {
+      const { tenantId, scopes, name, expiresAt } = parseIssueKey(body);
+      return {
         type: 'IssueApiKey',
         keyId: issued.keyId,
-        tenantId,
+        tenantId: tenantId ?? principalOf(request).tenantId,
         scopes,
         ...(name ? { name } : {}),
         ...(expiresAt ? { expiresAt } : {}),
         secret: saltedSecret(issued.secret),
         origin: 'api',
-      },
-      commandMeta(request),
-    );
+      };
+    });
     return { ...keyView(this.key(issued.keyId), this.clock()), api_key: issued.token };
   }
 
   async rotate(keyId: string, body: unknown, request: AuthenticatedRequest): Promise<RotatedKeyDto> {
-    const { graceSeconds } = parseRotateKey(body, this.config.keyRotationGraceS);
     const issued = generateIssuedToken(keyId);
-    const events = await this.control.execute({ type: 'RotateApiKey', keyId, secret: saltedSecret(issued.secret), graceSeconds }, commandMeta(request));
+    const events = await this.control.executeRequest(
+      'RotateApiKey',
+      commandMeta(request),
+      () => ({
+        type: 'RotateApiKey',
+        keyId,
+        secret: saltedSecret(issued.secret),
+        graceSeconds: parseRotateKey(body, this.config.keyRotationGraceS).graceSeconds,
+      }),
+      keyId,
+    );
     const rotated = events.find((event) => event.type === 'ApiKeyRotated');
     const previousValidUntil = rotated?.type === 'ApiKeyRotated' ? rotated.data.previousValidUntil : '';
     return { ...keyView(this.key(keyId), this.clock()), api_key: issued.token, previous_valid_until: previousValidUntil };

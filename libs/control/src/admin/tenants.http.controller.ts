@@ -44,12 +44,13 @@ export class TenantsHttpController {
   @ApiConflictResponse({ description: '`tenant_exists`, or `tenant_id_retired` (a deleted tenant’s id)', type: AdminErrorDto })
   @ApiUnprocessableEntityResponse({ description: '`validation_failed` with `errors: [{field, message}]`', type: AdminErrorDto })
   async create(@Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<TenantDto> {
-    const parsed = parseCreateTenant(body);
-    await this.control.execute(
-      { type: 'CreateTenant', ...parsed, retentionDays: parsed.retentionDays ?? this.config.defaultRetentionDays },
-      commandMeta(request),
-    );
-    return this.view(this.liveTenant(parsed.tenantId));
+    let tenantId = '';
+    await this.control.executeRequest('CreateTenant', commandMeta(request), () => {
+      const parsed = parseCreateTenant(body);
+      tenantId = parsed.tenantId;
+      return { type: 'CreateTenant', ...parsed, retentionDays: parsed.retentionDays ?? this.config.defaultRetentionDays };
+    });
+    return this.view(this.liveTenant(tenantId));
   }
 
   @Get()
@@ -76,7 +77,7 @@ export class TenantsHttpController {
   @ApiNotFoundResponse({ description: '`tenant_not_found`', type: AdminErrorDto })
   @ApiUnprocessableEntityResponse({ description: '`validation_failed`', type: AdminErrorDto })
   async update(@Param('tenantId') tenantId: string, @Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<TenantDto> {
-    await this.control.execute({ type: 'UpdateTenant', tenantId, ...parseUpdateTenant(body) }, commandMeta(request));
+    await this.control.executeRequest('UpdateTenant', commandMeta(request), () => ({ type: 'UpdateTenant', tenantId, ...parseUpdateTenant(body) }), tenantId);
     return this.view(this.liveTenant(tenantId));
   }
 
@@ -91,7 +92,12 @@ export class TenantsHttpController {
   @ApiNotFoundResponse({ description: '`tenant_not_found`', type: AdminErrorDto })
   @ApiConflictResponse({ description: '`tenant_has_active_keys` (with `active_key_ids`) or `default_tenant`', type: AdminErrorDto })
   async remove(@Param('tenantId') tenantId: string, @Query('force') force: unknown, @Req() request: AuthenticatedRequest): Promise<TenantDeletedDto> {
-    const events = await this.control.execute({ type: 'DeleteTenant', tenantId, force: parseForce(force) }, commandMeta(request));
+    const events = await this.control.executeRequest(
+      'DeleteTenant',
+      commandMeta(request),
+      () => ({ type: 'DeleteTenant', tenantId, force: parseForce(force) }),
+      tenantId,
+    );
     const revoked = events.flatMap((event) => (event.type === 'ApiKeyRevoked' ? [event.data.keyId] : []));
     return { status: 'deleted', tenant_id: tenantId, revoked_key_ids: revoked };
   }
