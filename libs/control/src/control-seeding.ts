@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { generateIssuedToken, saltedSecret, seedSecret } from '@telemetry/auth';
 import { CONTROL_CONFIG, ControlConfig } from './control.config';
+import { ControlCommandError } from './control-decision';
 import { ControlPlaneService } from './control-plane.service';
 
 /**
@@ -25,7 +26,12 @@ export class ControlSeeding implements OnApplicationBootstrap {
     const tenantId = this.config.defaultTenant;
     const meta = { actor: { system: 'seed' as const }, audit: false, onConflict: 'ignore' as const };
     if (!this.control.state.tenant(tenantId)) {
-      await this.control.execute({ type: 'CreateTenant', tenantId, name: tenantId, retentionDays: this.config.defaultRetentionDays, quotas: {} }, meta);
+      try {
+        await this.control.execute({ type: 'CreateTenant', tenantId, name: tenantId, retentionDays: this.config.defaultRetentionDays, quotas: {} }, meta);
+      } catch (error) {
+        // A replica starting at the same time created it between our look and our decision: the same outcome.
+        if (!(error instanceof ControlCommandError && error.code === 'tenant_exists')) throw error;
+      }
     }
     for (const token of this.config.seedKeys) {
       const { keyId, secret } = await seedSecret(token, tenantId);
