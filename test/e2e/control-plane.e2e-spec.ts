@@ -169,12 +169,23 @@ describe('the control plane API (embedded mode)', () => {
       .set(bearer(again.body.api_key))
       .send(zeek(uniqueName('uid')))
       .expect(202);
+    // The first secret keeps the grace its own rotation gave it.
+    await api()
+      .post('/v1/ingest/zeek')
+      .set(bearer(secret))
+      .send(zeek(uniqueName('uid')))
+      .expect(202);
 
     const revoked = await api().delete(`/v1/admin/keys/${issued.body.key_id}`).set(admin).expect(200);
     expect(revoked.body).toMatchObject({ key_id: issued.body.key_id, is_active: false, revoked_at: expect.any(String) });
     await api()
       .post('/v1/ingest/zeek')
       .set(bearer(again.body.api_key))
+      .send(zeek(uniqueName('uid')))
+      .expect(401);
+    await api()
+      .post('/v1/ingest/zeek')
+      .set(bearer(secret))
       .send(zeek(uniqueName('uid')))
       .expect(401);
     expect((await api().delete(`/v1/admin/keys/${issued.body.key_id}`).set(admin).expect(409)).body.error).toBe('key_revoked');

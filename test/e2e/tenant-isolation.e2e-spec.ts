@@ -110,6 +110,7 @@ type HttpTarget = Parameters<typeof request>[0];
 
 /** Where each route is served and how to put data in: the all-in-one, or the apps as separate processes. */
 interface Deployment {
+  /** The default tenant first (only its keys may hold admin), then another. */
   readonly tenants: readonly [string, string];
   readonly adminKey: string;
   /** The process that serves a path. */
@@ -134,14 +135,25 @@ function call(deployment: Deployment, method: string, route: RouteCase, key: str
   return route.body === undefined ? pending : pending.send(route.body as object);
 }
 
+/** The scopes a tenant's keys may hold: every one for the default tenant, all but admin for another. */
+function scopesOf(deployment: Deployment, tenant: string): readonly Scope[] {
+  return tenant === deployment.tenants[0] ? SCOPES : SCOPES.filter((scope) => scope !== 'admin');
+}
+
 /** A key of every scope for both tenants, records of each through the API, and one bad record each in the ingest DLQ. */
 async function populate(deployment: Deployment): Promise<Record<string, Record<Scope, string>>> {
   const keys: Record<string, Record<Scope, string>> = {};
   const admin = deployment.target('/v1/admin');
   for (const tenant of deployment.tenants) {
     keys[tenant] = {} as Record<Scope, string>;
-    for (const scope of SCOPES) keys[tenant][scope] = await issueKey(admin, deployment.adminKey, tenant, [scope]);
+    for (const scope of scopesOf(deployment, tenant)) keys[tenant][scope] = await issueKey(admin, deployment.adminKey, tenant, [scope]);
   }
+  // admin reaches every tenant: another tenant's key may not hold it.
+  const refused = await request(admin)
+    .post('/v1/admin/keys')
+    .set('Authorization', `Bearer ${deployment.adminKey}`)
+    .send({ tenant_id: deployment.tenants[1], scopes: ['admin'] });
+  expect({ status: refused.status, error: refused.body.error }).toEqual({ status: 422, error: 'validation_failed' });
   const ingest = deployment.target('/v1/ingest');
   for (const tenant of deployment.tenants) {
     const auth = { Authorization: `Bearer ${keys[tenant].ingest}` };
@@ -188,7 +200,7 @@ async function matrixFailures(deployment: Deployment, keys: Record<string, Recor
     if (route.access === 'public') continue;
     for (const tenant of deployment.tenants) {
       const foreign = tenant === first ? second : first;
-      for (const scope of SCOPES) {
+      for (const scope of scopesOf(deployment, tenant)) {
         const response = await call(deployment, method, route, keys[tenant][scope]);
         const allowed = scope === 'admin' || scope === route.access;
         if (allowed && (response.status === 401 || response.status === 403))

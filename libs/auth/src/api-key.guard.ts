@@ -22,12 +22,13 @@ export interface TenantDirectory {
 /** Marks a handler as needing a scope; every route without @Public needs a valid key. */
 export const RequireScope = (scope: Scope): MethodDecorator & ClassDecorator => SetMetadata(REQUIRED_SCOPE, scope);
 
-type AuthErrorCode = 'unauthorized' | 'forbidden' | 'tenant_not_found' | 'too_many_failed_authentications';
+type AuthErrorCode = 'unauthorized' | 'forbidden' | 'tenant_not_found' | 'too_many_failed_authentications' | 'authentication_busy';
 const STATUS: Record<AuthErrorCode, 401 | 403 | 404 | 429> = {
   unauthorized: 401,
   forbidden: 403,
   tenant_not_found: 404,
   too_many_failed_authentications: 429,
+  authentication_busy: 429,
 };
 
 /** Thrown by the guard: a coded client error the HTTP exception filter answers as it is. */
@@ -65,18 +66,24 @@ export class ApiKeyGuard implements CanActivate {
     const token = extractToken(request.headers);
     if (!token) throw new AuthError('unauthorized', 'Missing API key: send Authorization: Bearer <key>');
     const client = request.socket?.remoteAddress ?? 'unknown';
-    // A client that keeps presenting wrong keys is refused before its next guess is checked.
-    if (this.failures && this.failures.peek(client) >= this.failures.limitPerWindow) {
-      const retryAfter = this.failures.resetSeconds(client);
-      throw new AuthError('too_many_failed_authentications', `Too many failed authentications from this address; retry after ${retryAfter} s`, {
-        retry_after: retryAfter,
-      });
+    // A client that keeps presenting wrong keys is refused before its next guess is checked; a key
+    // this process knows by id is still checked (its 256-bit secret is no guess), so clients sharing
+    // an address with a guesser (behind a proxy) keep working.
+    let counted = false;
+    if (this.failures && !this.keys.isKnownIssuedKey(token)) {
+      if (this.failures.peek(client) >= this.failures.limitPerWindow) {
+        const retryAfter = this.failures.resetSeconds(client);
+        throw new AuthError('too_many_failed_authentications', `Too many failed authentications from this address; retry after ${retryAfter} s`, {
+          retry_after: retryAfter,
+        });
+      }
+      // Counted before the check (given back when the key is good): parallel guesses cannot all slip under the limit.
+      this.failures.take(client);
+      counted = true;
     }
     const principal = await this.keys.authenticate(token);
-    if (!principal) {
-      this.failures?.take(client);
-      throw new AuthError('unauthorized', 'Invalid API key');
-    }
+    if (!principal) throw new AuthError('unauthorized', 'Invalid API key');
+    if (counted) this.failures?.refund(client);
     const scope = this.reflector.getAllAndOverride<Scope | undefined>(REQUIRED_SCOPE, targets);
     if (scope && !hasScope(principal, scope)) throw new AuthError('forbidden', `This API key lacks the "${scope}" scope`, { required_scope: scope });
     request.principal = this.actingTenant(principal, request.headers['x-tenant-id']);

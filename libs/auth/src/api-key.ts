@@ -24,6 +24,8 @@ export function hasScope(principal: Pick<Principal, 'scopes'>, scope: Scope): bo
 export interface ApiKeyResolver {
   /** The principal of a valid, active key; undefined for any other token (unknown, revoked, expired). */
   authenticate(token: string): Promise<Principal | undefined>;
+  /** The token names an issued key this process knows (checking it costs one salted hash and guesses nothing). */
+  isKnownIssuedKey(token: string): boolean;
 }
 
 // --- tokens ---------------------------------------------------------------------------------------

@@ -49,6 +49,12 @@ export class SlidingWindowRateLimiter {
     };
   }
 
+  /** Gives back one `take` of the current window (e.g. an attempt that turned out fine). */
+  refund(key: string): void {
+    const window = this.windows.get(key);
+    if (window && window.current > 0) window.current -= 1;
+  }
+
   /** How much of the limit is used now (weighted as `take` counts it), without taking one. */
   peek(key: string): number {
     const now = this.now();

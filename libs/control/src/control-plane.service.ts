@@ -89,8 +89,7 @@ export class ControlPlaneService implements OnModuleInit, OnModuleDestroy {
     } catch (error) {
       if (error instanceof ControlCommandError && meta.audit) {
         this.metrics.commands.inc({ command: commandType, outcome: 'refused' });
-        const ctx = this.contextOf(meta);
-        await this.append([refusedAtEdge(commandType, error, meta, ctx, target)]);
+        await this.auditRefusal([refusedAtEdge(commandType, error, meta, this.contextOf(meta), target)]);
       }
       throw error;
     }
@@ -112,7 +111,7 @@ export class ControlPlaneService implements OnModuleInit, OnModuleDestroy {
     const audit = meta.audit ? [auditEvent(command, decision, meta, ctx)] : [];
     if ('error' in decision) {
       this.metrics.commands.inc({ command: command.type, outcome: 'refused' });
-      if (audit.length > 0) await this.append(audit);
+      await this.auditRefusal(audit);
       throw decision.error;
     }
     if (events.length + audit.length === 0) return events;
@@ -120,7 +119,8 @@ export class ControlPlaneService implements OnModuleInit, OnModuleDestroy {
     try {
       await this.append([...events, ...audit]);
       await this.caughtUp(COMMAND_CATCH_UP_MS);
-      const lost = events.filter((event) => this.outcomes.get(event.eventId) === false);
+      // A revocation that another writer made first is the same outcome, not a conflict.
+      const lost = events.filter((event) => this.outcomes.get(event.eventId) === false && event.type !== 'ApiKeyRevoked');
       if (lost.length > 0 && (meta.onConflict ?? 'error') === 'error') {
         this.metrics.commands.inc({ command: command.type, outcome: 'conflict' });
         throw new ControlCommandError('conflict', 409, 'A concurrent command changed the same object first; read it again and retry', {
@@ -132,6 +132,17 @@ export class ControlPlaneService implements OnModuleInit, OnModuleDestroy {
     }
     this.metrics.commands.inc({ command: command.type, outcome: 'accepted' });
     return events;
+  }
+
+  /** The audit of a refusal is best effort: the client gets the refusal it earned even when the log cannot take the entry now. */
+  private async auditRefusal(events: readonly ControlEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    try {
+      await this.append(events);
+    } catch (error) {
+      this.metrics.auditFailures.inc();
+      this.logger.warn(`could not append the audit entry of a refused command: ${(error as Error).message}`);
+    }
   }
 
   private contextOf(meta: CommandMeta): DecideContext {
@@ -157,9 +168,15 @@ export class ControlPlaneService implements OnModuleInit, OnModuleDestroy {
       try {
         event = upcastControlEvent(JSON.parse(record.value.toString('utf8')));
       } catch (error) {
-        // Skipped, loudly: one unreadable document must not stop every process's control plane.
+        // Skipped, loudly, and failing closed: one unreadable document must not stop every process's
+        // control plane, but the keys of the aggregate it names (a revocation this build cannot read?)
+        // are refused from now on.
         this.metrics.unreadable.inc();
-        this.logger.error(`control event at ${batch.topic}-${batch.partition}@${record.offset} is unreadable and was skipped: ${(error as Error).message}`);
+        const aggregate = record.key?.toString('utf8');
+        if (aggregate) this.state.quarantine(aggregate);
+        this.logger.error(
+          `control event at ${batch.topic}-${batch.partition}@${record.offset} (${aggregate ?? 'no key'}) is unreadable and was skipped; its keys are refused: ${(error as Error).message}`,
+        );
         continue;
       }
       const applied = this.state.apply(event);

@@ -41,4 +41,24 @@ describe('seeding at start', () => {
     expect(written.filter((type) => type === 'TenantCreated').length).toBeGreaterThanOrEqual(1);
     await Promise.all(replicas.map((replica) => replica.onModuleDestroy()));
   });
+
+  it('revokes a seed key that was taken out of the configuration, and keeps the new one', async () => {
+    const log = new InMemoryEventLog();
+    await log.ensureTopics(defaultTopicSpecs(1, 7));
+    const start = async (config: ControlConfig) => {
+      const control = new ControlPlaneService(log, () => new Date(), config, new ControlMetrics(createMetricsRegistry()));
+      await control.onModuleInit();
+      await new ControlSeeding(control, config).onApplicationBootstrap();
+      return control;
+    };
+    const first = await start({ ...CONFIG, seedKeys: ['leaked-admin-key-0000000001'] });
+    const leaked = first.state.listKeys()[0].keyId;
+    await first.onModuleDestroy();
+    const second = await start({ ...CONFIG, seedKeys: ['fresh-admin-key-0000000002'] });
+    const keys = second.state.listKeys();
+    expect(keys).toHaveLength(2);
+    expect(keys.find((key) => key.keyId === leaked)).toMatchObject({ revokedAt: expect.any(String) });
+    expect(keys.find((key) => key.keyId !== leaked)).not.toHaveProperty('revokedAt');
+    await second.onModuleDestroy();
+  });
 });

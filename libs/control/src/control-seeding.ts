@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { generateIssuedToken, saltedSecret, seedSecret } from '@telemetry/auth';
 import { CONTROL_CONFIG, ControlConfig } from './control.config';
+import { keyIsActive } from './api-keys/api-key.decider';
 import { ControlCommandError } from './control-decision';
 import { ControlPlaneService } from './control-plane.service';
 
@@ -33,11 +34,24 @@ export class ControlSeeding implements OnApplicationBootstrap {
         if (!(error instanceof ControlCommandError && error.code === 'tenant_exists')) throw error;
       }
     }
+    const configured = new Set<string>();
     for (const token of this.config.seedKeys) {
       const { keyId, secret } = await seedSecret(token, tenantId);
+      configured.add(keyId);
       if (this.control.state.key(keyId)) continue;
       await this.control.execute({ type: 'IssueApiKey', keyId, tenantId, scopes: ['admin'], name: 'seed key', secret, origin: 'seed' }, meta);
       this.logger.log(`seeded admin key ${keyId} of tenant "${tenantId}" from the configuration`);
+    }
+    // A configured key taken out of the configuration (a leaked API_KEY replaced) stops working everywhere.
+    const now = new Date();
+    for (const key of this.control.state.keysOf(tenantId)) {
+      if (key.origin !== 'seed' || configured.has(key.keyId) || !keyIsActive(key, now)) continue;
+      try {
+        await this.control.execute({ type: 'RevokeApiKey', keyId: key.keyId }, meta);
+        this.logger.warn(`revoked seed key ${key.keyId}: it is no longer in API_KEY / TELEMETRY_SEED_KEYS`);
+      } catch (error) {
+        if (!(error instanceof ControlCommandError && error.code === 'key_revoked')) throw error;
+      }
     }
     if (this.config.generatedKeyFile) await this.generateFirstKey(this.config.generatedKeyFile, tenantId);
   }

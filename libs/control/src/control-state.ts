@@ -12,6 +12,8 @@ export class ControlState implements TenantView, ApiKeyView {
   private readonly keys = new Map<string, ApiKey>();
   private readonly keysByTenant = new Map<string, Set<string>>();
   private eventCount = 0;
+  /** Aggregates with an event this build could not read (e.g. a newer schemaVersion): their keys are refused. */
+  private readonly quarantined = new Set<string>();
 
   /** Folds one event; answers whether it changed the state (false: a duplicate or a race it lost). */
   apply(event: ControlEvent): boolean {
@@ -44,6 +46,16 @@ export class ControlState implements TenantView, ApiKeyView {
       case 'AdminCommandAudited':
         return true;
     }
+  }
+
+  /** Marks the aggregate a message key names (`api_key:<id>`, `tenant:<id>`) as unreadable: fail closed. */
+  quarantine(aggregateId: string): void {
+    this.quarantined.add(aggregateId);
+  }
+
+  /** A key whose own events or whose tenant's events could not all be read. */
+  isQuarantined(key: Pick<ApiKey, 'keyId' | 'tenantId'>): boolean {
+    return this.quarantined.size > 0 && (this.quarantined.has(`api_key:${key.keyId}`) || this.quarantined.has(`tenant:${key.tenantId}`));
   }
 
   tenant(tenantId: string): Tenant | undefined {

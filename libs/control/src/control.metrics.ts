@@ -9,6 +9,7 @@ export class ControlMetrics {
   readonly events: Counter<'type' | 'applied'>;
   readonly unreadable: Counter;
   readonly authentications: Counter<'outcome'>;
+  readonly auditFailures: Counter;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     this.commands = new Counter({
@@ -28,9 +29,14 @@ export class ControlMetrics {
       help: 'Control events that could not be read (bad JSON, unknown type, newer schemaVersion) and were skipped.',
       registers: [registry],
     });
+    this.auditFailures = new Counter({
+      name: 'telemetry_control_audit_append_failures_total',
+      help: 'Audit entries of refused admin commands that could not be appended (the refusal was answered anyway).',
+      registers: [registry],
+    });
     this.authentications = new Counter({
       name: 'telemetry_auth_attempts_total',
-      help: 'API-key authentications, by outcome (ok, unknown, revoked, expired, bad_secret, tenant_deleted).',
+      help: 'API-key authentications, by outcome (ok, unknown, revoked, expired, bad_secret, tenant_deleted, quarantined).',
       labelNames: ['outcome'],
       registers: [registry],
     });

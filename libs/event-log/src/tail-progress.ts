@@ -15,7 +15,7 @@ interface Waiter {
   readonly reject: (error: unknown) => void;
 }
 
-const DEFAULT_CAUGHT_UP_TIMEOUT_MS = 10_000;
+export const DEFAULT_CAUGHT_UP_TIMEOUT_MS = 10_000;
 
 /**
  * What a tail's handler has applied (the next offset per partition), and the `caughtUp` calls

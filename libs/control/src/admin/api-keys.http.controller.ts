@@ -145,8 +145,10 @@ export class ApiKeysHttpController {
   @ApiQuery({ name: 'tenant_id', required: false })
   @ApiQuery({ name: 'include_revoked', required: false, enum: ['true', 'false'] })
   @ApiOkResponse({ type: ApiKeyListDto })
-  list(@Query('tenant_id') tenantId?: string, @Query('include_revoked') includeRevoked?: string): ApiKeyListDto {
-    const keys = this.keys.list(tenantId || undefined, parseForce(includeRevoked));
+  list(@Req() request: AuthenticatedRequest, @Query('tenant_id') tenantId?: string, @Query('include_revoked') includeRevoked?: string): ApiKeyListDto {
+    // An admin acting as a tenant (X-Tenant-ID) sees that tenant's keys only.
+    const principal = principalOf(request);
+    const keys = this.keys.list(principal.actingAsTenant ? principal.tenantId : tenantId || undefined, parseForce(includeRevoked));
     return { keys, total: keys.length };
   }
 

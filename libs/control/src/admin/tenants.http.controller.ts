@@ -57,8 +57,12 @@ export class TenantsHttpController {
   @ApiOperation({ summary: 'List the tenants', description: 'Deleted tenants are left out unless `include_deleted=true`.' })
   @ApiQuery({ name: 'include_deleted', required: false, enum: ['true', 'false'] })
   @ApiOkResponse({ type: TenantListDto })
-  list(@Query('include_deleted') includeDeleted?: string): TenantListDto {
-    const tenants = this.control.state.listTenants({ includeDeleted: parseForce(includeDeleted) }).map((tenant) => this.view(tenant));
+  list(@Req() request: AuthenticatedRequest, @Query('include_deleted') includeDeleted?: string): TenantListDto {
+    const acting = request.principal?.actingAsTenant ? request.principal.tenantId : undefined;
+    const tenants = this.control.state
+      .listTenants({ includeDeleted: parseForce(includeDeleted) })
+      .filter((tenant) => acting === undefined || tenant.tenantId === acting)
+      .map((tenant) => this.view(tenant));
     return { tenants, total: tenants.length };
   }
 

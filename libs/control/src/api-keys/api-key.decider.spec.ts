@@ -85,6 +85,16 @@ describe('the API key decider', () => {
       .thenError('key_exists', 409);
   });
 
+  it('gives the admin scope only to keys of the default tenant (admin reaches every tenant)', () => {
+    const refused = given(decideApiKey, [tenant('acme')])
+      .when(issue('tk_1', { scopes: ['admin'] }), ctx())
+      .thenError('validation_failed', 422);
+    expect(refused.details).toEqual({ errors: [{ field: 'scopes', message: 'admin is only for keys of the default tenant "default"' }] });
+    given(decideApiKey, [tenant('default')])
+      .when(issue('tk_2', { tenantId: 'default', scopes: ['admin'] }), ctx())
+      .thenEvents([{ type: 'ApiKeyIssued' }]);
+  });
+
   it('revokes an active key once; a second revoke is 409 key_revoked, an unknown key 404', () => {
     const spec = given(decideApiKey, [tenant('acme'), issued('tk_1')]);
     spec
@@ -103,6 +113,17 @@ describe('the API key decider', () => {
       .thenEvents([{ type: 'ApiKeyRotated', data: { keyId: 'tk_1', tenantId: 'acme', secret: NEW_SECRET, previousValidUntil: '2026-12-02T09:00:00.000Z' } }]);
     spec.state.apply(rotated);
     expect(spec.state.key('tk_1')?.secrets).toEqual([NEW_SECRET, { ...SECRET, validUntil: '2026-12-02T09:00:00.000Z' }]);
+    // A second rotation within the grace keeps the first secret until its own grace ends.
+    const third: StoredSecret = { alg: 'sha256-salted', salt: 'dGhpcmQ=', digest: 'dGhpcmQ=' };
+    const [again] = given(decideApiKey, [tenant('acme'), issued('tk_1'), rotated])
+      .when({ type: 'RotateApiKey', keyId: 'tk_1', secret: third, graceSeconds: 60 }, testContext(new Date('2026-12-02T08:30:00.000Z')))
+      .thenEvents([{ type: 'ApiKeyRotated' }]);
+    spec.state.apply(again);
+    expect(spec.state.key('tk_1')?.secrets).toEqual([
+      third,
+      { ...NEW_SECRET, validUntil: '2026-12-02T08:31:00.000Z' },
+      { ...SECRET, validUntil: '2026-12-02T09:00:00.000Z' },
+    ]);
     given(decideApiKey, [tenant('acme'), issued('seed_1', 'seed')])
       .when({ type: 'RotateApiKey', keyId: 'seed_1', secret: NEW_SECRET, graceSeconds: 0 }, ctx())
       .thenError('key_not_rotatable', 409);

@@ -22,6 +22,9 @@ export interface ApiKey {
   readonly lastUsedAt?: string;
 }
 
+/** The current secret and at most this many in their grace period. */
+const MAX_SECRETS = 4;
+
 export function keyIsActive(key: ApiKey, now: Date): boolean {
   return !key.revokedAt && (key.expiresAt === undefined || Date.parse(key.expiresAt) > now.getTime());
 }
@@ -75,8 +78,10 @@ export function evolveApiKey(key: ApiKey | undefined, event: ApiKeyEvent): ApiKe
       return { ...key, revokedAt: event.occurredAt, revokeReason: event.data.reason };
     case 'ApiKeyRotated': {
       if (!key || key.revokedAt) return key;
+      // The secret it replaces works until its grace ends; older ones keep the grace they were given.
       const previous = { ...key.secrets[0], validUntil: event.data.previousValidUntil };
-      return { ...key, secrets: [event.data.secret, previous], rotatedAt: event.occurredAt };
+      const older = key.secrets.slice(1).filter((secret) => secret.validUntil !== undefined && secret.validUntil > event.occurredAt);
+      return { ...key, secrets: [event.data.secret, previous, ...older].slice(0, MAX_SECRETS), rotatedAt: event.occurredAt };
     }
     case 'ApiKeyUsed':
       if (!key || (key.lastUsedAt && key.lastUsedAt >= event.data.usedAt)) return key;
@@ -96,6 +101,12 @@ export function decideApiKey(command: ApiKeyCommand, view: ApiKeyView, ctx: Deci
       if (existing) return refuse('key_exists', 409, `Key "${command.keyId}" already exists`, { key_id: command.keyId });
       const tenant = view.tenant(command.tenantId);
       if (!tenant || tenant.deletedAt) return refuse('tenant_not_found', 404, `No tenant "${command.tenantId}"`, { tenant_id: command.tenantId });
+      // `admin` reaches every tenant: only the deployment's own (default) tenant holds such keys.
+      if (command.scopes.includes('admin') && command.tenantId !== ctx.defaultTenant) {
+        return refuse('validation_failed', 422, `Only keys of the default tenant ("${ctx.defaultTenant}") may have the admin scope`, {
+          errors: [{ field: 'scopes', message: `admin is only for keys of the default tenant "${ctx.defaultTenant}"` }],
+        });
+      }
       if (command.expiresAt !== undefined && Date.parse(command.expiresAt) <= ctx.now.getTime()) {
         return refuse('validation_failed', 422, 'expires_at must be in the future', { errors: [{ field: 'expires_at', message: 'must be in the future' }] });
       }

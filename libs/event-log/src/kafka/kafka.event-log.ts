@@ -24,10 +24,11 @@ import {
   SubscriptionState,
   SubscriptionStatus,
   Tail,
+  TailNotCaughtUpError,
   TailOptions,
   TopicSpec,
 } from '../event-log.port';
-import { TailProgress } from '../tail-progress';
+import { DEFAULT_CAUGHT_UP_TIMEOUT_MS, TailProgress } from '../tail-progress';
 import { compressionType, giveUpOnBatch, KafkaCompression, registerKafkaCodecs, UndecodableBatchError, undecodableBatchFor } from './kafka.codecs';
 
 /** TLS towards the brokers (PEM texts). */
@@ -685,13 +686,37 @@ export class KafkaEventLog implements EventLog {
     let closed: Promise<void> | undefined;
     return {
       caughtUp: async (caughtUpOptions) => {
-        const targets = [];
-        for (const topic of topics) {
-          for (const entry of await this.admin.fetchTopicOffsets(topic)) {
-            targets.push({ topic, partition: entry.partition, startOffset: BigInt(entry.low), endOffset: BigInt(entry.high) });
+        // The whole call keeps to its timeout, the end-offsets lookup included: a broker that does not
+        // answer is "not caught up" (retriable), not a hang for kafkajs's whole retry budget.
+        const timeoutMs = caughtUpOptions?.timeoutMs ?? DEFAULT_CAUGHT_UP_TIMEOUT_MS;
+        const started = Date.now();
+        let timer: NodeJS.Timeout | undefined;
+        const lookup = (async () => {
+          const targets = [];
+          for (const topic of topics) {
+            for (const entry of await this.admin.fetchTopicOffsets(topic)) {
+              targets.push({ topic, partition: entry.partition, startOffset: BigInt(entry.low), endOffset: BigInt(entry.high) });
+            }
           }
+          return targets;
+        })();
+        const expired = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new TailNotCaughtUpError(`tail not caught up within ${timeoutMs} ms: the end offsets of ${topics.join(', ')} were not known in time`)),
+            timeoutMs,
+          );
+        });
+        let targets;
+        try {
+          targets = await Promise.race([lookup, expired]);
+        } catch (error) {
+          lookup.catch(() => undefined);
+          if (error instanceof TailNotCaughtUpError) throw error;
+          throw new EventLogUnavailableError(`the end offsets of ${topics.join(', ')} could not be read: ${describe(error)}`, error);
+        } finally {
+          clearTimeout(timer);
         }
-        await progress.caughtUp(targets, caughtUpOptions);
+        await progress.caughtUp(targets, { timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)) });
       },
       close: () => {
         closed ??= (async () => {

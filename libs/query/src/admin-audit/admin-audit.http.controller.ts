@@ -1,6 +1,6 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { RequireScope } from '@telemetry/auth';
+import { AuthenticatedRequest, RequireScope } from '@telemetry/auth';
 import { ADMIN_AUDIT_PROJECTION, AdminAuditEntity } from '@telemetry/persistence';
 import { AdminAuditService } from './admin-audit.service';
 
@@ -88,7 +88,7 @@ export class AdminAuditHttpController {
   @ApiQuery({ name: 'limit', required: false, description: `1..${MAX_LIMIT}, default ${DEFAULT_LIMIT}` })
   @ApiQuery({ name: 'cursor', required: false })
   @ApiOkResponse({ type: AuditPageDto })
-  async list(@Query() query: Record<string, unknown>): Promise<AuditPageDto> {
+  async list(@Query() query: Record<string, unknown>, @Req() request: AuthenticatedRequest): Promise<AuditPageDto> {
     const limit = integer(query.limit, 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT);
     const outcome = text(query.outcome, 'outcome') as 'accepted' | 'refused' | undefined;
     if (outcome !== undefined && outcome !== 'accepted' && outcome !== 'refused') {
@@ -98,7 +98,8 @@ export class AdminAuditHttpController {
     await this.audit.caughtUp();
     const rows = await this.audit.projection.list({
       ...optional('actorKeyId', text(query.actor, 'actor')),
-      ...optional('tenantId', text(query.tenant_id, 'tenant_id')),
+      // An admin acting as a tenant (X-Tenant-ID) sees that tenant's entries only.
+      ...optional('tenantId', request.principal?.actingAsTenant ? request.principal.tenantId : text(query.tenant_id, 'tenant_id')),
       ...optional('command', text(query.action, 'action')),
       ...optional('outcome', outcome),
       ...optional('sinceMs', time(query.since, 'since')),

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { TOPICS } from '@telemetry/contracts';
-import { EVENT_LOG, EventLog, Tail } from '@telemetry/event-log';
+import { EVENT_LOG, EventLog, EventLogUnavailableError, Tail } from '@telemetry/event-log';
 import { ADMIN_AUDIT_PROJECTION, AdminAuditProjection, SqlStore, SQL_STORE } from '@telemetry/persistence';
 import { ProjectionMetrics } from '../projections/projection.metrics';
 
@@ -17,6 +17,7 @@ export class AdminAuditService implements OnModuleInit, OnModuleDestroy {
   readonly projection: AdminAuditProjection;
   private readonly logger = new Logger('admin-audit');
   private tail?: Tail;
+  private rebuilding: Promise<unknown> = Promise.resolve();
 
   constructor(
     @Inject(SQL_STORE) store: SqlStore,
@@ -36,11 +37,20 @@ export class AdminAuditService implements OnModuleInit, OnModuleDestroy {
 
   /** Waits until every audit event written before the call is a row (read-your-writes for GET /v1/admin/audit). */
   async caughtUp(timeoutMs = CATCH_UP_MS): Promise<void> {
-    await this.tail?.caughtUp({ timeoutMs });
+    // Never answer from a model that is not following the log (a rebuild in progress or one that failed).
+    if (!this.tail) throw new EventLogUnavailableError('the admin audit read model is not following the control topic (a rebuild is in progress or failed)');
+    await this.tail.caughtUp({ timeoutMs });
   }
 
   /** Drops the read model and replays the control topic from zero; answers the rows it holds after. */
-  async rebuild(): Promise<number> {
+  rebuild(): Promise<number> {
+    // One at a time in this process (two at once would orphan a tail).
+    const run = this.rebuilding.then(() => this.rebuildNow());
+    this.rebuilding = run.catch(() => undefined);
+    return run;
+  }
+
+  private async rebuildNow(): Promise<number> {
     const previous = this.tail;
     this.tail = undefined;
     await previous?.close();
