@@ -74,7 +74,14 @@ export type TenantCreated = EventBase<
 >;
 export type TenantUpdated = EventBase<
   'TenantUpdated',
-  { readonly tenantId: string; readonly name?: string; readonly retentionDays?: number; readonly quotas?: TenantQuotas }
+  {
+    readonly tenantId: string;
+    readonly name?: string;
+    readonly retentionDays?: number;
+    readonly quotas?: TenantQuotas;
+    /** The tenant's `updatedAt` the change was decided on: a change decided on an older version does not apply (optimistic concurrency). */
+    readonly basedOn?: string;
+  }
 >;
 export type TenantDeleted = EventBase<'TenantDeleted', { readonly tenantId: string }>;
 

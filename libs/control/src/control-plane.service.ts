@@ -261,7 +261,7 @@ function changedFields(events: readonly ControlEvent[]): string[] {
   for (const event of events) {
     // In the API's spelling (retention_days), as a client sent them.
     for (const field of Object.keys(event.data))
-      if (field !== 'tenantId' && field !== 'keyId') fields.add(field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+      if (field !== 'tenantId' && field !== 'keyId' && field !== 'basedOn') fields.add(field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
   }
   return [...fields].sort();
 }

@@ -56,7 +56,7 @@ describe('the tenant decider', () => {
     const spec = given(decide, [created('acme')]);
     spec
       .when({ type: 'UpdateTenant', tenantId: 'acme', name: 'acme', retentionDays: 14 }, ctx())
-      .thenEvents([{ type: 'TenantUpdated', data: { tenantId: 'acme', retentionDays: 14 } }]);
+      .thenEvents([{ type: 'TenantUpdated', data: { tenantId: 'acme', retentionDays: 14, basedOn: '2026-12-01T00:00:00.000Z' } }]);
     spec.when({ type: 'UpdateTenant', tenantId: 'acme', name: 'acme', retentionDays: 7, quotas: {} }, ctx()).thenEvents([]);
   });
 
@@ -76,6 +76,15 @@ describe('the tenant decider', () => {
       { type: 'ApiKeyRevoked', aggregateId: 'api_key:tk_b', data: { keyId: 'tk_b', tenantId: 'acme', reason: 'tenant_deleted' } },
       { type: 'TenantDeleted', aggregateId: 'tenant:acme', data: { tenantId: 'acme' } },
     ]);
+  });
+
+  it('two changes decided on the same version: the first to land applies, the second loses (optimistic concurrency)', () => {
+    const spec = given(decide, [created('acme')]);
+    const [first] = spec.when({ type: 'UpdateTenant', tenantId: 'acme', quotas: { eps: 100 } }, ctx()).thenEvents([{ type: 'TenantUpdated' }]);
+    const [second] = spec.when({ type: 'UpdateTenant', tenantId: 'acme', retentionDays: 30 }, ctx()).thenEvents([{ type: 'TenantUpdated' }]);
+    expect(spec.state.apply(first)).toBe(true);
+    expect(spec.state.apply(second)).toBe(false);
+    expect(spec.state.tenant('acme')).toMatchObject({ quotas: { eps: 100 }, retentionDays: 7 });
   });
 
   it('never deletes the default tenant', () => {

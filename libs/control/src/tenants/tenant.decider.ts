@@ -48,6 +48,8 @@ export function evolveTenant(tenant: Tenant | undefined, event: TenantEvent): Te
       return { ...event.data, createdAt: event.occurredAt, updatedAt: event.occurredAt };
     case 'TenantUpdated': {
       if (!tenant || tenant.deletedAt) return tenant;
+      // Decided on a version another change has replaced since: it loses (the writer answers 409 conflict).
+      if (event.data.basedOn !== undefined && event.data.basedOn !== tenant.updatedAt) return tenant;
       const { name, retentionDays, quotas } = event.data;
       return {
         ...tenant,
@@ -87,7 +89,7 @@ export function decideTenant(command: TenantCommand, view: TenantView, ctx: Deci
       };
       // Nothing changes: no event (PATCH with the current values is a no-op, not a new version).
       if (Object.keys(data).length === 1) return accept();
-      return accept({ type: 'TenantUpdated', ...envelope(ctx, aggregate), data });
+      return accept({ type: 'TenantUpdated', ...envelope(ctx, aggregate), data: { ...data, basedOn: existing.updatedAt } });
     }
     case 'DeleteTenant': {
       if (!existing || existing.deletedAt) return notFound(command.tenantId);
