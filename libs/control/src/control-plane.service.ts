@@ -201,27 +201,16 @@ function decide(command: ControlCommand, state: ControlState, ctx: DecideContext
 }
 
 function auditEvent(command: ControlCommand, decision: Decision, meta: CommandMeta, ctx: DecideContext): AdminCommandAudited {
-  const eventId = ctx.newEventId();
   const tenantId = 'tenantId' in command ? command.tenantId : 'events' in decision ? tenantOf(decision.events[0]) : undefined;
   const target = 'keyId' in command ? command.keyId : 'tenantId' in command ? command.tenantId : undefined;
-  return {
-    type: 'AdminCommandAudited',
-    schemaVersion: CONTROL_EVENT_SCHEMA_VERSION,
-    eventId,
-    aggregateId: `audit:${eventId}`,
-    occurredAt: ctx.now.toISOString(),
-    actor: meta.actor,
-    ...(meta.requestId ? { requestId: meta.requestId } : {}),
-    data: {
-      command: command.type,
-      ...(tenantId ? { tenantId } : {}),
-      ...(target ? { target } : {}),
-      ...('error' in decision
-        ? { outcome: 'refused' as const, errorCode: decision.error.code }
-        : { outcome: 'accepted' as const, changedFields: changedFields(decision.events) }),
-      ...(meta.clientIp ? { clientIp: meta.clientIp } : {}),
-    },
-  };
+  return audited(meta, ctx, {
+    command: command.type,
+    ...(tenantId ? { tenantId } : {}),
+    ...(target ? { target } : {}),
+    ...('error' in decision
+      ? { outcome: 'refused' as const, errorCode: decision.error.code }
+      : { outcome: 'accepted' as const, changedFields: changedFields(decision.events) }),
+  });
 }
 
 /** The audit entry of a request refused before it became a command (its body did not validate). */
@@ -232,6 +221,11 @@ function refusedAtEdge(
   ctx: DecideContext,
   target: string | undefined,
 ): AdminCommandAudited {
+  return audited(meta, ctx, { command: commandType, ...(target ? { target } : {}), outcome: 'refused', errorCode: error.code });
+}
+
+/** An audit event: its own aggregate (`audit:<event id>`), the actor, request id and client address of the command. */
+function audited(meta: CommandMeta, ctx: DecideContext, data: Omit<AdminCommandAudited['data'], 'clientIp'>): AdminCommandAudited {
   const eventId = ctx.newEventId();
   return {
     type: 'AdminCommandAudited',
@@ -241,13 +235,7 @@ function refusedAtEdge(
     occurredAt: ctx.now.toISOString(),
     actor: meta.actor,
     ...(meta.requestId ? { requestId: meta.requestId } : {}),
-    data: {
-      command: commandType,
-      ...(target ? { target } : {}),
-      outcome: 'refused',
-      errorCode: error.code,
-      ...(meta.clientIp ? { clientIp: meta.clientIp } : {}),
-    },
+    data: { ...data, ...(meta.clientIp ? { clientIp: meta.clientIp } : {}) },
   };
 }
 

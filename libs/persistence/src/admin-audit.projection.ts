@@ -4,6 +4,7 @@ import { Brackets } from 'typeorm';
 import { AdminAuditEntity } from './admin-audit.entity';
 import type { ProjectionResult } from './enriched-events.projection';
 import { ProjectionOffsetEntity } from './projection-offset.entity';
+import { writeProjectedRows } from './idempotent-projection.writer';
 import { SqlStore } from './sql-store';
 
 export const ADMIN_AUDIT_PROJECTION = 'admin-audit';
@@ -46,37 +47,14 @@ export interface AdminAuditFilter {
 export class AdminAuditProjection {
   constructor(private readonly store: SqlStore) {}
 
-  async apply(topic: string, partition: number, records: readonly LogRecord[]): Promise<ProjectionResult> {
-    if (records.length === 0) return { applied: 0, skipped: 0 };
-    return this.store.transaction(async (manager) => {
-      const current = await manager.findOne(ProjectionOffsetEntity, { where: { projection: ADMIN_AUDIT_PROJECTION, topic, partition } });
-      const from = current ? BigInt(current.nextOffset) : -1n;
-      const rows: AdminAuditEntity[] = [];
-      for (const record of records) {
-        if (BigInt(record.offset) < from) continue;
-        const row = readable(record);
-        if (row) rows.push(row);
-      }
-      const chunk = this.store.rowsPerInsert(11);
-      for (let start = 0; start < rows.length; start += chunk) {
-        await manager
-          .createQueryBuilder()
-          .insert()
-          .into(AdminAuditEntity)
-          .values(rows.slice(start, start + chunk))
-          .orIgnore()
-          .execute();
-      }
-      const nextOffset = (BigInt(records[records.length - 1].offset) + 1n).toString();
-      await manager
-        .createQueryBuilder()
-        .insert()
-        .into(ProjectionOffsetEntity)
-        .values({ projection: ADMIN_AUDIT_PROJECTION, topic, partition, nextOffset })
-        .orUpdate(['next_offset'], ['projection', 'topic', 'partition'])
-        .execute();
-      return { applied: rows.length, skipped: records.length - rows.length };
-    });
+  apply(topic: string, partition: number, records: readonly LogRecord[]): Promise<ProjectionResult> {
+    return writeProjectedRows(
+      this.store,
+      { projection: ADMIN_AUDIT_PROJECTION, entity: AdminAuditEntity, columns: 11, rowOf: readable },
+      topic,
+      partition,
+      records,
+    );
   }
 
   /** Empties the read model and its offsets in one transaction: the next replay from zero rebuilds it. */

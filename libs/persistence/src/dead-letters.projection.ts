@@ -1,7 +1,7 @@
 import { deadLetterHeader, DEAD_LETTER_HEADERS, DEFAULT_TENANT, HEADERS, sinkDeadLetterTopic, SINK_NAMES, TOPICS } from '@telemetry/contracts';
 import type { LogRecord } from '@telemetry/event-log';
 import { DeadLetterEntity, DeadLetterQueueName } from './dead-letter.entity';
-import { ProjectionOffsetEntity } from './projection-offset.entity';
+import { writeProjectedRows } from './idempotent-projection.writer';
 import type { ProjectionResult } from './enriched-events.projection';
 import { SqlStore } from './sql-store';
 
@@ -67,38 +67,14 @@ export class DeadLettersProjection {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async apply(topic: string, partition: number, records: readonly LogRecord[]): Promise<ProjectionResult> {
-    if (records.length === 0) return { applied: 0, skipped: 0 };
-    return this.store.transaction(async (manager) => {
-      const current = await manager.findOne(ProjectionOffsetEntity, { where: { projection: DEAD_LETTERS_PROJECTION, topic, partition } });
-      const from = current ? BigInt(current.nextOffset) : -1n;
-      const rows: DeadLetterEntity[] = [];
-      let skipped = 0;
-      for (const record of records) {
-        const row = BigInt(record.offset) < from ? undefined : deadLetterRowOf(record);
-        if (row) rows.push(row);
-        else skipped += 1;
-      }
-      const chunk = this.store.rowsPerInsert(17);
-      for (let start = 0; start < rows.length; start += chunk) {
-        await manager
-          .createQueryBuilder()
-          .insert()
-          .into(DeadLetterEntity)
-          .values(rows.slice(start, start + chunk))
-          .orIgnore()
-          .execute();
-      }
-      const nextOffset = (BigInt(records[records.length - 1].offset) + 1n).toString();
-      await manager
-        .createQueryBuilder()
-        .insert()
-        .into(ProjectionOffsetEntity)
-        .values({ projection: DEAD_LETTERS_PROJECTION, topic, partition, nextOffset })
-        .orUpdate(['next_offset'], ['projection', 'topic', 'partition'])
-        .execute();
-      return { applied: rows.length, skipped };
-    });
+  apply(topic: string, partition: number, records: readonly LogRecord[]): Promise<ProjectionResult> {
+    return writeProjectedRows(
+      this.store,
+      { projection: DEAD_LETTERS_PROJECTION, entity: DeadLetterEntity, columns: 17, rowOf: deadLetterRowOf },
+      topic,
+      partition,
+      records,
+    );
   }
 
   /** Deletes entries whose DLQ record is older than the DLQ topics keep records (30 days). */
