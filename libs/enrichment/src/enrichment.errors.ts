@@ -57,3 +57,12 @@ export class InvalidRiskPolicyError extends EnrichmentError {
     super(`risk policy ${policy}: ${reason}`);
   }
 }
+
+/** Feed parser options a caller got wrong (an unknown format, a confidence outside 0-100…). */
+export class InvalidFeedOptionsError extends EnrichmentError {
+  readonly code = 'invalid_feed_options';
+
+  constructor(reason: string) {
+    super(`feed options: ${reason}`);
+  }
+}

@@ -12,3 +12,4 @@ export * from './risk-policy';
 export * from './enrich';
 export * from './producer-shapes';
 export * from './goflow2-protobuf';
+export * from './feeds';

@@ -175,8 +175,8 @@ function toIndicator(fields: string[], columns: Columns, source: string): Indica
   return { indicator, category, confidence, source };
 }
 
-/** Splits one CSV line; null when a quoted field is not closed. */
-function splitCsvLine(line: string): string[] | null {
+/** Splits one CSV line (RFC 4180 quoting, `""` inside quotes); null when a quoted field is not closed. */
+export function splitCsvLine(line: string): string[] | null {
   const fields: string[] = [];
   let i = 0;
   for (;;) {

@@ -1,0 +1,2 @@
+export * from './feed.types';
+export * from './parse-feed';
