@@ -15,7 +15,9 @@ const INTEGER = /^\d+$/;
  *   file is given). Categories-file lines that are not `id,short_name[,description]` are ignored,
  *   which shows up as unknown ids.
  * - The score (an integer 0-127, Suricata's scale) maps linearly onto confidence 0-100, rounded:
- *   `round(score * 100 / 127)`, so 127 → 100, 64 → 50. `options.confidence` is not used.
+ *   `round(score * 100 / 127)`, so 127 → 100, 64 → 50. `options.confidence` is not used. Suricata
+ *   documents 1-127 with 0 meaning "no data"; a 0 is kept as confidence 0 rather than refused.
+ * - Suricata caps category ids at 60; that limit is Suricata's and is not enforced here.
  * - Blank lines and lines starting with `#` are skipped in both files.
  */
 export function parseSuricataIprepFeed(text: string, defaults: FeedDefaults, categoriesText: string | undefined): FeedParseResult {
