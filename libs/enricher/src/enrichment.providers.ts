@@ -10,6 +10,7 @@ import {
   GeoLookup,
   MaxmindAsnSource,
   MaxmindCitySource,
+  BUILT_IN_POLICIES,
   ORIGINAL_LIVE_POLICY,
   parseThreatCsv,
   ThreatIntelIndex,
@@ -60,7 +61,7 @@ export const enrichmentProviders: Provider[] = [
     inject: [ENRICHER_CONFIG],
     useFactory: async (config: EnricherConfig): Promise<EnrichDependencies> => {
       const [geo, threatIntel] = await Promise.all([loadGeoLookup(config), loadThreatIntel(config)]);
-      return { geo, threatIntel, policy: ORIGINAL_LIVE_POLICY };
+      return { geo, threatIntel, policy: BUILT_IN_POLICIES[config.riskPolicy ?? ORIGINAL_LIVE_POLICY.name] ?? ORIGINAL_LIVE_POLICY };
     },
   },
 ];

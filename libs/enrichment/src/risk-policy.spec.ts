@@ -1,6 +1,15 @@
 import { InvalidRiskPolicyError } from './enrichment.errors';
 import { normalize } from './normalize';
-import { createRiskPolicy, ORIGINAL_LIVE_POLICY, ORIGINAL_LIVE_POLICY_DEFINITION, policyLabel, type RiskAssessment } from './risk-policy';
+import {
+  BUILT_IN_POLICIES,
+  CONFIDENCE_WEIGHTED_POLICY,
+  CONFIDENCE_WEIGHTED_POLICY_DEFINITION,
+  createRiskPolicy,
+  ORIGINAL_LIVE_POLICY,
+  ORIGINAL_LIVE_POLICY_DEFINITION,
+  policyLabel,
+  type RiskAssessment,
+} from './risk-policy';
 import { aFlowRecord, anIndicator, anIngressContext, aNormalizedFlow, aThreatMatch, aZeekConn } from './testing/flow-builders';
 import { ThreatIntelIndex } from './threat-intel';
 
@@ -128,5 +137,52 @@ describe('createRiskPolicy', () => {
 
   it('labels a policy name@version', () => {
     expect(policyLabel(ORIGINAL_LIVE_POLICY)).toBe('original-live@1');
+  });
+});
+
+describe('confidence-weighted@1 scoring scenarios', () => {
+  const evaluate = (matches: Array<{ category: string; confidence: number }>, flow: Partial<{ srcPort: number; dstPort: number }> = {}) =>
+    CONFIDENCE_WEIGHTED_POLICY.evaluate({
+      flow: aNormalizedFlow({ srcPort: 443, dstPort: 8443, ...flow }),
+      threatMatches: matches.map((match, index) => aThreatMatch({ ...match, indicator: `198.51.100.${index}` })),
+    });
+
+  it.each([
+    ['no match', [], 10],
+    ['a 95-confidence botnet C2 (weight 1): round(70 × 0.95) = 67', [{ category: 'botnet_cc', confidence: 95 }], 77],
+    ['a 100-confidence C2, any case of the category name', [{ category: 'C2', confidence: 100 }], 80],
+    ['a 90-confidence hijacked netblock (weight 0.8): round(70 × 0.9 × 0.8) = 50', [{ category: 'hijacked', confidence: 90 }], 60],
+    ['a 30-confidence Tor exit (weight 0.3): round(70 × 0.3 × 0.3) = 6', [{ category: 'tor', confidence: 30 }], 16],
+    ['an unlisted category at 50 (default weight 0.7): round(70 × 0.5 × 0.7) = 25', [{ category: 'suspicious', confidence: 50 }], 35],
+    [
+      'several matches: the strongest counts, once',
+      [
+        { category: 'spam', confidence: 100 },
+        { category: 'malware', confidence: 60 },
+      ],
+      52,
+    ],
+  ])('%s → %d', (_, matches, expected) => {
+    const result = evaluate(matches as Array<{ category: string; confidence: number }>);
+    expect(result.score).toBe(expected);
+    expect(result.reasons.reduce((sum, reason) => sum + reason.points, 0)).toBe(expected);
+  });
+
+  it('keeps the original port and volume rules, and names the match that scored', () => {
+    const result = evaluate([{ category: 'malware', confidence: 80 }], { dstPort: 3389 });
+    expect(result.score).toBe(10 + 56 + 10);
+    expect(result.reasons.map((reason) => reason.code)).toEqual(['base', 'weighted_threat_intel_match', 'sensitive_port']);
+    expect(result.reasons[1].detail).toContain('scored by the strongest: 198.51.100.0 (malware, confidence 80)');
+    expect(policyLabel(CONFIDENCE_WEIGHTED_POLICY)).toBe('confidence-weighted@1');
+    expect(Object.keys(BUILT_IN_POLICIES)).toEqual(['original-live', 'confidence-weighted']);
+  });
+
+  it('refuses a category weight outside 0..1', () => {
+    expect(() =>
+      createRiskPolicy({
+        ...CONFIDENCE_WEIGHTED_POLICY_DEFINITION,
+        rules: [{ kind: 'weighted_threat_intel_match', points: 70, categoryWeights: { c2: 2 }, defaultWeight: 0.5 }],
+      }),
+    ).toThrow(InvalidRiskPolicyError);
   });
 });
