@@ -38,6 +38,13 @@ describe('the control plane API (embedded mode)', () => {
   afterAll(() => product?.close());
 
   const api = () => request(product.server);
+  /** One Zeek record sent with `key`, expecting `status`. */
+  const ingestWith = (key: string, status: number) =>
+    api()
+      .post('/v1/ingest/zeek')
+      .set(bearer(key))
+      .send(zeek(uniqueName('uid')))
+      .expect(status);
 
   it('creates, lists, reads, changes and deletes tenants, with the errors a client can act on', async () => {
     const id = uniqueName('acme');
@@ -80,19 +87,11 @@ describe('the control plane API (embedded mode)', () => {
       .expect(201);
     const refused = await api().delete(`/v1/admin/tenants/${id}`).set(admin).expect(409);
     expect(refused.body).toMatchObject({ error: 'tenant_has_active_keys', active_key_ids: [key.body.key_id] });
-    await api()
-      .post('/v1/ingest/zeek')
-      .set(bearer(key.body.api_key))
-      .send(zeek(uniqueName('uid')))
-      .expect(202);
+    await ingestWith(key.body.api_key, 202);
 
     const deleted = await api().delete(`/v1/admin/tenants/${id}`).query({ force: 'true' }).set(admin).expect(200);
     expect(deleted.body).toEqual({ status: 'deleted', tenant_id: id, revoked_key_ids: [key.body.key_id] });
-    await api()
-      .post('/v1/ingest/zeek')
-      .set(bearer(key.body.api_key))
-      .send(zeek(uniqueName('uid')))
-      .expect(401);
+    await ingestWith(key.body.api_key, 401);
     expect((await api().get(`/v1/admin/tenants/${id}`).set(admin).expect(404)).body.error).toBe('tenant_not_found');
     expect((await api().post('/v1/admin/tenants').set(admin).send({ tenant_id: id }).expect(409)).body.error).toBe('tenant_id_retired');
     expect((await api().delete(`/v1/admin/tenants/${product.tenant}`).query({ force: 'true' }).set(admin).expect(409)).body.error).toBe('default_tenant');
@@ -116,11 +115,7 @@ describe('the control plane API (embedded mode)', () => {
     expect(listed.body.keys[0]).not.toHaveProperty('api_key');
 
     // Scopes: ingest works, admin routes do not; X-Tenant-ID is for admins only.
-    await api()
-      .post('/v1/ingest/zeek')
-      .set(bearer(secret))
-      .send(zeek(uniqueName('uid')))
-      .expect(202);
+    await ingestWith(secret, 202);
     expect((await api().get('/v1/admin/tenants').set(bearer(secret)).expect(403)).body).toMatchObject({ error: 'forbidden', required_scope: 'admin' });
     expect((await api().get('/v1/download/json').set(bearer(secret)).set('X-Tenant-ID', product.tenant).expect(403)).body.error).toBe('forbidden');
     expect((await api().get('/v1/download/json').set(admin).set('X-Tenant-ID', 'no-such-tenant').expect(404)).body.error).toBe('tenant_not_found');
@@ -148,46 +143,18 @@ describe('the control plane API (embedded mode)', () => {
     const rotated = await api().post(`/v1/admin/keys/${issued.body.key_id}/rotate`).set(admin).send({ grace_seconds: 3600 }).expect(200);
     expect(rotated.body.key_id).toBe(issued.body.key_id);
     expect(rotated.body.api_key).not.toBe(secret);
-    await api()
-      .post('/v1/ingest/zeek')
-      .set(bearer(rotated.body.api_key))
-      .send(zeek(uniqueName('uid')))
-      .expect(202);
-    await api()
-      .post('/v1/ingest/zeek')
-      .set(bearer(secret))
-      .send(zeek(uniqueName('uid')))
-      .expect(202);
+    await ingestWith(rotated.body.api_key, 202);
+    await ingestWith(secret, 202);
     const again = await api().post(`/v1/admin/keys/${issued.body.key_id}/rotate`).set(admin).send({ grace_seconds: 0 }).expect(200);
-    await api()
-      .post('/v1/ingest/zeek')
-      .set(bearer(rotated.body.api_key))
-      .send(zeek(uniqueName('uid')))
-      .expect(401);
-    await api()
-      .post('/v1/ingest/zeek')
-      .set(bearer(again.body.api_key))
-      .send(zeek(uniqueName('uid')))
-      .expect(202);
+    await ingestWith(rotated.body.api_key, 401);
+    await ingestWith(again.body.api_key, 202);
     // The first secret keeps the grace its own rotation gave it.
-    await api()
-      .post('/v1/ingest/zeek')
-      .set(bearer(secret))
-      .send(zeek(uniqueName('uid')))
-      .expect(202);
+    await ingestWith(secret, 202);
 
     const revoked = await api().delete(`/v1/admin/keys/${issued.body.key_id}`).set(admin).expect(200);
     expect(revoked.body).toMatchObject({ key_id: issued.body.key_id, is_active: false, revoked_at: expect.any(String) });
-    await api()
-      .post('/v1/ingest/zeek')
-      .set(bearer(again.body.api_key))
-      .send(zeek(uniqueName('uid')))
-      .expect(401);
-    await api()
-      .post('/v1/ingest/zeek')
-      .set(bearer(secret))
-      .send(zeek(uniqueName('uid')))
-      .expect(401);
+    await ingestWith(again.body.api_key, 401);
+    await ingestWith(secret, 401);
     expect((await api().delete(`/v1/admin/keys/${issued.body.key_id}`).set(admin).expect(409)).body.error).toBe('key_revoked');
     expect((await api().delete('/v1/admin/keys/tk_0000000000000000').set(admin).expect(404)).body.error).toBe('key_not_found');
   });

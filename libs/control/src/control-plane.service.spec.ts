@@ -4,18 +4,11 @@ import { InMemoryEventLog } from '@telemetry/event-log';
 import { createMetricsRegistry } from '@telemetry/platform';
 import { ControlKeyResolver } from './api-keys/control-key.resolver';
 import { ControlConfig } from './control.config';
+import { TEST_CONTROL_CONFIG } from './testing/control-test-config';
 import { ControlMetrics } from './control.metrics';
 import { ControlPlaneService } from './control-plane.service';
 
-const CONFIG: ControlConfig = {
-  seedKeys: [],
-  defaultTenant: 'default',
-  rateLimitPerMin: 0,
-  authFailuresPerMin: 0,
-  keyRotationGraceS: 3600,
-  defaultRetentionDays: 7,
-  adminApi: false,
-};
+const CONFIG: ControlConfig = TEST_CONTROL_CONFIG;
 const SYSTEM = { actor: { system: 'seed' as const }, audit: false };
 
 describe('ControlPlaneService', () => {

@@ -2,19 +2,12 @@ import { defaultTopicSpecs, TOPICS } from '@telemetry/contracts';
 import { InMemoryEventLog } from '@telemetry/event-log';
 import { createMetricsRegistry } from '@telemetry/platform';
 import { ControlConfig } from './control.config';
+import { TEST_CONTROL_CONFIG } from './testing/control-test-config';
 import { ControlMetrics } from './control.metrics';
 import { ControlPlaneService } from './control-plane.service';
 import { ControlSeeding } from './control-seeding';
 
-const CONFIG: ControlConfig = {
-  seedKeys: ['replica-seed-key-0123456789'],
-  defaultTenant: 'default',
-  rateLimitPerMin: 0,
-  authFailuresPerMin: 0,
-  keyRotationGraceS: 3600,
-  defaultRetentionDays: 7,
-  adminApi: false,
-};
+const CONFIG: ControlConfig = { ...TEST_CONTROL_CONFIG, seedKeys: ['replica-seed-key-0123456789'] };
 
 describe('seeding at start', () => {
   it('replicas starting at once on one log seed the default tenant and each configured key exactly once, and all of them start', async () => {
