@@ -1,7 +1,7 @@
 /**
  * The control plane's events: what `telemetry.control.v1` (the admin plane's event store) holds.
  * One JSON document per message, keyed by aggregate id (`tenant:<id>`, `api_key:<id>`,
- * `audit:<request id>`), header `event-type`. Events are past tense and carry a `schemaVersion`;
+ * `indicator:<id>`, `feed:<id>`, `audit:<request id>`), header `event-type`. Events are past tense and carry a `schemaVersion`;
  * within a version only additive, optional fields are added. A reader passes every stored document
  * through `upcastControlEvent` before it folds it, so an older document is read as the current shape.
  */
@@ -38,7 +38,7 @@ export interface TenantQuotas {
 }
 
 /** Who issued a command: a key, or the process itself (seeding at start). */
-export type ControlActor = { readonly keyId: string; readonly tenantId: string } | { readonly system: 'seed' | 'generated' };
+export type ControlActor = { readonly keyId: string; readonly tenantId: string } | { readonly system: 'seed' | 'generated' | 'feed-scheduler' };
 
 /** How a secret is stored: never in clear. */
 export interface StoredSecret {
@@ -127,9 +127,102 @@ export type AdminCommandAudited = EventBase<
   }
 >;
 
+// --- threat intelligence ---------------------------------------------------------------------------
+
+/**
+ * Where an indicator or a feed applies: a tenant's own (`tenantId` set) or every tenant's (absent:
+ * global, set by an admin). A tenant's flows match the global indicators and its own, never another's.
+ */
+interface IntelScope {
+  readonly tenantId?: string;
+}
+
+/** One indicator as a feed lists it: its id is derived (scope, value, feed source), so it is not stored. */
+export interface FeedEntry {
+  /** The canonical network (`203.0.113.7/32`, `2001:db8::/48`). */
+  readonly value: string;
+  readonly category: string;
+  /** 0-100 */
+  readonly confidence: number;
+}
+
+/** Added, or replaced: the same id (scope, value, source) again replaces category, confidence and expiry. */
+export type IndicatorAdded = EventBase<
+  'IndicatorAdded',
+  IntelScope & {
+    readonly indicatorId: string;
+    /** The canonical network. */
+    readonly value: string;
+    readonly category: string;
+    /** 0-100 */
+    readonly confidence: number;
+    readonly source: string;
+    /** ISO 8601: it stops matching then. */
+    readonly expiresAt?: string;
+  }
+>;
+export type IndicatorRemoved = EventBase<'IndicatorRemoved', IntelScope & { readonly indicatorId: string }>;
+
+export const FEED_SOURCE_PREFIX = 'feed:';
+
+export type FeedRegistered = EventBase<
+  'FeedRegistered',
+  IntelScope & {
+    readonly feedId: string;
+    readonly name: string;
+    /** Exactly one of url and path. */
+    readonly url?: string;
+    readonly path?: string;
+    /** One of the parser formats (FEED_FORMATS of @telemetry/enrichment). */
+    readonly format: string;
+    /** Seconds between fetches. */
+    readonly refreshS: number;
+    readonly category?: string;
+    readonly confidence?: number;
+  }
+>;
+/** The feed and every indicator it brought are gone. */
+export type FeedDeleted = EventBase<'FeedDeleted', IntelScope & { readonly feedId: string }>;
+/** Part of a sync's diff (a big diff is several events, each a bounded size): indicators the feed now lists or no longer lists. */
+export type FeedIndicatorsChanged = EventBase<
+  'FeedIndicatorsChanged',
+  IntelScope & { readonly feedId: string; readonly upserts: readonly FeedEntry[]; readonly removals: readonly string[] }
+>;
+export interface FeedSyncCounts {
+  readonly added: number;
+  readonly changed: number;
+  readonly removed: number;
+  /** Indicators the feed holds after the sync. */
+  readonly total: number;
+  readonly malformed: number;
+  readonly skipped: number;
+}
+/** A fetch that succeeded: its validators for the next conditional fetch, and what changed. */
+export type FeedSynced = EventBase<
+  'FeedSynced',
+  IntelScope & {
+    readonly feedId: string;
+    readonly outcome: 'updated' | 'not_modified';
+    readonly fetchedAt: string;
+    readonly etag?: string;
+    readonly lastModified?: string;
+    readonly counts?: FeedSyncCounts;
+    /** The first few malformed entries (line, reason). */
+    readonly malformedSample?: ReadonlyArray<{ readonly line: number; readonly reason: string }>;
+  }
+>;
+/** A fetch or parse that failed: the feed keeps its last good indicators. */
+export type FeedSyncFailed = EventBase<
+  'FeedSyncFailed',
+  IntelScope & { readonly feedId: string; readonly failedAt: string; readonly errorCode: string; readonly error: string; readonly httpStatus?: number }
+>;
+
 export type TenantEvent = TenantCreated | TenantUpdated | TenantDeleted;
 export type ApiKeyEvent = ApiKeyIssued | ApiKeyRevoked | ApiKeyRotated | ApiKeyUsed;
-export type ControlEvent = TenantEvent | ApiKeyEvent | AdminCommandAudited;
+export type IndicatorEvent = IndicatorAdded | IndicatorRemoved;
+export type FeedEvent = FeedRegistered | FeedDeleted | FeedIndicatorsChanged | FeedSynced | FeedSyncFailed;
+export type IntelEvent = IndicatorEvent | FeedEvent;
+export type ControlEvent = TenantEvent | ApiKeyEvent | IntelEvent | AdminCommandAudited;
 export type ControlEventType = ControlEvent['type'];
 
 export const CONTROL_EVENT_TYPES: readonly ControlEventType[] = [
@@ -140,8 +233,26 @@ export const CONTROL_EVENT_TYPES: readonly ControlEventType[] = [
   'ApiKeyRevoked',
   'ApiKeyRotated',
   'ApiKeyUsed',
+  'IndicatorAdded',
+  'IndicatorRemoved',
+  'FeedRegistered',
+  'FeedDeleted',
+  'FeedIndicatorsChanged',
+  'FeedSynced',
+  'FeedSyncFailed',
   'AdminCommandAudited',
 ];
+
+/** The threat-intel events: a process that does not match or serve indicators skips them unread (by the event-type header). */
+export const INTEL_EVENT_TYPES: ReadonlySet<string> = new Set<ControlEventType>([
+  'IndicatorAdded',
+  'IndicatorRemoved',
+  'FeedRegistered',
+  'FeedDeleted',
+  'FeedIndicatorsChanged',
+  'FeedSynced',
+  'FeedSyncFailed',
+]);
 
 export const KEY_LAST_USED_GRANULARITY_MS = 15 * 60 * 1000;
 
@@ -187,3 +298,5 @@ export function upcastControlEvent(doc: unknown): ControlEvent {
 /** The message key of an aggregate's events. */
 export const tenantAggregateId = (tenantId: string): string => `tenant:${tenantId}`;
 export const apiKeyAggregateId = (keyId: string): string => `api_key:${keyId}`;
+export const indicatorAggregateId = (indicatorId: string): string => `indicator:${indicatorId}`;
+export const feedAggregateId = (feedId: string): string => `feed:${feedId}`;

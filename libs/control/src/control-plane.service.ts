@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import {
   CONTROL_EVENT_SCHEMA_VERSION,
   CONTROL_HEADERS,
+  INTEL_EVENT_TYPES,
   TOPICS,
   upcastControlEvent,
   type AdminCommandAudited,
@@ -17,8 +18,10 @@ import { ControlMetrics } from './control.metrics';
 import { ControlState } from './control-state';
 import { CONTROL_CONFIG, ControlConfig } from './control.config';
 import { decideTenant, TenantCommand } from './tenants/tenant.decider';
+import { decideFeed, FeedCommand } from './intel/feed.decider';
+import { decideIndicator, IndicatorCommand } from './intel/indicator.decider';
 
-export type ControlCommand = TenantCommand | ApiKeyCommand;
+export type ControlCommand = TenantCommand | ApiKeyCommand | IndicatorCommand | FeedCommand;
 
 export interface CommandMeta {
   readonly actor: ControlActor;
@@ -119,8 +122,9 @@ export class ControlPlaneService implements OnModuleInit, OnModuleDestroy {
     try {
       await this.append([...events, ...audit]);
       await this.caughtUp(COMMAND_CATCH_UP_MS);
-      // A revocation that another writer made first is the same outcome, not a conflict.
-      const lost = events.filter((event) => this.outcomes.get(event.eventId) === false && event.type !== 'ApiKeyRevoked');
+      // A revocation that another writer made first is the same outcome, not a conflict; so is the
+      // same indicator or feed change another writer appended first (they are idempotent).
+      const lost = events.filter((event) => this.outcomes.get(event.eventId) === false && event.type !== 'ApiKeyRevoked' && !INTEL_EVENT_TYPES.has(event.type));
       if (lost.length > 0 && (meta.onConflict ?? 'error') === 'error') {
         this.metrics.commands.inc({ command: command.type, outcome: 'conflict' });
         throw new ControlCommandError('conflict', 409, 'A concurrent command changed the same object first; read it again and retry', {
@@ -164,6 +168,8 @@ export class ControlPlaneService implements OnModuleInit, OnModuleDestroy {
 
   private async fold(batch: RecordBatch): Promise<void> {
     for (const record of batch.records) {
+      // A process that neither matches nor serves indicators skips their events unread.
+      if (!(this.config.foldIntel ?? this.config.adminApi) && INTEL_EVENT_TYPES.has(record.headers[CONTROL_HEADERS.eventType] ?? '')) continue;
       let event: ControlEvent;
       try {
         event = upcastControlEvent(JSON.parse(record.value.toString('utf8')));
@@ -197,12 +203,28 @@ function decide(command: ControlCommand, state: ControlState, ctx: DecideContext
     case 'RotateApiKey':
     case 'RecordApiKeyUse':
       return decideApiKey(command, state, ctx);
+    case 'AddIndicator':
+    case 'RemoveIndicator':
+      return decideIndicator(command, state, ctx);
+    case 'RegisterFeed':
+    case 'DeleteFeed':
+    case 'RecordFeedFetch':
+      return decideFeed(command, state, ctx);
   }
 }
 
 function auditEvent(command: ControlCommand, decision: Decision, meta: CommandMeta, ctx: DecideContext): AdminCommandAudited {
   const tenantId = 'tenantId' in command ? command.tenantId : 'events' in decision ? tenantOf(decision.events[0]) : undefined;
-  const target = 'keyId' in command ? command.keyId : 'tenantId' in command ? command.tenantId : undefined;
+  const target =
+    'keyId' in command
+      ? command.keyId
+      : 'indicatorId' in command
+        ? command.indicatorId
+        : 'feedId' in command
+          ? command.feedId
+          : 'tenantId' in command
+            ? command.tenantId
+            : undefined;
   return audited(meta, ctx, {
     command: command.type,
     ...(tenantId ? { tenantId } : {}),
@@ -249,7 +271,7 @@ function changedFields(events: readonly ControlEvent[]): string[] {
   for (const event of events) {
     // In the API's spelling (retention_days), as a client sent them.
     for (const field of Object.keys(event.data))
-      if (field !== 'tenantId' && field !== 'keyId' && field !== 'basedOn') fields.add(field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+      if (!['tenantId', 'keyId', 'indicatorId', 'feedId', 'basedOn'].includes(field)) fields.add(field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
   }
   return [...fields].sort();
 }

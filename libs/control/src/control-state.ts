@@ -1,13 +1,19 @@
 import type { ControlEvent } from '@telemetry/contracts';
 import { ApiKey, ApiKeyView, evolveApiKey, keyIsActive } from './api-keys/api-key.decider';
+import type { FeedEntry } from '@telemetry/contracts';
 import { evolveTenant, Tenant, TenantView } from './tenants/tenant.decider';
+import type { Feed, FeedView } from './intel/feed.decider';
+import type { IndicatorRecord, IndicatorView } from './intel/indicator.decider';
+import { IntelBook } from './intel/intel-book';
 
 /**
- * The control plane as every process folds it from `telemetry.control.v1`: tenants and API keys.
+ * The control plane as every process folds it from `telemetry.control.v1`: tenants, API keys and
+ * (in the processes that match or serve them) threat-intel indicators and feeds.
  * Each aggregate evolves by its own pure `evolve`; this container only routes events and keeps the
  * indexes. Audit entries are not kept here (they grow without bound; the query side projects them).
  */
-export class ControlState implements TenantView, ApiKeyView {
+export class ControlState implements TenantView, ApiKeyView, IndicatorView, FeedView {
+  readonly intel = new IntelBook();
   private readonly tenants = new Map<string, Tenant>();
   private readonly keys = new Map<string, ApiKey>();
   private readonly keysByTenant = new Map<string, Set<string>>();
@@ -26,6 +32,7 @@ export class ControlState implements TenantView, ApiKeyView {
         const after = evolveTenant(before, event);
         if (after === before || !after) return false;
         this.tenants.set(after.tenantId, after);
+        if (event.type === 'TenantDeleted') this.intel.dropTenant(after.tenantId);
         return true;
       }
       case 'ApiKeyIssued':
@@ -43,6 +50,17 @@ export class ControlState implements TenantView, ApiKeyView {
         ids.add(after.keyId);
         return true;
       }
+      case 'IndicatorAdded':
+      case 'FeedRegistered':
+        // A tenant's indicator or feed written after a concurrent delete of the tenant never applies.
+        if (event.data.tenantId !== undefined && !this.liveTenant(event.data.tenantId)) return false;
+        return this.intel.apply(event);
+      case 'IndicatorRemoved':
+      case 'FeedDeleted':
+      case 'FeedIndicatorsChanged':
+      case 'FeedSynced':
+      case 'FeedSyncFailed':
+        return this.intel.apply(event);
       case 'AdminCommandAudited':
         return true;
     }
@@ -89,6 +107,22 @@ export class ControlState implements TenantView, ApiKeyView {
       .filter((key) => keyIsActive(key, now))
       .map((key) => key.keyId)
       .sort();
+  }
+
+  indicator(indicatorId: string): IndicatorRecord | undefined {
+    return this.intel.indicator(indicatorId);
+  }
+
+  feed(feedId: string): Feed | undefined {
+    return this.intel.feed(feedId);
+  }
+
+  feeds(): Iterable<Feed> {
+    return this.intel.feeds();
+  }
+
+  feedEntries(feedId: string): ReadonlyMap<string, FeedEntry> {
+    return this.intel.feedEntries(feedId);
   }
 
   get events(): number {

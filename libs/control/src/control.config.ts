@@ -7,4 +7,9 @@ export interface ControlConfig extends AuthConfig {
   readonly defaultRetentionDays: number;
   /** This process serves the admin API (query-api, all-in-one). */
   readonly adminApi: boolean;
+  /**
+   * This process folds the threat-intel events (indicators, feeds): the processes that match or
+   * serve them (enricher, query-api, all-in-one). Others skip them unread. Default: adminApi.
+   */
+  readonly foldIntel?: boolean;
 }

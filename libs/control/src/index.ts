@@ -7,3 +7,6 @@ export * from './control.module';
 export * from './tenants/tenant.decider';
 export * from './api-keys/api-key.decider';
 export * from './api-keys/control-key.resolver';
+export * from './intel/indicator.decider';
+export * from './intel/feed.decider';
+export * from './intel/intel-book';
