@@ -1,12 +1,23 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { EnricherModule } from '@telemetry/enricher';
+import { DEFAULT_TENANT } from '@telemetry/contracts';
+import { ControlModule } from '@telemetry/control';
+import { EnricherModule, ThreatIntelModule } from '@telemetry/enricher';
 import { HealthModule, PlatformModule } from '@telemetry/platform';
 import { EnricherAppConfig } from './enricher.config';
 
-/** The enricher role: the ingress topics in, the enriched topic and the ingest DLQ out. */
+/** The enricher role: the ingress topics in, the enriched topic and the ingest DLQ out; the control plane folded for its indicators. */
 @Module({})
 export class EnricherAppModule {
   static forConfig(config: EnricherAppConfig): DynamicModule {
-    return { module: EnricherAppModule, imports: [PlatformModule.forRoot(config.platform), EnricherModule.forRoot(config.enricher), HealthModule.forRoot()] };
+    return {
+      module: EnricherAppModule,
+      imports: [
+        PlatformModule.forRoot(config.platform),
+        ControlModule.forFold({ defaultTenant: DEFAULT_TENANT }),
+        ThreatIntelModule.forRoot(config.enricher),
+        EnricherModule.forRoot(config.enricher),
+        HealthModule.forRoot(),
+      ],
+    };
   }
 }

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { API_KEY_STORE, TENANT_DIRECTORY } from '@telemetry/auth';
 import { ApiKeysHttpController, ApiKeysService, LegacyKeysHttpController } from './admin/api-keys.http.controller';
 import { TenantsHttpController } from './admin/tenants.http.controller';
+import { IndicatorsHttpController, IndicatorsService } from './admin/indicators.http.controller';
 import { ControlKeyResolver } from './api-keys/control-key.resolver';
 import { CONTROL_CONFIG, ControlConfig } from './control.config';
 import { ControlMetrics } from './control.metrics';
@@ -18,7 +19,7 @@ export class ControlModule {
     return {
       module: ControlModule,
       global: true,
-      controllers: config.adminApi ? [TenantsHttpController, ApiKeysHttpController, LegacyKeysHttpController] : [],
+      controllers: config.adminApi ? [TenantsHttpController, ApiKeysHttpController, LegacyKeysHttpController, IndicatorsHttpController] : [],
       providers: [
         { provide: CONTROL_CONFIG, useValue: config },
         ControlMetrics,
@@ -26,10 +27,34 @@ export class ControlModule {
         ControlKeyResolver,
         ControlSeeding,
         ApiKeysService,
+        IndicatorsService,
         { provide: API_KEY_STORE, useExisting: ControlKeyResolver },
         { provide: TENANT_DIRECTORY, useExisting: ControlKeyResolver },
       ],
       exports: [ControlPlaneService, API_KEY_STORE, TENANT_DIRECTORY, CONTROL_CONFIG],
+    };
+  }
+
+  /**
+   * The control plane folded, nothing more: for a process that serves no API keys (the enricher
+   * follows the indicators and tenants). It seeds nothing and decides no admin command.
+   */
+  static forFold(options: { readonly defaultTenant: string }): DynamicModule {
+    const config: ControlConfig = {
+      seedKeys: [],
+      defaultTenant: options.defaultTenant,
+      rateLimitPerMin: 0,
+      authFailuresPerMin: 0,
+      keyRotationGraceS: 0,
+      defaultRetentionDays: 0,
+      adminApi: false,
+      foldIntel: true,
+    };
+    return {
+      module: ControlModule,
+      global: true,
+      providers: [{ provide: CONTROL_CONFIG, useValue: config }, ControlMetrics, ControlPlaneService],
+      exports: [ControlPlaneService, CONTROL_CONFIG],
     };
   }
 }

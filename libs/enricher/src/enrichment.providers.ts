@@ -8,6 +8,7 @@ import {
   embeddedDbipCityPaths,
   EnrichDependencies,
   GeoLookup,
+  Indicator,
   MaxmindAsnSource,
   MaxmindCitySource,
   BUILT_IN_POLICIES,
@@ -16,6 +17,7 @@ import {
   ThreatIntelIndex,
 } from '@telemetry/enrichment';
 import { ENRICHER_CONFIG, EnricherConfig } from './enricher.config';
+import { LiveThreatIntel } from './live-threat-intel';
 
 export const ENRICH_DEPENDENCIES = Symbol('ENRICH_DEPENDENCIES');
 
@@ -43,24 +45,29 @@ export async function loadGeoLookup(config: EnricherConfig): Promise<GeoLookup> 
 
 /** Threat intel from THREATLIST_CSV (`ip_or_cidr,category,confidence`); bad lines are reported, not fatal. */
 export async function loadThreatIntel(config: EnricherConfig): Promise<ThreatIntelIndex> {
+  return new ThreatIntelIndex(await loadThreatlistCsv(config));
+}
+
+/** The indicators of THREATLIST_CSV (none when unset). */
+export async function loadThreatlistCsv(config: Pick<EnricherConfig, 'threatlistCsv'>): Promise<Indicator[]> {
   const file = config.threatlistCsv;
   if (!file) {
-    logger.log('threat intel: no THREATLIST_CSV configured, no indicators loaded');
-    return new ThreatIntelIndex([]);
+    logger.log('threat intel: no THREATLIST_CSV configured; indicators come from the API and feeds only');
+    return [];
   }
   const { indicators, errors } = parseThreatCsv(await fs.readFile(file, 'utf8'), file.split('/').pop() ?? file);
   for (const error of errors.slice(0, 20)) logger.warn(`${file}:${error.line}: ${error.message}`);
   if (errors.length > 20) logger.warn(`${file}: ${errors.length - 20} more invalid lines`);
   logger.log(`threat intel: ${indicators.length} indicators from ${file}`);
-  return new ThreatIntelIndex(indicators);
+  return indicators;
 }
 
 export const enrichmentProviders: Provider[] = [
   {
     provide: ENRICH_DEPENDENCIES,
-    inject: [ENRICHER_CONFIG],
-    useFactory: async (config: EnricherConfig): Promise<EnrichDependencies> => {
-      const [geo, threatIntel] = await Promise.all([loadGeoLookup(config), loadThreatIntel(config)]);
+    inject: [ENRICHER_CONFIG, LiveThreatIntel],
+    useFactory: async (config: EnricherConfig, threatIntel: LiveThreatIntel): Promise<EnrichDependencies> => {
+      const geo = await loadGeoLookup(config);
       return { geo, threatIntel, policy: BUILT_IN_POLICIES[config.riskPolicy ?? ORIGINAL_LIVE_POLICY.name] ?? ORIGINAL_LIVE_POLICY };
     },
   },

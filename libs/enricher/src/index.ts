@@ -4,3 +4,5 @@ export * from './ingress-batch.processor';
 export * from './enrichment.providers';
 export * from './enricher.metrics';
 export * from './enricher.config';
+export * from './live-threat-intel';
+export * from './threat-intel.module';

@@ -41,7 +41,7 @@ function instantText(now: Date): string {
 }
 
 export function enrich(flow: NormalizedFlow, deps: EnrichDependencies, now: Date): EnrichedFlow {
-  const matches = deps.threatIntel.match(flow);
+  const matches = deps.threatIntel.match(flow, now.getTime());
   const risk = deps.policy.evaluate({ flow, threatMatches: matches });
   const enriched: EnrichedFlow = {
     schema_version: ENRICHED_FLOW_SCHEMA_VERSION,

@@ -55,6 +55,38 @@ describe('ThreatIntelIndex', () => {
   );
 });
 
+describe('ThreatIntelIndex scopes and expiry', () => {
+  const ti = new ThreatIntelIndex([
+    { indicator: '192.0.2.0/24', category: 'scanner', confidence: 40, source: 'api' },
+    { indicator: '192.0.2.7', category: 'C2', confidence: 90, source: 'api', tenantId: 'acme' },
+    { indicator: '192.0.2.8', category: 'C2', confidence: 90, source: 'api', expiresAt: '2026-12-02T08:00:00.000Z' },
+  ]);
+  const categories = (dstIp: string, tenantId?: string, nowMs = Date.parse('2026-12-01T00:00:00Z')) =>
+    ti.match({ srcIp: '10.0.0.1', dstIp, ...(tenantId ? { tenantId } : {}) }, nowMs).map((m) => m.category);
+
+  it("matches a tenant's flows against the global indicators and its own, never another tenant's", () => {
+    expect(categories('192.0.2.7', 'acme')).toEqual(['scanner', 'C2']);
+    expect(categories('192.0.2.7', 'globex')).toEqual(['scanner']);
+    expect(categories('192.0.2.7')).toEqual(['scanner']);
+  });
+
+  it('stops matching an indicator at its expiry', () => {
+    expect(categories('192.0.2.8', 'acme', Date.parse('2026-12-02T07:59:59.999Z'))).toEqual(['scanner', 'C2']);
+    expect(categories('192.0.2.8', 'acme', Date.parse('2026-12-02T08:00:00.000Z'))).toEqual(['scanner']);
+  });
+
+  it('keeps the same network from the same source apart per tenant, and removes exactly one', () => {
+    const index = new ThreatIntelIndex([
+      { indicator: '198.51.100.1', category: 'a', confidence: 50, source: 'api' },
+      { indicator: '198.51.100.1', category: 'b', confidence: 50, source: 'api', tenantId: 'acme' },
+    ]);
+    expect(index.size).toBe(2);
+    expect(index.removeExact('198.51.100.1/32', 'api', 'acme')).toBe(true);
+    expect(index.removeExact('198.51.100.1/32', 'api', 'acme')).toBe(false);
+    expect(index.match({ srcIp: '198.51.100.1', dstIp: '10.0.0.1', tenantId: 'acme' }).map((m) => m.category)).toEqual(['a']);
+  });
+});
+
 describe('parseThreatCsv', () => {
   it('parses the original shape with a header', () => {
     const csv = 'ip_or_cidr,category,confidence\n45.155.205.233,C2,85\n91.121.0.0/16,Malware,60\n8.8.8.8,Test,90\n';

@@ -1,4 +1,5 @@
-import { SCOPES, tenantIdProblem, type Scope, type TenantQuotas } from '@telemetry/contracts';
+import { FEED_SOURCE_PREFIX, SCOPES, tenantIdProblem, type Scope, type TenantQuotas } from '@telemetry/contracts';
+import { FEED_FORMATS, parseCidr } from '@telemetry/enrichment';
 import { ControlCommandError } from '../control-decision';
 
 /** One problem of a request body: the field (dotted path) and what is wrong with it. */
@@ -181,4 +182,127 @@ export function parseForce(value: unknown): boolean {
   if (value === undefined || value === '' || value === 'false' || value === '0') return false;
   if (value === 'true' || value === '1') return true;
   throw new ControlCommandError('invalid_parameter', 400, 'force must be true or false', { field: 'force' });
+}
+
+// --- threat intel ---------------------------------------------------------------------------------
+
+export const DEFAULT_INDICATOR_CATEGORY = 'malicious';
+export const DEFAULT_INDICATOR_CONFIDENCE = 50;
+export const DEFAULT_INDICATOR_SOURCE = 'api';
+const MAX_CATEGORY_LENGTH = 64;
+const MAX_SOURCE_LENGTH = 128;
+
+export interface AddIndicatorRequest {
+  /** The canonical network (host bits cleared). */
+  readonly value: string;
+  readonly category: string;
+  readonly confidence: number;
+  readonly source: string;
+  readonly expiresAt?: string;
+  readonly tenantId?: string;
+}
+
+/** PUT /v1/indicators: `{ip_or_cidr, category?, confidence?, source?, expires_at?, tenant_id?}`. */
+export function parseAddIndicator(raw: unknown): AddIndicatorRequest {
+  const reader = new BodyReader(raw, ['ip_or_cidr', 'category', 'confidence', 'source', 'expires_at', 'tenant_id']);
+  const rawValue = reader.body.ip_or_cidr;
+  let value: string | undefined;
+  if (rawValue === undefined || rawValue === null || rawValue === '') reader.errors.push({ field: 'ip_or_cidr', message: 'is required' });
+  else {
+    const network = typeof rawValue === 'string' ? parseCidr(rawValue) : null;
+    if (network === null) reader.errors.push({ field: 'ip_or_cidr', message: `must be an IPv4 or IPv6 address or CIDR, got ${JSON.stringify(rawValue)}` });
+    else value = network.text;
+  }
+  const category = reader.text('category', MAX_CATEGORY_LENGTH);
+  const confidence = reader.integer('confidence', 0, 100);
+  const source = reader.text('source', MAX_SOURCE_LENGTH);
+  if (source?.startsWith(FEED_SOURCE_PREFIX))
+    reader.errors.push({ field: 'source', message: `must not start with "${FEED_SOURCE_PREFIX}": that belongs to registered feeds` });
+  const expiresAt = reader.timestamp('expires_at');
+  const tenantId = reader.tenantId('tenant_id', false);
+  reader.done();
+  return {
+    value: value!,
+    category: category ?? DEFAULT_INDICATOR_CATEGORY,
+    confidence: confidence ?? DEFAULT_INDICATOR_CONFIDENCE,
+    source: source ?? DEFAULT_INDICATOR_SOURCE,
+    ...(expiresAt ? { expiresAt } : {}),
+    ...(tenantId ? { tenantId } : {}),
+  };
+}
+
+export const MIN_FEED_REFRESH_S = 60;
+export const MAX_FEED_REFRESH_S = 7 * 24 * 3600;
+export const DEFAULT_FEED_REFRESH_S = 3600;
+const DURATION = /^(\d+)\s*(s|m|h|d)?$/;
+const DURATION_UNIT_S: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+export interface RegisterFeedRequest {
+  readonly name: string;
+  readonly url?: string;
+  readonly path?: string;
+  readonly format: string;
+  readonly refreshS: number;
+  readonly category?: string;
+  readonly confidence?: number;
+  readonly tenantId?: string;
+}
+
+/** POST /v1/indicators/feeds: `{name, url | path, format, refresh?, category?, confidence?, tenant_id?}`. */
+export function parseRegisterFeed(raw: unknown): RegisterFeedRequest {
+  const reader = new BodyReader(raw, ['name', 'url', 'path', 'format', 'refresh', 'category', 'confidence', 'tenant_id']);
+  const name = reader.text('name', MAX_SOURCE_LENGTH - FEED_SOURCE_PREFIX.length);
+  if (name === undefined && reader.body.name === undefined) reader.errors.push({ field: 'name', message: 'is required' });
+  const url = reader.text('url', 2048);
+  const path = reader.text('path', 1024);
+  if ((url === undefined) === (path === undefined) && !reader.errors.some((e) => e.field === 'url' || e.field === 'path')) {
+    reader.errors.push({ field: 'url', message: 'exactly one of url and path is required' });
+  }
+  if (url !== undefined) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
+      reader.errors.push({ field: 'url', message: 'must be an http:// or https:// URL' });
+  }
+  if (path !== undefined && !path.startsWith('/')) reader.errors.push({ field: 'path', message: 'must be an absolute path' });
+  const format = reader.body.format;
+  if (typeof format !== 'string' || !(FEED_FORMATS as readonly string[]).includes(format)) {
+    reader.errors.push({ field: 'format', message: `is required: one of ${FEED_FORMATS.join(', ')}` });
+  }
+  const refreshS = readDuration(reader, 'refresh');
+  const category = reader.text('category', MAX_CATEGORY_LENGTH);
+  const confidence = reader.integer('confidence', 0, 100);
+  const tenantId = reader.tenantId('tenant_id', false);
+  reader.done();
+  return {
+    name: name!,
+    ...(url !== undefined ? { url } : {}),
+    ...(path !== undefined ? { path } : {}),
+    format: format as string,
+    refreshS: refreshS ?? DEFAULT_FEED_REFRESH_S,
+    ...(category !== undefined ? { category } : {}),
+    ...(confidence !== undefined ? { confidence } : {}),
+    ...(tenantId !== undefined ? { tenantId } : {}),
+  };
+}
+
+/** Seconds as an integer, or text: `90`, `15m`, `6h`, `1d`. */
+function readDuration(reader: BodyReader, field: string): number | undefined {
+  const value = reader.body[field];
+  if (value === undefined || value === null) return undefined;
+  let seconds = NaN;
+  if (typeof value === 'number' && Number.isInteger(value)) seconds = value;
+  else if (typeof value === 'string') {
+    const match = DURATION.exec(value.trim());
+    if (match) seconds = Number(match[1]) * DURATION_UNIT_S[match[2] ?? 's'];
+  }
+  if (!(seconds >= MIN_FEED_REFRESH_S && seconds <= MAX_FEED_REFRESH_S)) {
+    reader.errors.push({ field, message: `must be seconds (an integer) or a duration like "15m", "6h", "1d", from ${MIN_FEED_REFRESH_S} s to 7 d` });
+    return undefined;
+  }
+  return seconds;
 }
