@@ -49,6 +49,7 @@ function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]
 const STAGE_LABEL: Record<StageResult['stage'], string> = {
   auth: 'auth per request',
   admin: 'admin → key usable',
+  'threat-intel': 'threat-intel match',
   floor: 'floor',
   e2e: 'end to end',
   latency: 'latency',
@@ -199,6 +200,43 @@ export function scalingTable(points: readonly ScalingPoint[]): string {
       row.splitAllows === undefined ? '-' : `${n(row.splitAllows, 2)}x`,
     ]),
     1,
+  );
+}
+
+/** One indicator count of the threat-intel stage. */
+export interface ThreatIntelPoint {
+  readonly prefixes: number;
+  readonly loadS: number;
+  readonly indicatorsPerSec: number;
+  readonly heapUsedMb: number;
+  /** The index's own memory: its heap objects and the trie's typed arrays. */
+  readonly indexMb: number;
+  readonly lookupsPerCpuSec?: number;
+}
+
+/** lookups/CPU-s of each indicator count over the smallest count's: 1 is flat, below 1 each lookup costs more. */
+export function threatIntelRatios(points: readonly ThreatIntelPoint[]): Array<ThreatIntelPoint & { readonly ratio?: number }> {
+  const sorted = [...points].sort((a, b) => a.prefixes - b.prefixes);
+  const base = sorted[0]?.lookupsPerCpuSec;
+  return sorted.map((point) => ({ ...point, ratio: base && point.lookupsPerCpuSec !== undefined ? point.lookupsPerCpuSec / base : undefined }));
+}
+
+export function threatIntelTable(points: readonly ThreatIntelPoint[]): string {
+  const rows = threatIntelRatios(points);
+  const base = rows[0]?.prefixes;
+  const baseLabel = base === undefined ? '' : base % 1000 === 0 && base < 1_000_000 ? `${base / 1000}k` : n(base);
+  return table(
+    ['prefixes', 'load s', 'indicators/s', 'heap MB', 'index MB', 'lookups/CPU-s', `ratio vs ${baseLabel}`],
+    rows.map((row) => [
+      n(row.prefixes),
+      n(row.loadS, 2),
+      n(row.indicatorsPerSec),
+      n(row.heapUsedMb, 1),
+      n(row.indexMb, 1),
+      n(row.lookupsPerCpuSec),
+      row.ratio === undefined ? '-' : n(row.ratio, 2),
+    ]),
+    0,
   );
 }
 

@@ -34,7 +34,7 @@ import { BENCH_KEY, dropDatabase, freshDatabase, Mode, ProductOptions, RunningAp
 import { Renames, TopicRemappingEventLog } from './topic-remapping.event-log';
 
 export type StageName =
-  'auth' | 'admin' | 'floor' | 'e2e' | 'latency' | 'soak' | 'ingest' | 'enrich-core' | 'enrich-log' | 'enrich-scale' | 'projection' | 'sink';
+  'auth' | 'admin' | 'threat-intel' | 'floor' | 'e2e' | 'latency' | 'soak' | 'ingest' | 'enrich-core' | 'enrich-log' | 'enrich-scale' | 'projection' | 'sink';
 
 export interface StageResult {
   readonly stage: StageName;

@@ -13,7 +13,19 @@ import { generateDataset, MAX_BATCH_RECORDS } from './bench-dataset';
 import { collectGarbage } from './bench-meter';
 import { Mode, QUIET_LOG_LEVELS, tempDir, writeGeoFixtures } from './bench-product';
 import { HotSpot, StageProfiler } from './bench-profile';
-import { breakdownTable, Failure, failuresText, floorsTable, resultsTable, scalingTable, soakTable, Target, targetRatio, targetsTable } from './bench-report';
+import {
+  breakdownTable,
+  Failure,
+  failuresText,
+  floorsTable,
+  resultsTable,
+  scalingTable,
+  soakTable,
+  Target,
+  targetRatio,
+  targetsTable,
+  threatIntelTable,
+} from './bench-report';
 import { runEnrichScale } from './bench-enrich-scale';
 import { runLatency, runSoak } from './bench-latency';
 import { runClientFloor, runJsonFloor } from './bench-floors';
@@ -36,6 +48,7 @@ import {
 } from './bench-stages';
 import { runAuthStage } from './bench-auth';
 import { runAdminLatencyStage } from './bench-admin';
+import { MAX_THREAT_INTEL_SIZE, runThreatIntelStage } from './bench-threat-intel';
 
 /**
  * `npm run bench`: the product's throughput end to end and per stage, in the embedded and the
@@ -46,32 +59,48 @@ import { runAdminLatencyStage } from './bench-admin';
  *
  * Environment (all optional): BENCH_BATCHES (10), BENCH_BATCH_RECORDS (10000), BENCH_CONCURRENCY
  * (requests in flight, 4), BENCH_PARTITIONS (3), BENCH_MODES (embedded,kafka), BENCH_STAGES
- * (floor,core,ingest,enrich-log,projection,projection-scale,sink,e2e,latency; soak too when BENCH_SOAK_S > 0;
+ * (auth,admin,threat-intel,floor,core,ingest,enrich-log,projection,projection-scale,sink,e2e,latency; soak too when BENCH_SOAK_S > 0;
  * enrich-scale only when named: the enricher as BENCH_ENRICHERS separate processes in one group, kafka mode), BENCH_ENRICHERS
  * (the enrich-scale stage's member counts, one run each under a fresh group, 1,2), BENCH_ENRICHERS_ROUNDS (times the
  * counts are run, interleaved; the scaling table takes the median per count, 1),
  * BENCH_LATENCY_RPS (the latency stage's steady open-loop rate, 20000), BENCH_LATENCY_S (its length, 20, the first
  * 3 s discarded), BENCH_LATENCY_BATCH (records per request of the latency and soak loads, 500), BENCH_SOAK_S (the
  * soak's length, 0 = no soak), BENCH_SOAK_RPS (its rate; default half the e2e kafka records/s of the same run, else
- * 5000), BENCH_DRY_RUN=1 (print the settings and stop), BENCH_SCALE_ROWS (rows of the
+ * 5000), BENCH_TI_SIZES (the threat-intel stage's indicator counts, one load and match run each, in process and once
+ * whatever BENCH_MODES says, 1000,100000,1000000, each at most 2,000,000), BENCH_TI_FLOWS (the flows of its match
+ * stream, 1% of them hits, 200000), BENCH_DRY_RUN=1 (print the settings and stop), BENCH_SCALE_ROWS (rows of the
  * projection-scale stage, 1000000), BENCH_SCALE_IDS (enricher | hash | sequential, or a list: its event
  * ids, enricher), BENCH_SCALE_ROWS_SHAPE (enriched | trimmed | both: ~1.4 KB enriched flows, or ~700 bytes
  * without their input copies and risk reasons; enriched), BENCH_GEO (default | fixture, for e2e and enrich-log),
  * BENCH_SINK_RECORDS (enriched flows each sink run delivers, 50000, at most the dataset's),
  * BENCH_SINK_BATCH (records per destination request, as SINK_BATCH_MAX_RECORDS, 500), BENCH_SEED
- * (42), BENCH_DEADLINE_MS (90000, per wait), BENCH_TIMEOUT_MS (whole run, 600000 plus BENCH_SOAK_S), BENCH_RESULTS
+ * (42), BENCH_DEADLINE_MS (90000, per wait), BENCH_TIMEOUT_MS (whole run, 600000 plus BENCH_SOAK_S, plus 60000 with threat-intel), BENCH_RESULTS
  * (bench-results.json), BENCH_PROFILE (a directory: one .cpuprofile per stage and the top functions
- * by self time in the report). Kafka mode uses KAFKA_BROKERS and DATABASE_URL,
+ * by self time in the report). Kafka mode uses KAFKA_BROKERS and DATABASE_URL (not needed by a run of only auth and threat-intel),
  * starting infra/ (like the test global setup) when they are unset; its stages use unique topics and
  * consumer groups (deleted afterwards), so concurrent runs on the same broker do not interfere. The
  * sink stage also needs OPENSEARCH_URL (started the same way; its indices and template are deleted).
  */
 
 type StageKey =
-  'auth' | 'admin' | 'floor' | 'core' | 'ingest' | 'enrich-log' | 'enrich-scale' | 'projection' | 'projection-scale' | 'sink' | 'e2e' | 'latency' | 'soak';
+  | 'auth'
+  | 'admin'
+  | 'threat-intel'
+  | 'floor'
+  | 'core'
+  | 'ingest'
+  | 'enrich-log'
+  | 'enrich-scale'
+  | 'projection'
+  | 'projection-scale'
+  | 'sink'
+  | 'e2e'
+  | 'latency'
+  | 'soak';
 const ALL_STAGES: readonly StageKey[] = [
   'auth',
   'admin',
+  'threat-intel',
   'floor',
   'core',
   'ingest',
@@ -88,6 +117,8 @@ const ALL_STAGES: readonly StageKey[] = [
 const OPT_IN_STAGES: readonly StageKey[] = ['soak', 'enrich-scale'];
 /** The stages of a plain `npm run bench`: all but the opt-in ones. */
 const DEFAULT_STAGES: readonly StageKey[] = ALL_STAGES.filter((stage) => !OPT_IN_STAGES.includes(stage));
+/** Stages that need neither Kafka nor Postgres in any mode: a run of only these starts no services. */
+const IN_PROCESS_STAGES: readonly StageKey[] = ['auth', 'threat-intel'];
 /** The latency stage's warm-up, discarded: the first seconds of a fresh stack (JIT, group joins, first polls). */
 const LATENCY_WARMUP_S = 3;
 
@@ -108,6 +139,21 @@ function list<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: r
     .filter(Boolean);
   for (const item of items) if (!allowed.includes(item as T)) throw new Error(`${name}: unknown "${item}" (known: ${allowed.join(', ')})`);
   return items as T[];
+}
+
+/** BENCH_TI_SIZES: the indicator counts of the threat-intel stage, e.g. 1000,100000,1000000 (distinct), smallest first. */
+function threatIntelSizes(env: NodeJS.ProcessEnv): number[] {
+  const raw = env.BENCH_TI_SIZES;
+  if (!raw) return [1_000, 100_000, 1_000_000];
+  const sizes = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map(Number);
+  if (sizes.length === 0 || sizes.some((size) => !Number.isInteger(size) || size < 1 || size > MAX_THREAT_INTEL_SIZE) || new Set(sizes).size !== sizes.length) {
+    throw new Error(`BENCH_TI_SIZES must be distinct integers 1..${MAX_THREAT_INTEL_SIZE} separated by commas, got "${raw}"`);
+  }
+  return sizes.sort((a, b) => a - b);
 }
 
 /** BENCH_ENRICHERS: the member counts of the enrich-scale stage, e.g. 1,2 (each 1..16, no repeats). */
@@ -138,13 +184,16 @@ function readSettings(env: NodeJS.ProcessEnv) {
     partitions: integer(env, 'BENCH_PARTITIONS', 3, 1, 64),
     seed: integer(env, 'BENCH_SEED', 42, 0, 2 ** 31),
     deadlineMs: integer(env, 'BENCH_DEADLINE_MS', 90_000, 1_000, 3_600_000),
-    // The soak's own length on top of the default: a 10-minute soak (the issue's) could never finish inside 600 s.
-    timeoutMs: integer(env, 'BENCH_TIMEOUT_MS', 600_000 + soakS * 1_000, 10_000, 24 * 3_600_000),
+    // The soak's own length on top of the default: a 10-minute soak (the issue's) could never finish inside 600 s;
+    // and a minute for the threat-intel stage (~30 s for its three sizes on the 2-core box).
+    timeoutMs: integer(env, 'BENCH_TIMEOUT_MS', 600_000 + soakS * 1_000 + (stages.includes('threat-intel') ? 60_000 : 0), 10_000, 24 * 3_600_000),
     sinkRecords: integer(env, 'BENCH_SINK_RECORDS', 50_000, 1, 10_000_000),
     sinkBatchRecords: integer(env, 'BENCH_SINK_BATCH', 500, 1, 50_000),
     scaleRows: integer(env, 'BENCH_SCALE_ROWS', 1_000_000, 1, 100_000_000),
     enrichers: enricherCounts(env),
     enricherRounds: integer(env, 'BENCH_ENRICHERS_ROUNDS', 1, 1, 20),
+    threatIntelSizes: threatIntelSizes(env),
+    threatIntelFlows: integer(env, 'BENCH_TI_FLOWS', 200_000, 1_000, 10_000_000),
     scaleIds: list<ScaleIds>(env, 'BENCH_SCALE_IDS', ['enricher', 'hash', 'sequential'], ['enricher']),
     scaleShapes: list<'enriched' | 'trimmed'>(env, 'BENCH_SCALE_ROWS_SHAPE', ['enriched', 'trimmed'], ['enriched']),
     modes: list<Mode>(env, 'BENCH_MODES', ['embedded', 'kafka'], ['embedded', 'kafka']),
@@ -217,7 +266,10 @@ async function main(): Promise<number> {
     loadAverageAtStart: os.loadavg().map((load) => Math.round(load * 100) / 100),
   };
   log(`telemetry bench ${runId}: node ${meta.node}, ${meta.cpuCount} x ${meta.cpuModel}, ${meta.platform}, load average ${meta.loadAverageAtStart.join(' ')}`);
-  ensureServices({ kafka: settings.modes.includes('kafka'), opensearch: settings.stages.includes('sink') });
+  ensureServices({
+    kafka: settings.modes.includes('kafka') && settings.stages.some((stage) => !IN_PROCESS_STAGES.includes(stage)),
+    opensearch: settings.stages.includes('sink'),
+  });
 
   const failures: Failure[] = [];
   const results: StageResult[] = [];
@@ -308,6 +360,22 @@ async function main(): Promise<number> {
       results.push(auth);
       const us = auth.details as { issuedKeyUs: number; seedKeyUs: number; quotaChecksUs: number };
       log(`  issued key ${us.issuedKeyUs.toFixed(2)} µs, seed key ${us.seedKeyUs.toFixed(2)} µs, quota checks ${us.quotaChecksUs.toFixed(2)} µs per request`);
+    }
+  }
+
+  // Issue #11: threat-intel load time and match cost at growing indicator counts (in process, once whatever the modes).
+  if (settings.stages.includes('threat-intel')) {
+    for (const size of settings.threatIntelSizes) {
+      const ti = await attempt('threat-intel', `${size.toLocaleString('en-US')} prefixes`, async () =>
+        runThreatIntelStage(size, { seed: settings.seed, flows: settings.threatIntelFlows, passes: 5, hitShare: 0.01 }),
+      );
+      if (!ti) continue;
+      results.push(ti);
+      const d = ti.details as { loadS: number; indicatorsPerSec: number; heapUsedMb: number; lookupsPerCpuSec: number; redrawnMissEndpoints: number };
+      log(
+        `  loaded in ${d.loadS.toFixed(2)} s (${Math.round(d.indicatorsPerSec).toLocaleString('en-US')} indicators/s), heap ${d.heapUsedMb.toFixed(1)} MB; ` +
+          `${Math.round(d.lookupsPerCpuSec).toLocaleString('en-US')} lookups/CPU-s`,
+      );
     }
   }
 
@@ -547,7 +615,21 @@ async function main(): Promise<number> {
 
   fs.rmSync(work, { recursive: true, force: true });
 
-  const order: StageName[] = ['auth', 'admin', 'floor', 'e2e', 'latency', 'soak', 'ingest', 'enrich-core', 'enrich-log', 'enrich-scale', 'projection', 'sink'];
+  const order: StageName[] = [
+    'auth',
+    'admin',
+    'threat-intel',
+    'floor',
+    'e2e',
+    'latency',
+    'soak',
+    'ingest',
+    'enrich-core',
+    'enrich-log',
+    'enrich-scale',
+    'projection',
+    'sink',
+  ];
   results.sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage) || a.mode.localeCompare(b.mode));
   const find = (stage: StageName, mode: string) => results.find((r) => r.stage === stage && r.mode === mode);
   const perCpu = (r: StageResult | undefined) => r?.recordsPerCpuSec;
@@ -556,6 +638,20 @@ async function main(): Promise<number> {
   const enricherOnKafka = find('enrich-log', 'kafka');
   const latencyResult = find('latency', 'kafka');
   const soakResult = find('soak', 'kafka');
+  const threatIntelPoints = results
+    .filter((r) => r.stage === 'threat-intel')
+    .map((r) => {
+      const d = r.details as {
+        prefixes: number;
+        loadS: number;
+        indicatorsPerSec: number;
+        heapUsedMb: number;
+        indexHeapMb: number;
+        indexArrayBuffersMb: number;
+      };
+      return { ...d, indexMb: d.indexHeapMb + d.indexArrayBuffersMb, lookupsPerCpuSec: r.recordsPerCpuSec };
+    });
+  const threatIntelAt = (prefixes: number) => threatIntelPoints.find((point) => point.prefixes === prefixes);
   const targets: Target[] = [
     {
       name: 'admin: a key issued on query-api works on another process, p99',
@@ -580,6 +676,24 @@ async function main(): Promise<number> {
       target: 50,
       better: 'lower',
       measured: find('auth', 'n/a')?.details.perRequestUs as number | undefined,
+    },
+    {
+      name: 'threat intel: 1M indicators load',
+      measuredBy: 'threat-intel, 1,000,000 prefixes (ThreatIntelIndex construction, wall)',
+      unit: 's',
+      target: 10,
+      better: 'lower',
+      measured: threatIntelAt(1_000_000)?.loadS,
+    },
+    {
+      name: 'threat intel: match cost flat, lookups/CPU-s at 1M over at 1k',
+      measuredBy: 'threat-intel, 1,000,000 vs 1,000 prefixes',
+      unit: 'ratio',
+      target: 0.5,
+      measured: (() => {
+        const [small, large] = [threatIntelAt(1_000)?.lookupsPerCpuSec, threatIntelAt(1_000_000)?.lookupsPerCpuSec];
+        return small && large !== undefined ? large / small : undefined;
+      })(),
     },
     {
       name: 'enricher on Kafka, share of the JSON floor (per CPU-s)',
@@ -719,6 +833,14 @@ async function main(): Promise<number> {
     log("was at work (from the last member's first batch to the first member's last: joins and rebalances over); busiest member = its");
     log('share of the records; split allows = 1 / that share, the best speed-up the partition assignment permits. An in-process');
     log('worker pool (worker_threads) is not measured. Several runs of a count (BENCH_ENRICHERS_ROUNDS): the median of each figure.');
+  }
+  if (threatIntelPoints.length > 0) {
+    log('');
+    log(`Threat intel at scale (issue #11; seed ${settings.seed}, ${settings.threatIntelFlows.toLocaleString('en-US')} flows, 1% hits, warm):`);
+    log(threatIntelTable(threatIntelPoints));
+    log('load s = new ThreatIntelIndex(indicators), wall; heap MB = heapUsed after it and a full GC (the indicator array included);');
+    log("index MB = what the index added: heap objects and the trie's typed arrays (off the heap); lookups/CPU-s = match(flow) calls");
+    log("(both endpoints) per CPU-second of this process over 5 passes after a warm-up; ratio = against the smallest count's.");
   }
   if (floors.json || floors.client) {
     log('');
