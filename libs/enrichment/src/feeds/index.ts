@@ -1,2 +1,3 @@
 export * from './feed.types';
 export * from './parse-feed';
+export * from './feed-diff';
