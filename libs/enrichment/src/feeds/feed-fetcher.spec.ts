@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -361,9 +362,18 @@ describe('fetchFeed HTTP errors and limits', () => {
     await expect(fetchError({ url }, {}, { timeoutMs: 200 })).resolves.toMatchObject({ code: 'timeout' });
   });
 
-  it('a body larger than maxBytes is too_large, refused from its Content-Length', async () => {
+  it('a body larger than maxBytes is too_large', async () => {
     const url = server.route('/big', serve({ body: Buffer.alloc(2048, '192.0.2.1\n') }));
     await expect(fetchError({ url }, {}, { maxBytes: 1024 })).resolves.toMatchObject({ code: 'too_large', retriable: false });
+  });
+
+  it('a Content-Length over maxBytes is refused before the body arrives', async () => {
+    // Only the first bytes are ever sent: waiting for the rest would end in a timeout instead.
+    const url = server.route('/declared-big', (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(10 * 1024 * 1024) });
+      response.write('192.0.2.1\n');
+    });
+    await expect(fetchError({ url }, {}, { maxBytes: 1024, timeoutMs: 10_000 })).resolves.toMatchObject({ code: 'too_large' });
   });
 
   it('a body of exactly maxBytes is fetched', async () => {
@@ -545,6 +555,12 @@ describe('fetchFeed path', () => {
 
   it('a directory is unreadable', async () => {
     await expect(fetchError({ path: dir })).resolves.toMatchObject({ code: 'unreadable' });
+  });
+
+  it('a named pipe is unreadable, without waiting for a writer', async () => {
+    const path = join(dir, 'feed.fifo');
+    execFileSync('mkfifo', [path]);
+    await expect(fetchError({ path }, {}, { timeoutMs: 5_000 })).resolves.toMatchObject({ code: 'unreadable' });
   });
 
   it('a file larger than maxBytes is too_large', async () => {

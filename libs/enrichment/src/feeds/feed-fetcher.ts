@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
@@ -203,7 +204,8 @@ async function fetchUrl(
 async function fetchFile(path: string, validators: FeedValidators, options: { maxBytes: number; signal: AbortSignal }): Promise<FeedFetchResult> {
   let handle: FileHandle;
   try {
-    handle = await open(path, 'r');
+    // Non-blocking so that a FIFO is refused as not a regular file instead of waiting for a writer.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     throw fileError(path, error);
   }
