@@ -412,6 +412,11 @@ describe('fetchFeed HTTP errors and limits', () => {
     await expect(fetching).rejects.toBe(reason);
   });
 
+  it('a signal aborted beforehand rejects at once, before the file is read', async () => {
+    const reason = new Error('already stopped');
+    await expect(fetchFeed({ path: fixturePath('drop.txt') }, {}, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+  });
+
   it('sends the given headers', async () => {
     const url = server.route('/keyed', (request, response) => {
       if (request.headers['x-api-key'] !== 'k1') response.writeHead(401).end('missing key');

@@ -95,6 +95,7 @@ const FILE_CHUNK_BYTES = 64 * 1024;
  */
 export async function fetchFeed(location: FeedLocation, validators: FeedValidators, options: FetchFeedOptions = {}): Promise<FeedFetchResult> {
   const target = checkLocation(location);
+  options.signal?.throwIfAborted();
   const timeoutMs = options.timeoutMs ?? DEFAULT_FEED_TIMEOUT_MS;
   const maxBytes = options.maxBytes ?? DEFAULT_FEED_MAX_BYTES;
   const timeout = new AbortController();
