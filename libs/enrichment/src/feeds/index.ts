@@ -1,2 +1,4 @@
 export * from './feed.types';
 export * from './parse-feed';
+export * from './feed-fetcher';
+export * from './feed-diff';
