@@ -1,0 +1,264 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import request from 'supertest';
+import { TOPICS, type EnrichedFlow } from '@telemetry/contracts';
+import { KafkaEventLog, type Tail } from '@telemetry/event-log';
+import {
+  dropFreshDatabases,
+  freePorts,
+  freshDatabase,
+  kafkaBrokers,
+  RunningProcess,
+  spawnTypeScript,
+  uniqueName,
+  waitFor,
+  waitHealthy,
+} from '@telemetry/testing';
+import { issueKey, RunningProduct, SAMPLES, startProduct, TEST_KEY, writeGeoFixtures } from './all-in-one.harness';
+
+/*
+ * Threat intelligence as a live, event-sourced feature: the indicators API (scoped per tenant,
+ * idempotent, CIDR aware), and an indicator added through the API changing the scores of live
+ * flows, in the embedded all-in-one and across separate processes on real Kafka within 1 s.
+ */
+
+const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+const admin = bearer(TEST_KEY);
+const zeek = (uid: string, dst: string) => [
+  { ts: 1732288900, uid, 'id.orig_h': '10.0.0.1', 'id.orig_p': 50000, 'id.resp_h': dst, 'id.resp_p': 443, proto: 'tcp' },
+];
+
+describe('the indicators API (embedded mode)', () => {
+  let product: RunningProduct;
+  let acmeKey: string;
+  let globexKey: string;
+
+  beforeAll(async () => {
+    product = await startProduct('embedded', { RATE_LIMIT_PER_MIN: '0' });
+    acmeKey = await issueKey(product.server, TEST_KEY, 'acme', ['manage_indicators', 'ingest', 'read_requests']);
+    globexKey = await issueKey(product.server, TEST_KEY, 'globex', ['manage_indicators']);
+  });
+
+  afterAll(() => product?.close());
+
+  const api = () => request(product.server);
+
+  it('adds, lists, reads and deletes indicators with the original’s shapes; re-adding is idempotent', async () => {
+    const added = await api().put('/v1/indicators').set(admin).send({ ip_or_cidr: '203.0.113.0/24', category: 'scanner', confidence: 40 }).expect(200);
+    expect(added.body).toEqual(
+      expect.objectContaining({
+        status: 'added',
+        created: true,
+        ip_or_cidr: '203.0.113.0/24',
+        category: 'scanner',
+        confidence: 40,
+        source: 'api',
+        tenant_id: null,
+      }),
+    );
+    expect(added.body.id).toMatch(/^[0-9a-f]{16}$/);
+    const again = await api().put('/v1/indicators').set(admin).send({ ip_or_cidr: '203.0.113.7/24', category: 'scanner', confidence: 40 }).expect(200);
+    expect(again.body).toEqual(expect.objectContaining({ id: added.body.id, created: false, ip_or_cidr: '203.0.113.0/24' }));
+    const raised = await api().put('/v1/indicators').set(admin).send({ ip_or_cidr: '203.0.113.0/24', category: 'scanner', confidence: 75 }).expect(200);
+    expect(raised.body).toEqual(expect.objectContaining({ id: added.body.id, confidence: 75, created: false }));
+    await api().put('/v1/indicators').set(admin).send({ ip_or_cidr: '2001:db8:1::/48', category: 'C2', confidence: 90, source: 'soc' }).expect(200);
+
+    const covering = await api().get('/v1/indicators').set(admin).query({ ip: '203.0.113.99' }).expect(200);
+    expect(covering.body.indicators.map((i: { id: string }) => i.id)).toEqual([added.body.id]);
+    expect(covering.body).toEqual(expect.objectContaining({ total: 1, page: 1, pages: 1 }));
+    const v6 = await api().get('/v1/indicators').set(admin).query({ ip: '2001:db8:1:2::5', min_confidence: '80' }).expect(200);
+    expect(v6.body.items.map((i: { ip_or_cidr: string }) => i.ip_or_cidr)).toEqual(['2001:db8:1::/48']);
+    const paged = await api().get('/v1/indicators').set(admin).query({ size: '1', page: '2', tenant_id: 'global' }).expect(200);
+    expect(paged.body).toEqual(expect.objectContaining({ size: 1, page: 2 }));
+    expect(paged.body.indicators).toHaveLength(1);
+    await api().get(`/v1/indicators/${added.body.id}`).set(admin).expect(200);
+
+    await api().delete(`/v1/indicators/${added.body.id}`).set(admin).expect(200, { status: 'deleted', id: added.body.id });
+    await api().delete(`/v1/indicators/${added.body.id}`).set(admin).expect(404);
+    await api().post(`/v1/indicators/${added.body.id}/delete`).set(admin).expect(404);
+    await api().get(`/v1/indicators/${added.body.id}`).set(admin).expect(404);
+    const other = await api().put('/v1/indicators').set(admin).send({ ip_or_cidr: '198.51.100.200' }).expect(200);
+    expect(other.body).toEqual(expect.objectContaining({ category: 'malicious', confidence: 50, ip_or_cidr: '198.51.100.200/32' }));
+    await api().post(`/v1/indicators/${other.body.id}/delete`).set(admin).expect(200, { status: 'deleted', id: other.body.id });
+  });
+
+  it('refuses bad input with the field that is wrong', async () => {
+    const bad = await api().put('/v1/indicators').set(admin).send({ ip_or_cidr: '300.1.2.3', confidence: 101, extra: 1 }).expect(422);
+    expect(bad.body.error).toBe('validation_failed');
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['confidence', 'extra', 'ip_or_cidr']);
+    const missing = await api().put('/v1/indicators').set(admin).send({ category: 'C2' }).expect(422);
+    expect(missing.body.errors).toEqual([{ field: 'ip_or_cidr', message: 'is required' }]);
+    await api().put('/v1/indicators').set(admin).send({ ip_or_cidr: '10.0.0.0/8', source: 'feed:x' }).expect(422);
+    await api().put('/v1/indicators').set(admin).send({ ip_or_cidr: '10.0.0.0/8', tenant_id: 'no-such-tenant' }).expect(404);
+    await api().get('/v1/indicators').set(admin).query({ ip: 'nope' }).expect(422);
+    await api().get('/v1/indicators').set(admin).query({ size: '5000' }).expect(422);
+  });
+
+  it('scopes indicators per tenant: a tenant adds to its own, sees global and its own, and never another’s', async () => {
+    const own = await api().put('/v1/indicators').set(bearer(acmeKey)).send({ ip_or_cidr: '192.0.2.10', category: 'C2', confidence: 90 }).expect(200);
+    expect(own.body.tenant_id).toBe('acme');
+    await api().put('/v1/indicators').set(bearer(acmeKey)).send({ ip_or_cidr: '192.0.2.11', tenant_id: 'globex' }).expect(403);
+    const global = await api().put('/v1/indicators').set(admin).send({ ip_or_cidr: '192.0.2.12', category: 'scanner' }).expect(200);
+    const forGlobex = await api().put('/v1/indicators').set(admin).send({ ip_or_cidr: '192.0.2.13', tenant_id: 'globex' }).expect(200);
+    expect(forGlobex.body.tenant_id).toBe('globex');
+
+    const seen = async (key: string) =>
+      ((await api().get('/v1/indicators').set(bearer(key)).query({ q: '192.0.2.1' }).expect(200)).body.indicators as Array<{ ip_or_cidr: string }>).map(
+        (i) => i.ip_or_cidr,
+      );
+    expect(await seen(acmeKey)).toEqual(['192.0.2.10/32', '192.0.2.12/32']);
+    expect(await seen(globexKey)).toEqual(['192.0.2.12/32', '192.0.2.13/32']);
+    await api().get(`/v1/indicators/${own.body.id}`).set(bearer(globexKey)).expect(404);
+    await api().delete(`/v1/indicators/${own.body.id}`).set(bearer(globexKey)).expect(404);
+    await api().delete(`/v1/indicators/${global.body.id}`).set(bearer(acmeKey)).expect(403);
+    // An admin acting as a tenant is that tenant.
+    const asAcme = await api().put('/v1/indicators').set(admin).set('X-Tenant-ID', 'acme').send({ ip_or_cidr: '192.0.2.14' }).expect(200);
+    expect(asAcme.body.tenant_id).toBe('acme');
+    // Scope enforced: a key without manage_indicators is refused.
+    const ingestOnly = await issueKey(product.server, TEST_KEY, 'acme', ['ingest']);
+    await api().get('/v1/indicators').set(bearer(ingestOnly)).expect(403);
+  });
+
+  it("raises a live flow's score once an indicator matches it, for its tenant only", async () => {
+    const dst = '198.51.100.77';
+    const download = async (key: string) =>
+      (await api().get('/v1/download/json').set(bearer(key)).query({ limit: '1000' }).expect(200)).text
+        .split('\n')
+        .filter((line) => line.length > 0)
+        .map((line) => JSON.parse(line) as EnrichedFlow);
+    const ingestAndFetch = async (key: string, uid: string) => {
+      await api().post('/v1/ingest/zeek').set(bearer(key)).send(zeek(uid, dst)).expect(202);
+      return waitFor(async () => (await download(key)).find((flow) => flow.zeek?.uid === uid), { timeoutMs: 30_000, description: `flow ${uid} downloadable` });
+    };
+    const before = await ingestAndFetch(acmeKey, uniqueName('before'));
+    expect(before.risk_score).toBe(10);
+    await api()
+      .put('/v1/indicators')
+      .set(bearer(acmeKey))
+      .send({ ip_or_cidr: `${dst}/32`, category: 'C2', confidence: 95 })
+      .expect(200);
+    const after = await ingestAndFetch(acmeKey, uniqueName('after'));
+    expect(after.risk_score).toBe(70);
+    expect(after.ti.matches).toEqual([expect.objectContaining({ indicator: `${dst}/32`, category: 'C2', confidence: 95, source: 'api', field: 'dst_ip' })]);
+    expect(after.risk_reasons.map((reason) => reason.code)).toEqual(['base', 'threat_intel_match']);
+    // The default tenant's flows to the same address do not match acme's indicator.
+    const theirs = await ingestAndFetch(TEST_KEY, uniqueName('default'));
+    expect(theirs.ti.matches).toEqual([]);
+  });
+});
+
+describe('threat intel across processes on real Kafka', () => {
+  const running: RunningProcess[] = [];
+  let dir: string;
+  let log: KafkaEventLog | undefined;
+  let tail: Tail | undefined;
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-intel-'));
+  });
+
+  afterAll(async () => {
+    await Promise.all(running.splice(0).map((process) => process.kill()));
+    await tail?.close();
+    await log?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+    await dropFreshDatabases();
+  });
+
+  function start(entry: string, port: number, env: Record<string, string>): RunningProcess {
+    const process = spawnTypeScript(entry, { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env });
+    running.push(process);
+    return process;
+  }
+
+  it('an indicator added on query-api changes the score of live flows in the separate enricher within 1 s', async () => {
+    const geo = writeGeoFixtures(dir);
+    const key = `${uniqueName('intel')}-0123456789`;
+    const prefix = `${uniqueName('intel')}.`;
+    const env = {
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      DATABASE_URL: await freshDatabase('intel'),
+      DEFAULT_TENANT: uniqueName('tenant'),
+      API_KEY: key,
+      KAFKA_GROUP_PREFIX: uniqueName('intel'),
+      GEOIP_DB_CITY: geo.city,
+      GEOIP_DB_ASN: geo.asn,
+      THREATLIST_CSV: path.join(SAMPLES, 'threatlist.csv'),
+      DATA_DIR: dir,
+      RATE_LIMIT_PER_MIN: '0',
+    };
+    const [ingestPort, queryPort, enricherPort] = await freePorts(3);
+    const processes = [
+      start('apps/ingest-api/src/main.ts', ingestPort, env),
+      start('apps/query-api/src/main.ts', queryPort, env),
+      start('apps/enricher/src/main.ts', enricherPort, env),
+    ];
+    await Promise.all([ingestPort, queryPort, enricherPort].map((port, index) => waitHealthy(port, processes[index])));
+
+    // What the enricher writes, read straight from the (prefixed) enriched topic.
+    const enriched = new Map<string, EnrichedFlow>();
+    log = await KafkaEventLog.connect({ brokers: kafkaBrokers(), clientId: uniqueName('intel-test') });
+    tail = await log.tail({
+      topics: [prefix + TOPICS.enriched],
+      handler: async (batch) => {
+        for (const record of batch.records) {
+          const text = record.value.toString('utf8');
+          for (const line of text.split('\n')) if (line.length > 0) collect(JSON.parse(line));
+        }
+      },
+    });
+    const collect = (value: unknown) => {
+      for (const flow of Array.isArray(value) ? value : [value]) {
+        const uid = (flow as EnrichedFlow).zeek?.uid as string | undefined;
+        if (uid) enriched.set(uid, flow as EnrichedFlow);
+      }
+    };
+
+    const dst = '198.51.100.88';
+    const sent: Array<{ uid: string; at: number }> = [];
+    let sending = true;
+    const sender = (async () => {
+      while (sending) {
+        const uid = uniqueName('live');
+        const at = Date.now();
+        const response = await fetch(`http://127.0.0.1:${ingestPort}/v1/ingest/zeek`, {
+          method: 'POST',
+          headers: { ...bearer(key), 'Content-Type': 'application/json' },
+          body: JSON.stringify(zeek(uid, dst)),
+        });
+        expect(response.status).toBe(202);
+        sent.push({ uid, at });
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    })();
+    try {
+      // Flows are flowing and unmatched before the indicator exists.
+      await waitFor(() => sent.filter(({ uid }) => enriched.has(uid)).length >= 5, { timeoutMs: 60_000, description: 'live flows enriched' });
+      const response = await fetch(`http://127.0.0.1:${queryPort}/v1/indicators`, {
+        method: 'PUT',
+        headers: { ...bearer(key), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ip_or_cidr: dst, category: 'C2', confidence: 90 }),
+      });
+      expect(response.status).toBe(200);
+      const addedAt = Date.now();
+      // Every flow sent 1 s or more after the answer is matched; wait until some are enriched.
+      await waitFor(() => sent.filter(({ uid, at }) => at >= addedAt + 1_000 && enriched.has(uid)).length >= 5, {
+        timeoutMs: 60_000,
+        description: 'flows sent a second after the indicator enriched',
+      });
+      sending = false;
+      await sender;
+      const late = sent.filter(({ uid, at }) => at >= addedAt + 1_000 && enriched.has(uid)).map(({ uid }) => enriched.get(uid)!);
+      expect(late.map((flow) => flow.risk_score)).toEqual(late.map(() => 70));
+      expect(late[0].ti.matches).toEqual([expect.objectContaining({ indicator: `${dst}/32`, category: 'C2', confidence: 90 })]);
+      const early = sent.filter(({ uid, at }) => at < addedAt - 200 && enriched.has(uid)).map(({ uid }) => enriched.get(uid)!);
+      expect(early.length).toBeGreaterThanOrEqual(5);
+      expect(early.every((flow) => flow.risk_score === 10)).toBe(true);
+    } finally {
+      sending = false;
+      await sender.catch(() => undefined);
+    }
+  });
+});
