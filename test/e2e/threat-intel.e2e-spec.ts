@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
@@ -145,6 +147,153 @@ describe('the indicators API (embedded mode)', () => {
     // The default tenant's flows to the same address do not match acme's indicator.
     const theirs = await ingestAndFetch(TEST_KEY, uniqueName('default'));
     expect(theirs.ti.matches).toEqual([]);
+  });
+});
+
+const FIXTURES = path.resolve(__dirname, '../../libs/enrichment/src/feeds/fixtures');
+
+/** A feed server as real ones behave: ETag and Last-Modified, 304 on a matching conditional request, and a switch to fail. */
+class FeedServer {
+  private readonly bodies = new Map<string, { body: Buffer; etag: string }>();
+  private version = 0;
+  failWith: number | undefined;
+  readonly requests: Array<{ path: string; ifNoneMatch?: string }> = [];
+  private readonly server = http.createServer((request, response) => {
+    const ifNoneMatch = request.headers['if-none-match'];
+    this.requests.push({ path: request.url ?? '', ...(ifNoneMatch ? { ifNoneMatch } : {}) });
+    const entry = this.bodies.get(request.url ?? '');
+    if (this.failWith !== undefined) return void response.writeHead(this.failWith).end('upstream trouble');
+    if (!entry) return void response.writeHead(404).end();
+    if (ifNoneMatch === entry.etag) return void response.writeHead(304, { ETag: entry.etag }).end();
+    response.writeHead(200, { ETag: entry.etag, 'Content-Type': 'text/plain' }).end(entry.body);
+  });
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return this;
+  }
+
+  serve(route: string, body: Buffer | string): string {
+    this.bodies.set(route, { body: Buffer.from(body), etag: `"v${(this.version += 1)}"` });
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${route}`;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+describe('threat-intel feeds (embedded mode)', () => {
+  let product: RunningProduct;
+  let feeds: FeedServer;
+
+  beforeAll(async () => {
+    product = await startProduct('embedded', { RATE_LIMIT_PER_MIN: '0' });
+    feeds = await new FeedServer().start();
+  });
+
+  afterAll(async () => {
+    await feeds?.close();
+    await product?.close();
+  });
+
+  const api = () => request(product.server);
+
+  it('registers a feed, applies each fetch as a diff, keeps the last good set when a fetch fails, and deletes it with its indicators', async () => {
+    const url = feeds.serve('/list.txt', '# test list\n192.0.2.1\n192.0.2.2\n198.51.100.0/24\n');
+    const registered = await api()
+      .post('/v1/indicators/feeds')
+      .set(admin)
+      .send({ name: 'test-list', url, format: 'plain', refresh: '1h', category: 'scanner', confidence: 60 })
+      .expect(201);
+    expect(registered.body).toEqual(expect.objectContaining({ name: 'test-list', url, format: 'plain', refresh_s: 3600, tenant_id: null }));
+    const id = registered.body.id as string;
+    const first = await waitFor(
+      async () => {
+        const feed = (await api().get(`/v1/indicators/feeds/${id}`).set(admin).expect(200)).body;
+        return feed.status === 'ok' ? feed : undefined;
+      },
+      { timeoutMs: 30_000, description: 'the first fetch recorded' },
+    );
+    expect(first.last_sync).toEqual(
+      expect.objectContaining({ outcome: 'updated', etag: '"v1"', counts: { added: 3, changed: 0, removed: 0, total: 3, malformed: 0, skipped: 1 } }),
+    );
+    expect(first.indicators).toBe(3);
+    const listed = await api().get('/v1/indicators').set(admin).query({ feed_id: id }).expect(200);
+    expect(listed.body.indicators.map((i: { ip_or_cidr: string; source: string }) => [i.ip_or_cidr, i.source])).toEqual([
+      ['192.0.2.1/32', 'feed:test-list'],
+      ['192.0.2.2/32', 'feed:test-list'],
+      ['198.51.100.0/24', 'feed:test-list'],
+    ]);
+    // A feed's indicator goes with its feed.
+    await api().delete(`/v1/indicators/${listed.body.indicators[0].id}`).set(admin).expect(409);
+
+    // Unchanged: a conditional fetch, 304.
+    const unchanged = await api().post(`/v1/indicators/feeds/${id}/refresh`).set(admin).expect(200);
+    expect(unchanged.body.last_sync).toEqual(expect.objectContaining({ outcome: 'not_modified', counts: expect.objectContaining({ total: 3 }) }));
+    expect(feeds.requests.at(-1)).toEqual({ path: '/list.txt', ifNoneMatch: '"v1"' });
+
+    // Changed: the diff, with a malformed line counted and never fatal.
+    feeds.serve('/list.txt', '192.0.2.1\n203.0.113.5\nnot-an-address\n198.51.100.0/24\n');
+    const changed = await api().post(`/v1/indicators/feeds/${id}/refresh`).set(admin).expect(200);
+    expect(changed.body.last_sync.counts).toEqual({ added: 1, changed: 0, removed: 1, total: 3, malformed: 1, skipped: 0 });
+    expect(changed.body.last_sync.malformed_sample).toEqual([{ line: 3, reason: expect.stringContaining('not-an-address') }]);
+
+    // Failing: the error reported, the last good set kept.
+    feeds.failWith = 503;
+    const failed = await api().post(`/v1/indicators/feeds/${id}/refresh`).set(admin).expect(200);
+    feeds.failWith = undefined;
+    expect(failed.body).toEqual(expect.objectContaining({ status: 'error', indicators: 3 }));
+    expect(failed.body.last_error).toEqual(expect.objectContaining({ error_code: 'http_status', http_status: 503 }));
+    const covering = await api().get('/v1/indicators').set(admin).query({ ip: '203.0.113.5' }).expect(200);
+    expect(covering.body.total).toBe(1);
+
+    const deleted = await api().delete(`/v1/indicators/feeds/${id}`).set(admin).expect(200);
+    expect(deleted.body).toEqual({ status: 'deleted', id, indicators_removed: 3 });
+    expect((await api().get('/v1/indicators').set(admin).query({ feed_id: id }).expect(200)).body.total).toBe(0);
+    await api().get(`/v1/indicators/feeds/${id}`).set(admin).expect(404);
+  });
+
+  it('reads every supported format through the API', async () => {
+    const formats: Array<[string, string, Record<string, string>?]> = [
+      ['csv', 'threats.csv'],
+      ['plain', 'plain.txt'],
+      ['firehol', 'firehol_level1.netset'],
+      ['spamhaus-drop', 'drop.txt'],
+      ['spamhaus-drop-json', 'drop_v4.json'],
+      ['feodo-csv', 'feodo-ipblocklist.csv'],
+      ['zeek-intel', 'intel.dat'],
+      ['suricata-iprep', 'iprep.list', { categories_url: feeds.serve('/iprep-categories.txt', fs.readFileSync(path.join(FIXTURES, 'iprep-categories.txt'))) }],
+      ['misp-csv', 'misp-attributes.csv'],
+      ['stix2', 'bundle.json'],
+    ];
+    for (const [format, file, extra] of formats) {
+      const url = feeds.serve(`/formats/${file}`, fs.readFileSync(path.join(FIXTURES, file)));
+      const registered = await api()
+        .post('/v1/indicators/feeds')
+        .set(admin)
+        .send({ name: `format-${format}`, url, format, ...extra })
+        .expect(201);
+      const feed = (await api().post(`/v1/indicators/feeds/${registered.body.id}/refresh`).set(admin).expect(200)).body;
+      expect({ format, status: feed.status, error: feed.last_error }).toEqual({ format, status: 'ok', error: null });
+      expect(feed.indicators).toBeGreaterThan(0);
+    }
+    const listed = await api().get('/v1/indicators/feeds').set(admin).expect(200);
+    expect(listed.body.feeds.map((feed: { name: string }) => feed.name)).toEqual(expect.arrayContaining(formats.map(([format]) => `format-${format}`)));
+  });
+
+  it('refuses bad registrations with the field that is wrong, and path feeds from tenant keys', async () => {
+    const bad = await api().post('/v1/indicators/feeds').set(admin).send({ name: 'x', url: 'ftp://example.net/x', format: 'nope', refresh: '5s' }).expect(422);
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['format', 'refresh', 'url']);
+    await api().post('/v1/indicators/feeds').set(admin).send({ name: 'x', format: 'plain' }).expect(422);
+    const url = feeds.serve('/dup.txt', '192.0.2.99\n');
+    await api().post('/v1/indicators/feeds').set(admin).send({ name: 'dup', url, format: 'plain' }).expect(201);
+    await api().post('/v1/indicators/feeds').set(admin).send({ name: 'dup', url, format: 'plain' }).expect(409);
+    const tenantKey = await issueKey(product.server, TEST_KEY, 'feeds-tenant', ['manage_indicators']);
+    const refused = await api().post('/v1/indicators/feeds').set(bearer(tenantKey)).send({ name: 'local', path: '/etc/hosts', format: 'plain' }).expect(403);
+    expect(refused.body.error).toBe('path_feed_requires_admin');
+    const own = await api().post('/v1/indicators/feeds').set(bearer(tenantKey)).send({ name: 'dup', url, format: 'plain' }).expect(201);
+    expect(own.body.tenant_id).toBe('feeds-tenant');
   });
 });
 

@@ -179,6 +179,9 @@ export type FeedRegistered = EventBase<
     readonly refreshS: number;
     readonly category?: string;
     readonly confidence?: number;
+    /** `suricata-iprep` only: where its categories file (`id,short_name,description`) is, a URL or a path. */
+    readonly categoriesUrl?: string;
+    readonly categoriesPath?: string;
   }
 >;
 /** The feed and every indicator it brought are gone. */

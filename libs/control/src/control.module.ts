@@ -3,6 +3,8 @@ import { API_KEY_STORE, TENANT_DIRECTORY } from '@telemetry/auth';
 import { ApiKeysHttpController, ApiKeysService, LegacyKeysHttpController } from './admin/api-keys.http.controller';
 import { TenantsHttpController } from './admin/tenants.http.controller';
 import { IndicatorsHttpController, IndicatorsService } from './admin/indicators.http.controller';
+import { FeedsHttpController, FeedsService } from './admin/feeds.http.controller';
+import { FeedScheduler } from './intel/feed-scheduler';
 import { ControlKeyResolver } from './api-keys/control-key.resolver';
 import { CONTROL_CONFIG, ControlConfig } from './control.config';
 import { ControlMetrics } from './control.metrics';
@@ -19,7 +21,7 @@ export class ControlModule {
     return {
       module: ControlModule,
       global: true,
-      controllers: config.adminApi ? [TenantsHttpController, ApiKeysHttpController, LegacyKeysHttpController, IndicatorsHttpController] : [],
+      controllers: config.adminApi ? [TenantsHttpController, ApiKeysHttpController, LegacyKeysHttpController, FeedsHttpController, IndicatorsHttpController] : [],
       providers: [
         { provide: CONTROL_CONFIG, useValue: config },
         ControlMetrics,
@@ -28,6 +30,8 @@ export class ControlModule {
         ControlSeeding,
         ApiKeysService,
         IndicatorsService,
+        FeedsService,
+        FeedScheduler,
         { provide: API_KEY_STORE, useExisting: ControlKeyResolver },
         { provide: TENANT_DIRECTORY, useExisting: ControlKeyResolver },
       ],

@@ -10,3 +10,4 @@ export * from './api-keys/control-key.resolver';
 export * from './intel/indicator.decider';
 export * from './intel/feed.decider';
 export * from './intel/intel-book';
+export * from './intel/feed-scheduler';

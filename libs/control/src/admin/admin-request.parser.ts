@@ -245,33 +245,36 @@ export interface RegisterFeedRequest {
   readonly refreshS: number;
   readonly category?: string;
   readonly confidence?: number;
+  readonly categoriesUrl?: string;
+  readonly categoriesPath?: string;
   readonly tenantId?: string;
 }
 
 /** POST /v1/indicators/feeds: `{name, url | path, format, refresh?, category?, confidence?, tenant_id?}`. */
 export function parseRegisterFeed(raw: unknown): RegisterFeedRequest {
-  const reader = new BodyReader(raw, ['name', 'url', 'path', 'format', 'refresh', 'category', 'confidence', 'tenant_id']);
+  const reader = new BodyReader(raw, ['name', 'url', 'path', 'format', 'refresh', 'category', 'confidence', 'categories_url', 'categories_path', 'tenant_id']);
   const name = reader.text('name', MAX_SOURCE_LENGTH - FEED_SOURCE_PREFIX.length);
   if (name === undefined && reader.body.name === undefined) reader.errors.push({ field: 'name', message: 'is required' });
   const url = reader.text('url', 2048);
   const path = reader.text('path', 1024);
-  if ((url === undefined) === (path === undefined) && !reader.errors.some((e) => e.field === 'url' || e.field === 'path')) {
-    reader.errors.push({ field: 'url', message: 'exactly one of url and path is required' });
+  if (url === undefined && path === undefined && !reader.errors.some((e) => e.field === 'url' || e.field === 'path')) {
+    reader.errors.push({ field: 'url', message: 'one of url and path is required' });
   }
-  if (url !== undefined) {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(url);
-    } catch {
-      parsed = undefined;
-    }
-    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
-      reader.errors.push({ field: 'url', message: 'must be an http:// or https:// URL' });
-  }
-  if (path !== undefined && !path.startsWith('/')) reader.errors.push({ field: 'path', message: 'must be an absolute path' });
+  checkLocation(reader, 'url', url, 'path', path);
   const format = reader.body.format;
   if (typeof format !== 'string' || !(FEED_FORMATS as readonly string[]).includes(format)) {
     reader.errors.push({ field: 'format', message: `is required: one of ${FEED_FORMATS.join(', ')}` });
+  }
+  const categoriesUrl = reader.text('categories_url', 2048);
+  const categoriesPath = reader.text('categories_path', 1024);
+  checkLocation(reader, 'categories_url', categoriesUrl, 'categories_path', categoriesPath);
+  if (format === 'suricata-iprep' && categoriesUrl === undefined && categoriesPath === undefined) {
+    reader.errors.push({ field: 'categories_url', message: 'suricata-iprep needs its categories file: categories_url or categories_path' });
+  } else if (format !== 'suricata-iprep' && (categoriesUrl !== undefined || categoriesPath !== undefined)) {
+    reader.errors.push({
+      field: categoriesUrl !== undefined ? 'categories_url' : 'categories_path',
+      message: 'only suricata-iprep feeds have a categories file',
+    });
   }
   const refreshS = readDuration(reader, 'refresh');
   const category = reader.text('category', MAX_CATEGORY_LENGTH);
@@ -286,8 +289,26 @@ export function parseRegisterFeed(raw: unknown): RegisterFeedRequest {
     refreshS: refreshS ?? DEFAULT_FEED_REFRESH_S,
     ...(category !== undefined ? { category } : {}),
     ...(confidence !== undefined ? { confidence } : {}),
+    ...(categoriesUrl !== undefined ? { categoriesUrl } : {}),
+    ...(categoriesPath !== undefined ? { categoriesPath } : {}),
     ...(tenantId !== undefined ? { tenantId } : {}),
   };
+}
+
+/** A URL must be http(s); a path absolute. */
+function checkLocation(reader: BodyReader, urlField: string, url: string | undefined, pathField: string, path: string | undefined): void {
+  if (url !== undefined) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
+      reader.errors.push({ field: urlField, message: 'must be an http:// or https:// URL' });
+  }
+  if (path !== undefined && !path.startsWith('/')) reader.errors.push({ field: pathField, message: 'must be an absolute path' });
+  if (url !== undefined && path !== undefined) reader.errors.push({ field: pathField, message: `give ${urlField} or ${pathField}, not both` });
 }
 
 /** Seconds as an integer, or text: `90`, `15m`, `6h`, `1d`. */

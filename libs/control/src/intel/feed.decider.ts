@@ -24,6 +24,8 @@ export interface Feed {
   readonly refreshS: number;
   readonly category?: string;
   readonly confidence?: number;
+  readonly categoriesUrl?: string;
+  readonly categoriesPath?: string;
   readonly createdAt: string;
   /** The last successful fetch (changed or not). */
   readonly lastSync?: Omit<FeedSynced['data'], 'feedId' | 'tenantId'>;
@@ -87,8 +89,8 @@ export function evolveFeed(feed: Feed | undefined, event: FeedEvent): Feed | und
     case 'FeedSynced': {
       if (!feed) return feed;
       const { feedId: _feedId, tenantId: _tenantId, ...sync } = event.data;
-      // A not-modified answer keeps the counts of the fetch that brought the content.
-      const lastSync = sync.outcome === 'not_modified' && feed.lastSync ? { ...feed.lastSync, fetchedAt: sync.fetchedAt } : sync;
+      // A not-modified answer keeps the validators and counts of the fetch that brought the content.
+      const lastSync = sync.outcome === 'not_modified' && feed.lastSync ? { ...feed.lastSync, outcome: sync.outcome, fetchedAt: sync.fetchedAt } : sync;
       const { lastError: _lastError, ...rest } = feed;
       return { ...rest, lastSync };
     }
