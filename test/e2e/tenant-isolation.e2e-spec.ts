@@ -83,6 +83,16 @@ function matrix(marker: string): Record<string, RouteCase> {
     'POST /v1/keys/:keyId/rotate': { access: 'admin', path: `/v1/keys/${NO_SUCH_KEY}/rotate` },
     'GET /v1/admin/audit': { access: 'admin', path: '/v1/admin/audit' },
     'POST /v1/admin/rebuild/:model': { access: 'admin', path: '/v1/admin/rebuild/no-such-model' },
+    'PUT /v1/indicators': { access: 'manage_indicators', path: '/v1/indicators', body: { ip_or_cidr: 'not-an-address' } },
+    'GET /v1/indicators': { access: 'manage_indicators', path: '/v1/indicators', query: { size: '1000' }, tenantData: true },
+    'GET /v1/indicators/:id': { access: 'manage_indicators', path: '/v1/indicators/0000000000000000' },
+    'DELETE /v1/indicators/:id': { access: 'manage_indicators', path: '/v1/indicators/0000000000000000' },
+    'POST /v1/indicators/:id/delete': { access: 'manage_indicators', path: '/v1/indicators/0000000000000000/delete' },
+    'POST /v1/indicators/feeds': { access: 'manage_indicators', path: '/v1/indicators/feeds', body: { name: 'incomplete' } },
+    'GET /v1/indicators/feeds': { access: 'manage_indicators', path: '/v1/indicators/feeds', tenantData: true },
+    'GET /v1/indicators/feeds/:id': { access: 'manage_indicators', path: '/v1/indicators/feeds/no-such-feed' },
+    'DELETE /v1/indicators/feeds/:id': { access: 'manage_indicators', path: '/v1/indicators/feeds/no-such-feed' },
+    'POST /v1/indicators/feeds/:id/refresh': { access: 'manage_indicators', path: '/v1/indicators/feeds/no-such-feed/refresh' },
   };
 }
 
@@ -128,7 +138,9 @@ function call(deployment: Deployment, method: string, route: RouteCase, key: str
         ? agent.post(route.path)
         : method === 'PATCH'
           ? agent.patch(route.path)
-          : agent.delete(route.path);
+          : method === 'PUT'
+            ? agent.put(route.path)
+            : agent.delete(route.path);
   if (key) pending.set('Authorization', `Bearer ${key}`);
   for (const [name, value] of Object.entries(headers)) pending.set(name, value);
   if (route.query) pending.query(route.query);
@@ -169,6 +181,19 @@ async function populate(deployment: Deployment): Promise<Record<string, Record<S
       .expect(207);
     // A record the enricher cannot read, from a direct producer naming the tenant: the ingest DLQ.
     await deployment.produce(tenant, `not json, marker-${tenant}`);
+    // An indicator and a feed of the tenant's own (the feed's address answers nothing: its fetch fails, which is reported).
+    const intel = deployment.target('/v1/indicators');
+    const manage = { Authorization: `Bearer ${keys[tenant].manage_indicators}` };
+    await request(intel)
+      .put('/v1/indicators')
+      .set(manage)
+      .send({ ip_or_cidr: '192.0.2.1', source: `marker-${tenant}` })
+      .expect(200);
+    await request(intel)
+      .post('/v1/indicators/feeds')
+      .set(manage)
+      .send({ name: `marker-${tenant}`, url: 'http://127.0.0.1:9/list.txt', format: 'plain' })
+      .expect(201);
   }
   const query = deployment.target('/v1/download');
   await waitFor(
