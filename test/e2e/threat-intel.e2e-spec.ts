@@ -122,7 +122,7 @@ describe('the indicators API (embedded mode)', () => {
     await api().get('/v1/indicators').set(bearer(ingestOnly)).expect(403);
   });
 
-  it("raises a live flow's score once an indicator matches it, for its tenant only", async () => {
+  it("raises a live flow's score once an indicator matches it, for its tenant only, under the tenant's chosen risk policy", async () => {
     const dst = '198.51.100.77';
     const download = async (key: string) =>
       (await api().get('/v1/download/json').set(bearer(key)).query({ limit: '1000' }).expect(200)).text
@@ -147,6 +147,18 @@ describe('the indicators API (embedded mode)', () => {
     // The default tenant's flows to the same address do not match acme's indicator.
     const theirs = await ingestAndFetch(TEST_KEY, uniqueName('default'));
     expect(theirs.ti.matches).toEqual([]);
+
+    // A tenant's own risk policy, chosen through the control plane, scores its next flows.
+    const patched = await api().patch('/v1/admin/tenants/acme').set(admin).send({ risk_policy: 'confidence-weighted' }).expect(200);
+    expect(patched.body.risk_policy).toBe('confidence-weighted');
+    const weighted = await ingestAndFetch(acmeKey, uniqueName('weighted'));
+    expect(weighted.risk_policy).toBe('confidence-weighted@1');
+    expect(weighted.risk_reasons.map((reason) => reason.code)).toContain('weighted_threat_intel_match');
+    expect((await ingestAndFetch(TEST_KEY, uniqueName('default'))).risk_policy).toBe('original-live@1');
+    await api().patch('/v1/admin/tenants/acme').set(admin).send({ risk_policy: 'no-such-policy' }).expect(422);
+    const reset = await api().patch('/v1/admin/tenants/acme').set(admin).send({ risk_policy: null }).expect(200);
+    expect(reset.body.risk_policy).toBeNull();
+    expect((await ingestAndFetch(acmeKey, uniqueName('reset'))).risk_policy).toBe('original-live@1');
   });
 });
 

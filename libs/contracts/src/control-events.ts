@@ -70,7 +70,14 @@ interface EventBase<T extends string, D> {
 
 export type TenantCreated = EventBase<
   'TenantCreated',
-  { readonly tenantId: string; readonly name: string; readonly retentionDays: number; readonly quotas: TenantQuotas }
+  {
+    readonly tenantId: string;
+    readonly name: string;
+    readonly retentionDays: number;
+    readonly quotas: TenantQuotas;
+    /** The risk policy scoring its flows, by name (`original-live`, `confidence-weighted`); absent: the deployment's RISK_POLICY. */
+    readonly riskPolicy?: string;
+  }
 >;
 export type TenantUpdated = EventBase<
   'TenantUpdated',
@@ -79,6 +86,8 @@ export type TenantUpdated = EventBase<
     readonly name?: string;
     readonly retentionDays?: number;
     readonly quotas?: TenantQuotas;
+    /** A policy name, or `""`: back to the deployment's RISK_POLICY. */
+    readonly riskPolicy?: string;
     /** The tenant's `updatedAt` the change was decided on: a change decided on an older version does not apply (optimistic concurrency). */
     readonly basedOn?: string;
   }

@@ -17,7 +17,9 @@ import {
   ThreatIntelIndex,
 } from '@telemetry/enrichment';
 import { ENRICHER_CONFIG, EnricherConfig } from './enricher.config';
+import { ControlPlaneService } from '@telemetry/control';
 import { LiveThreatIntel } from './live-threat-intel';
+import { tenantRiskPolicy } from './tenant-risk-policy';
 
 export const ENRICH_DEPENDENCIES = Symbol('ENRICH_DEPENDENCIES');
 
@@ -65,10 +67,11 @@ export async function loadThreatlistCsv(config: Pick<EnricherConfig, 'threatlist
 export const enrichmentProviders: Provider[] = [
   {
     provide: ENRICH_DEPENDENCIES,
-    inject: [ENRICHER_CONFIG, LiveThreatIntel],
-    useFactory: async (config: EnricherConfig, threatIntel: LiveThreatIntel): Promise<EnrichDependencies> => {
+    inject: [ENRICHER_CONFIG, LiveThreatIntel, ControlPlaneService],
+    useFactory: async (config: EnricherConfig, threatIntel: LiveThreatIntel, control: ControlPlaneService): Promise<EnrichDependencies> => {
       const geo = await loadGeoLookup(config);
-      return { geo, threatIntel, policy: BUILT_IN_POLICIES[config.riskPolicy ?? ORIGINAL_LIVE_POLICY.name] ?? ORIGINAL_LIVE_POLICY };
+      const policy = BUILT_IN_POLICIES[config.riskPolicy ?? ORIGINAL_LIVE_POLICY.name] ?? ORIGINAL_LIVE_POLICY;
+      return { geo, threatIntel, policy, policyOf: tenantRiskPolicy(control, policy) };
     },
   },
 ];

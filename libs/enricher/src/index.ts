@@ -6,3 +6,4 @@ export * from './enricher.metrics';
 export * from './enricher.config';
 export * from './live-threat-intel';
 export * from './threat-intel.module';
+export * from './tenant-risk-policy';

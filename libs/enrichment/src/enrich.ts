@@ -6,7 +6,10 @@ import type { ThreatIntelMatcher } from './threat-intel';
 export interface EnrichDependencies {
   readonly geo: GeoLookup;
   readonly threatIntel: ThreatIntelMatcher;
+  /** The deployment's policy (RISK_POLICY). */
   readonly policy: RiskPolicy;
+  /** The policy a tenant chose, when tenants may choose (the control plane); absent: `policy` for every flow. */
+  readonly policyOf?: (tenantId: string) => RiskPolicy;
 }
 
 /** Zeek's own field names, as the enriched output (snake_case, like the original product) carries them. */
@@ -42,7 +45,8 @@ function instantText(now: Date): string {
 
 export function enrich(flow: NormalizedFlow, deps: EnrichDependencies, now: Date): EnrichedFlow {
   const matches = deps.threatIntel.match(flow, now.getTime());
-  const risk = deps.policy.evaluate({ flow, threatMatches: matches });
+  const policy = deps.policyOf ? deps.policyOf(flow.tenantId) : deps.policy;
+  const risk = policy.evaluate({ flow, threatMatches: matches });
   const enriched: EnrichedFlow = {
     schema_version: ENRICHED_FLOW_SCHEMA_VERSION,
     event_id: flow.eventId,
@@ -64,7 +68,7 @@ export function enrich(flow: NormalizedFlow, deps: EnrichDependencies, now: Date
     ti: { matches },
     risk_score: risk.score,
     risk_reasons: risk.reasons,
-    risk_policy: policyLabel(deps.policy),
+    risk_policy: policyLabel(policy),
     original: { ...flow.original },
     ingest: {
       topic: flow.ingress.topic,

@@ -1,5 +1,5 @@
 import { FEED_SOURCE_PREFIX, SCOPES, tenantIdProblem, type Scope, type TenantQuotas } from '@telemetry/contracts';
-import { FEED_FORMATS, parseCidr } from '@telemetry/enrichment';
+import { BUILT_IN_POLICIES, FEED_FORMATS, parseCidr } from '@telemetry/enrichment';
 import { ControlCommandError } from '../control-decision';
 
 /** One problem of a request body: the field (dotted path) and what is wrong with it. */
@@ -52,6 +52,18 @@ class BodyReader {
     if (value === undefined || value === null) return undefined;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       this.errors.push({ field: `${prefix}${field}`, message: `must be an integer from ${min} to ${max}` });
+      return undefined;
+    }
+    return value;
+  }
+
+  /** A built-in risk policy's name; null (when allowed) answers `""`: the deployment's default. */
+  riskPolicy(field: string, nullable: boolean): string | undefined {
+    const value = this.body[field];
+    if (value === undefined) return undefined;
+    if (value === null && nullable) return '';
+    if (typeof value !== 'string' || !(value in BUILT_IN_POLICIES)) {
+      this.errors.push({ field, message: `must be one of ${Object.keys(BUILT_IN_POLICIES).join(', ')}${nullable ? ', or null' : ''}` });
       return undefined;
     }
     return value;
@@ -124,31 +136,46 @@ export interface CreateTenantRequest {
   readonly name: string;
   readonly retentionDays?: number;
   readonly quotas: TenantQuotas;
+  readonly riskPolicy?: string;
 }
 
 export function parseCreateTenant(raw: unknown): CreateTenantRequest {
-  const reader = new BodyReader(raw, ['tenant_id', 'name', 'retention_days', 'quotas']);
+  const reader = new BodyReader(raw, ['tenant_id', 'name', 'retention_days', 'quotas', 'risk_policy']);
   const tenantId = reader.tenantId('tenant_id', true);
   const name = reader.text('name');
   const retentionDays = reader.integer('retention_days', 1, MAX_RETENTION_DAYS);
   const quotas = reader.quotas('quotas') ?? {};
+  const riskPolicy = reader.riskPolicy('risk_policy', false);
   reader.done();
-  return { tenantId: tenantId!, name: name ?? tenantId!, ...(retentionDays !== undefined ? { retentionDays } : {}), quotas };
+  return {
+    tenantId: tenantId!,
+    name: name ?? tenantId!,
+    ...(retentionDays !== undefined ? { retentionDays } : {}),
+    quotas,
+    ...(riskPolicy !== undefined ? { riskPolicy } : {}),
+  };
 }
 
 export interface UpdateTenantRequest {
   readonly name?: string;
   readonly retentionDays?: number;
   readonly quotas?: TenantQuotas;
+  readonly riskPolicy?: string;
 }
 
 export function parseUpdateTenant(raw: unknown): UpdateTenantRequest {
-  const reader = new BodyReader(raw, ['name', 'retention_days', 'quotas']);
+  const reader = new BodyReader(raw, ['name', 'retention_days', 'quotas', 'risk_policy']);
   const name = reader.text('name');
   const retentionDays = reader.integer('retention_days', 1, MAX_RETENTION_DAYS);
   const quotas = reader.quotas('quotas');
+  const riskPolicy = reader.riskPolicy('risk_policy', true);
   reader.done();
-  return { ...(name !== undefined ? { name } : {}), ...(retentionDays !== undefined ? { retentionDays } : {}), ...(quotas !== undefined ? { quotas } : {}) };
+  return {
+    ...(name !== undefined ? { name } : {}),
+    ...(retentionDays !== undefined ? { retentionDays } : {}),
+    ...(quotas !== undefined ? { quotas } : {}),
+    ...(riskPolicy !== undefined ? { riskPolicy } : {}),
+  };
 }
 
 export interface IssueKeyRequest {

@@ -1,3 +1,4 @@
+import { BUILT_IN_POLICIES } from '@telemetry/enrichment';
 import { randomUUID } from 'node:crypto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { AuthenticatedRequest, AuthError, Principal } from '@telemetry/auth';
@@ -37,6 +38,9 @@ export class CreateTenantDto {
 
   @ApiPropertyOptional({ type: TenantQuotasDto })
   quotas?: TenantQuotasDto;
+
+  @ApiPropertyOptional({ enum: Object.keys(BUILT_IN_POLICIES), description: 'The risk policy scoring its flows (default: the deployment’s RISK_POLICY)' })
+  risk_policy?: string;
 }
 
 export class UpdateTenantDto {
@@ -48,6 +52,13 @@ export class UpdateTenantDto {
 
   @ApiPropertyOptional({ type: TenantQuotasDto, description: 'Replaces the quotas as a whole' })
   quotas?: TenantQuotasDto;
+
+  @ApiPropertyOptional({
+    enum: Object.keys(BUILT_IN_POLICIES),
+    nullable: true,
+    description: 'The risk policy scoring its flows from the next record on; null: back to the deployment’s RISK_POLICY',
+  })
+  risk_policy?: string | null;
 }
 
 export class TenantDto {
@@ -62,6 +73,9 @@ export class TenantDto {
 
   @ApiProperty({ type: TenantQuotasDto })
   quotas!: TenantQuotas;
+
+  @ApiProperty({ nullable: true, type: String, description: 'The policy chosen for this tenant; null: the deployment’s RISK_POLICY', example: null })
+  risk_policy!: string | null;
 
   @ApiProperty({ example: 2, description: 'Keys neither revoked nor expired' })
   active_keys!: number;
@@ -179,6 +193,7 @@ export function tenantView(tenant: Tenant, activeKeys: number): TenantDto {
     name: tenant.name,
     retention_days: tenant.retentionDays,
     quotas: tenant.quotas,
+    risk_policy: tenant.riskPolicy ?? null,
     active_keys: activeKeys,
     created_at: tenant.createdAt,
     updated_at: tenant.updatedAt,

@@ -103,4 +103,18 @@ describe('the tenant decider', () => {
     expect(spec.state.apply(second)).toBe(false);
     expect(spec.state.tenant('acme')).toMatchObject({ name: 'acme', retentionDays: 7 });
   });
+
+  it("sets a tenant's risk policy, and resets it to the deployment's default with an empty name", () => {
+    const spec = given(decide, [created('acme')]);
+    const [chosen] = spec.when({ type: 'UpdateTenant', tenantId: 'acme', riskPolicy: 'confidence-weighted' }, ctx()).thenEvents([{ type: 'TenantUpdated' }]);
+    spec.state.apply(chosen);
+    expect(spec.state.tenant('acme')?.riskPolicy).toBe('confidence-weighted');
+    spec.when({ type: 'UpdateTenant', tenantId: 'acme', riskPolicy: 'confidence-weighted' }, ctx()).thenEvents([]);
+    const [reset] = spec
+      .when({ type: 'UpdateTenant', tenantId: 'acme', riskPolicy: '' }, ctx())
+      .thenEvents([{ type: 'TenantUpdated', data: expect.objectContaining({ riskPolicy: '' }) }]);
+    spec.state.apply(reset);
+    expect(spec.state.tenant('acme')).not.toHaveProperty('riskPolicy');
+    spec.when({ type: 'UpdateTenant', tenantId: 'acme', riskPolicy: '' }, ctx()).thenEvents([]);
+  });
 });

@@ -8,6 +8,8 @@ export interface Tenant {
   readonly name: string;
   readonly retentionDays: number;
   readonly quotas: TenantQuotas;
+  /** The risk policy by name; absent: the deployment's RISK_POLICY. */
+  readonly riskPolicy?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Deleted tenants stay known: their id is never given out again (their data may still be in the read models). */
@@ -24,13 +26,22 @@ export interface TenantView {
 // --- Commands -------------------------------------------------------------------------------------
 
 export type TenantCommand =
-  | { readonly type: 'CreateTenant'; readonly tenantId: string; readonly name: string; readonly retentionDays: number; readonly quotas: TenantQuotas }
+  | {
+      readonly type: 'CreateTenant';
+      readonly tenantId: string;
+      readonly name: string;
+      readonly retentionDays: number;
+      readonly quotas: TenantQuotas;
+      readonly riskPolicy?: string;
+    }
   | {
       readonly type: 'UpdateTenant';
       readonly tenantId: string;
       readonly name?: string;
       readonly retentionDays?: number;
       readonly quotas?: TenantQuotas;
+      /** `""`: back to the deployment's default. */
+      readonly riskPolicy?: string;
     }
   | { readonly type: 'DeleteTenant'; readonly tenantId: string; readonly force: boolean };
 
@@ -50,9 +61,11 @@ export function evolveTenant(tenant: Tenant | undefined, event: TenantEvent): Te
       if (!tenant || tenant.deletedAt) return tenant;
       // Decided on a version another change has replaced since: it loses (the writer answers 409 conflict).
       if (event.data.basedOn !== undefined && event.data.basedOn !== tenant.updatedAt) return tenant;
-      const { name, retentionDays, quotas } = event.data;
+      const { name, retentionDays, quotas, riskPolicy } = event.data;
+      const { riskPolicy: _previous, ...rest } = tenant;
       return {
-        ...tenant,
+        ...(riskPolicy === undefined ? tenant : rest),
+        ...(riskPolicy ? { riskPolicy } : {}),
         ...(name !== undefined ? { name } : {}),
         ...(retentionDays !== undefined ? { retentionDays } : {}),
         ...(quotas !== undefined ? { quotas } : {}),
@@ -76,8 +89,12 @@ export function decideTenant(command: TenantCommand, view: TenantView, ctx: Deci
         return refuse('tenant_id_retired', 409, `Tenant "${command.tenantId}" was deleted; its id is not given out again`, { tenant_id: command.tenantId });
       }
       if (existing) return refuse('tenant_exists', 409, `Tenant "${command.tenantId}" already exists`, { tenant_id: command.tenantId });
-      const { tenantId, name, retentionDays, quotas } = command;
-      return accept({ type: 'TenantCreated', ...envelope(ctx, aggregate), data: { tenantId, name, retentionDays, quotas } });
+      const { tenantId, name, retentionDays, quotas, riskPolicy } = command;
+      return accept({
+        type: 'TenantCreated',
+        ...envelope(ctx, aggregate),
+        data: { tenantId, name, retentionDays, quotas, ...(riskPolicy ? { riskPolicy } : {}) },
+      });
     }
     case 'UpdateTenant': {
       if (!existing || existing.deletedAt) return notFound(command.tenantId);
@@ -86,6 +103,7 @@ export function decideTenant(command: TenantCommand, view: TenantView, ctx: Deci
         ...(command.name !== undefined && command.name !== existing.name ? { name: command.name } : {}),
         ...(command.retentionDays !== undefined && command.retentionDays !== existing.retentionDays ? { retentionDays: command.retentionDays } : {}),
         ...(command.quotas !== undefined && !sameQuotas(command.quotas, existing.quotas) ? { quotas: command.quotas } : {}),
+        ...(command.riskPolicy !== undefined && command.riskPolicy !== (existing.riskPolicy ?? '') ? { riskPolicy: command.riskPolicy } : {}),
       };
       // Nothing changes: no event (PATCH with the current values is a no-op, not a new version).
       if (Object.keys(data).length === 1) return accept();
