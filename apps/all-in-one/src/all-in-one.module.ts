@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@telemetry/auth';
 import { ControlModule } from '@telemetry/control';
-import { EnricherModule } from '@telemetry/enricher';
+import { EnricherModule, GeoModule } from '@telemetry/enricher';
 import { IngestModule } from '@telemetry/ingest';
 import { PersistenceModule, SQL_STORE } from '@telemetry/persistence';
 import { HealthModule, PlatformModule } from '@telemetry/platform';
@@ -21,6 +21,8 @@ export class AllInOneModule {
         ControlModule.forRoot({ ...config.auth, defaultRetentionDays: config.platform.runtime.retentionDays, adminApi: true }),
         PersistenceModule.forRoot(config.platform.runtime.database),
         IngestModule.forRoot(config.ingest),
+        // One set of GeoIP/ASN databases for the process: enrichment and the geo admin routes share it.
+        GeoModule.forRoot(config.geo, { adminApi: true }),
         EnricherModule.forRoot(config.enricher),
         QueryModule.forRoot(config.sinks),
         SinkModule.forRoot(config.sinks, config.platform),

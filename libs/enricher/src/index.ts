@@ -4,3 +4,4 @@ export * from './ingress-batch.processor';
 export * from './enrichment.providers';
 export * from './enricher.metrics';
 export * from './enricher.config';
+export * from './geo';

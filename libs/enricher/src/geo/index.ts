@@ -1,0 +1,6 @@
+export * from './geo.module';
+export * from './geo.config';
+export * from './geo.tokens';
+export * from './geo-database';
+export * from './geo-lifecycle.service';
+export * from './live.geo-lookup';
