@@ -83,6 +83,13 @@ function matrix(marker: string): Record<string, RouteCase> {
     'POST /v1/keys/:keyId/rotate': { access: 'admin', path: `/v1/keys/${NO_SUCH_KEY}/rotate` },
     'GET /v1/admin/audit': { access: 'admin', path: '/v1/admin/audit' },
     'POST /v1/admin/rebuild/:model': { access: 'admin', path: '/v1/admin/rebuild/no-such-model' },
+    // MaxMind downloads are not configured here: 409 geoip_download_not_configured, never a job.
+    'POST /v1/geo/download': { access: 'admin', path: '/v1/geo/download' },
+    'GET /v1/geo/test': { access: 'admin', path: '/v1/geo/test', query: { ip: '8.8.8.8' } },
+    // No file: 400 file_required, nothing stored.
+    'POST /v1/upload/geoip': { access: 'admin', path: '/v1/upload/geoip' },
+    'GET /v1/jobs': { access: 'admin', path: '/v1/jobs' },
+    'GET /v1/jobs/:jobId': { access: 'admin', path: '/v1/jobs/00000000-0000-0000-0000-000000000000' },
   };
 }
 
