@@ -83,7 +83,9 @@ export class GeoDownloadService {
     const databases: Record<string, unknown>[] = [];
     for (const file of downloaded) {
       const path = this.lifecycle.targetPath(file.kind);
-      await writeFileAtomic(path, file.data);
+      await writeFileAtomic(path, file.data).catch((error: unknown) => {
+        throw new GeoDownloadError('write_failed', `Cannot store ${file.edition} at ${path}: ${(error as Error).message}`, false, { cause: error });
+      });
       const status = await this.lifecycle.refresh(file.kind);
       this.logger.log(`${file.edition} (built ${file.info.buildEpoch.toISOString()}) written to ${path}`);
       databases.push({

@@ -40,7 +40,12 @@ export class GeoUploadService {
       });
     }
     const path = this.lifecycle.targetPath(kind);
-    await writeFileAtomic(path, file.buffer);
+    try {
+      await writeFileAtomic(path, file.buffer);
+    } catch (error) {
+      // A read-only mount, a full disk, a missing permission: the operator's to fix, not a server bug.
+      throw new GeoRequestError('geoip_not_writable', 409, `Cannot store the ${kind} database at ${path}: ${(error as Error).message}`, { path, kind });
+    }
     const status = await this.lifecycle.refresh(kind);
     return {
       blob_id: randomUUID(),
