@@ -16,6 +16,7 @@ import {
   ApiBadRequestResponse,
   ApiBearerAuth,
   ApiBody,
+  ApiConflictResponse,
   ApiConsumes,
   ApiForbiddenResponse,
   ApiOkResponse,
@@ -82,6 +83,7 @@ export class GeoUploadHttpController {
   @ApiOkResponse({ type: UploadedGeoDatabaseDto })
   @ApiBadRequestResponse({ description: '`not_mmdb` (cannot be opened as a MaxMind DB), `file_required` or `invalid_upload`', type: GeoErrorDto })
   @ApiPayloadTooLargeResponse({ description: '`payload_too_large`', type: GeoErrorDto })
+  @ApiConflictResponse({ description: '`geoip_not_writable`: the target path cannot be written (a read-only mount, a full disk)', type: GeoErrorDto })
   @ApiUnprocessableEntityResponse({ description: '`unsupported_database_type`: neither a City/Country nor an ASN database', type: GeoErrorDto })
   upload(@UploadedFile() file: { buffer: Buffer; originalname?: string } | undefined): Promise<UploadedGeoDatabase> {
     return this.uploads.store(file);
