@@ -85,6 +85,34 @@ describe('the indicators API (embedded mode)', () => {
     await api().post(`/v1/indicators/${other.body.id}/delete`).set(admin).expect(200, { status: 'deleted', id: other.body.id });
   });
 
+  it('looks an address up as the enricher sees it: geo, ASN, matches for the caller’s tenant, and the score of a flow to it', async () => {
+    const listed = await api().post('/v1/lookup').set(admin).send({ ip: '45.155.205.233' }).expect(200);
+    expect(listed.body).toEqual(
+      expect.objectContaining({
+        ip: '45.155.205.233',
+        ti: { matches: [expect.objectContaining({ indicator: '45.155.205.233', category: 'C2', confidence: 85, field: 'dst_ip' })] },
+        risk_score: 70,
+        risk_policy: 'original-live@1',
+      }),
+    );
+    expect(listed.body.risk_reasons.map((reason: { code: string; points: number }) => [reason.code, reason.points])).toEqual([
+      ['base', 10],
+      ['threat_intel_match', 60],
+    ]);
+    const plain = await api().post('/v1/lookup').set(admin).send({ ip: ' 8.8.8.8 ' }).expect(200);
+    expect(plain.body).toEqual(expect.objectContaining({ ip: '8.8.8.8', ti: { matches: [] }, risk_score: 10 }));
+    expect(Object.keys(plain.body).sort()).toEqual(['asn', 'geo', 'ip', 'risk_policy', 'risk_reasons', 'risk_score', 'ti']);
+    // A tenant's own indicator shows in its lookups only.
+    await api().put('/v1/indicators').set(bearer(globexKey)).send({ ip_or_cidr: '198.51.100.250', category: 'C2', confidence: 90 }).expect(200);
+    expect((await api().post('/v1/lookup').set(bearer(globexKey)).send({ ip: '198.51.100.250' }).expect(200)).body.risk_score).toBe(70);
+    expect((await api().post('/v1/lookup').set(bearer(acmeKey)).send({ ip: '198.51.100.250' }).expect(200)).body.risk_score).toBe(10);
+    const missing = await api().post('/v1/lookup').set(admin).send({}).expect(422);
+    expect(missing.body.errors).toEqual([{ field: 'ip', message: 'is required' }]);
+    const invalid = await api().post('/v1/lookup').set(admin).send({ ip: '999.1.1.1' }).expect(422);
+    expect(invalid.body.errors[0].field).toBe('ip');
+    await api().post('/v1/lookup').send({ ip: '8.8.8.8' }).expect(401);
+  });
+
   it('refuses bad input with the field that is wrong', async () => {
     const bad = await api().put('/v1/indicators').set(admin).send({ ip_or_cidr: '300.1.2.3', confidence: 101, extra: 1 }).expect(422);
     expect(bad.body.error).toBe('validation_failed');

@@ -1,5 +1,5 @@
 import { AuthConfig, readAuthConfig } from '@telemetry/auth';
-import { EnricherConfig, readEnricherConfig } from '@telemetry/enricher';
+import { EnricherConfig, GeoConfig, readEnricherConfig, readGeoConfig } from '@telemetry/enricher';
 import { IngestConfig, readIngestConfig } from '@telemetry/ingest';
 import { ConfigReader, Environment, PlatformConfig, readPlatformConfig } from '@telemetry/platform';
 import { readSinksConfig, SinksConfig } from '@telemetry/sink';
@@ -9,6 +9,8 @@ export interface AllInOneConfig {
   readonly auth: AuthConfig;
   readonly ingest: IngestConfig;
   readonly enricher: EnricherConfig;
+  /** GeoIP/ASN databases, shared by enrichment and the geo admin routes. */
+  readonly geo: GeoConfig;
   /** The sinks whose destination is configured run in the process too. */
   readonly sinks: SinksConfig;
 }
@@ -21,6 +23,7 @@ export function loadAllInOneConfig(env: Environment = process.env): AllInOneConf
     auth: readAuthConfig(reader, platform, { mayGenerateKey: true }),
     ingest: readIngestConfig(reader),
     enricher: readEnricherConfig(reader),
+    geo: readGeoConfig(reader, platform),
     sinks: readSinksConfig(reader, undefined),
   };
   reader.done();

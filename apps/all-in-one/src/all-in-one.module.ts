@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@telemetry/auth';
 import { ControlModule } from '@telemetry/control';
-import { EnricherModule, ThreatIntelModule } from '@telemetry/enricher';
+import { EnricherModule, GeoModule, LookupModule, ThreatIntelModule } from '@telemetry/enricher';
 import { IngestModule } from '@telemetry/ingest';
 import { PersistenceModule, SQL_STORE } from '@telemetry/persistence';
 import { HealthModule, PlatformModule } from '@telemetry/platform';
@@ -22,7 +22,10 @@ export class AllInOneModule {
         PersistenceModule.forRoot(config.platform.runtime.database),
         IngestModule.forRoot(config.ingest),
         ThreatIntelModule.forRoot(config.enricher),
+        // One set of GeoIP/ASN databases for the process: enrichment and the geo admin routes share it.
+        GeoModule.forRoot(config.geo, { adminApi: true }),
         EnricherModule.forRoot(config.enricher),
+        LookupModule.forRoot(config.enricher),
         QueryModule.forRoot(config.sinks),
         SinkModule.forRoot(config.sinks, config.platform),
         HealthModule.forRoot({ database: SQL_STORE }),

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DEFAULT_TENANT } from '@telemetry/contracts';
 import { ControlModule } from '@telemetry/control';
-import { EnricherModule, ThreatIntelModule } from '@telemetry/enricher';
+import { EnricherModule, GeoModule, ThreatIntelModule } from '@telemetry/enricher';
 import { HealthModule, PlatformModule } from '@telemetry/platform';
 import { EnricherAppConfig } from './enricher.config';
 
@@ -15,6 +15,8 @@ export class EnricherAppModule {
         PlatformModule.forRoot(config.platform),
         ControlModule.forFold({ defaultTenant: DEFAULT_TENANT }),
         ThreatIntelModule.forRoot(config.enricher),
+        // No admin routes here (no auth guard in this process): the query-api serves them and writes the files this process watches.
+        GeoModule.forRoot(config.geo, { adminApi: false }),
         EnricherModule.forRoot(config.enricher),
         HealthModule.forRoot(),
       ],

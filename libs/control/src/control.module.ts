@@ -21,7 +21,9 @@ export class ControlModule {
     return {
       module: ControlModule,
       global: true,
-      controllers: config.adminApi ? [TenantsHttpController, ApiKeysHttpController, LegacyKeysHttpController, FeedsHttpController, IndicatorsHttpController] : [],
+      controllers: config.adminApi
+        ? [TenantsHttpController, ApiKeysHttpController, LegacyKeysHttpController, FeedsHttpController, IndicatorsHttpController]
+        : [],
       providers: [
         { provide: CONTROL_CONFIG, useValue: config },
         ControlMetrics,

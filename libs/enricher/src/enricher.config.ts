@@ -2,10 +2,8 @@ import { BUILT_IN_POLICIES, DEFAULT_MAX_CLOCK_SKEW_S, ORIGINAL_LIVE_POLICY } fro
 import { ConfigReader } from '@telemetry/platform';
 import { DEFAULT_ENRICHED_FLOWS_PER_MESSAGE } from './ingress-batch.processor';
 
-/** Where the enrichment data comes from; unset means the data that ships with the dependencies (and no threat list). */
+/** Where the enrichment data comes from (GeoIP/ASN: GeoConfig); unset means no threat list. */
 export interface EnricherConfig {
-  readonly geoipCity?: string;
-  readonly geoipAsn?: string;
   readonly threatlistCsv?: string;
   /** MAX_CLOCK_SKEW_S: how far an exporter's clock may be off before the receive time dates its flows. */
   readonly maxClockSkewSec?: number;
@@ -25,8 +23,6 @@ function riskPolicyName(reader: ConfigReader): string {
 
 export function readEnricherConfig(reader: ConfigReader): EnricherConfig {
   return {
-    geoipCity: reader.string('GEOIP_DB_CITY'),
-    geoipAsn: reader.string('GEOIP_DB_ASN'),
     threatlistCsv: reader.string('THREATLIST_CSV'),
     maxClockSkewSec: reader.integer('MAX_CLOCK_SKEW_S', DEFAULT_MAX_CLOCK_SKEW_S, { min: 0 }),
     flowsPerMessage: reader.integer('ENRICHED_FLOWS_PER_MESSAGE', DEFAULT_ENRICHED_FLOWS_PER_MESSAGE, { min: 1, max: 10_000 }),

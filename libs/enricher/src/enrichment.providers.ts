@@ -1,49 +1,15 @@
 import * as fs from 'node:fs/promises';
 import { Logger, Provider } from '@nestjs/common';
-import {
-  AsnRangeTable,
-  AsnSource,
-  CombinedGeoLookup,
-  embeddedAsnCsvPaths,
-  embeddedDbipCityPaths,
-  EnrichDependencies,
-  GeoLookup,
-  Indicator,
-  MaxmindAsnSource,
-  MaxmindCitySource,
-  BUILT_IN_POLICIES,
-  ORIGINAL_LIVE_POLICY,
-  parseThreatCsv,
-  ThreatIntelIndex,
-} from '@telemetry/enrichment';
-import { ENRICHER_CONFIG, EnricherConfig } from './enricher.config';
+import { EnrichDependencies, GeoLookup, BUILT_IN_POLICIES, Indicator, ORIGINAL_LIVE_POLICY, parseThreatCsv, ThreatIntelIndex } from '@telemetry/enrichment';
 import { ControlPlaneService } from '@telemetry/control';
+import { ENRICHER_CONFIG, EnricherConfig } from './enricher.config';
+import { GEO_LOOKUP } from './geo/geo.tokens';
 import { LiveThreatIntel } from './live-threat-intel';
 import { tenantRiskPolicy } from './tenant-risk-policy';
 
 export const ENRICH_DEPENDENCIES = Symbol('ENRICH_DEPENDENCIES');
 
 const logger = new Logger('enrichment');
-
-/**
- * GeoIP/ASN: GEOIP_DB_CITY / GEOIP_DB_ASN point at MaxMind files in production; without them the
- * embedded defaults that ship with the dependencies are used (DB-IP Lite city mmdb, and the
- * ip-location-db ASN ranges, both CC BY 4.0).
- */
-export async function loadGeoLookup(config: EnricherConfig): Promise<GeoLookup> {
-  const cityPaths = config.geoipCity ? [config.geoipCity] : embeddedDbipCityPaths();
-  const city = new MaxmindCitySource(await Promise.all(cityPaths.map(async (path) => ({ name: path, buffer: await fs.readFile(path) }))));
-  let asn: AsnSource;
-  if (config.geoipAsn) {
-    asn = new MaxmindAsnSource({ name: config.geoipAsn, buffer: await fs.readFile(config.geoipAsn) });
-  } else {
-    asn = await AsnRangeTable.fromFiles(embeddedAsnCsvPaths());
-  }
-  const lookup = new CombinedGeoLookup(city, asn);
-  const described = lookup.describe();
-  logger.log(`GeoIP city: ${described.city}; ASN: ${described.asn}`);
-  return lookup;
-}
 
 /** Threat intel from THREATLIST_CSV (`ip_or_cidr,category,confidence`); bad lines are reported, not fatal. */
 export async function loadThreatIntel(config: EnricherConfig): Promise<ThreatIntelIndex> {
@@ -67,9 +33,9 @@ export async function loadThreatlistCsv(config: Pick<EnricherConfig, 'threatlist
 export const enrichmentProviders: Provider[] = [
   {
     provide: ENRICH_DEPENDENCIES,
-    inject: [ENRICHER_CONFIG, LiveThreatIntel, ControlPlaneService],
-    useFactory: async (config: EnricherConfig, threatIntel: LiveThreatIntel, control: ControlPlaneService): Promise<EnrichDependencies> => {
-      const geo = await loadGeoLookup(config);
+    // GeoIP/ASN: the process's live lookup (GeoModule), which reloads the databases when their files change.
+    inject: [ENRICHER_CONFIG, GEO_LOOKUP, LiveThreatIntel, ControlPlaneService],
+    useFactory: (config: EnricherConfig, geo: GeoLookup, threatIntel: LiveThreatIntel, control: ControlPlaneService): EnrichDependencies => {
       const policy = BUILT_IN_POLICIES[config.riskPolicy ?? ORIGINAL_LIVE_POLICY.name] ?? ORIGINAL_LIVE_POLICY;
       return { geo, threatIntel, policy, policyOf: tenantRiskPolicy(control, policy) };
     },

@@ -7,3 +7,6 @@ export * from './enricher.config';
 export * from './live-threat-intel';
 export * from './threat-intel.module';
 export * from './tenant-risk-policy';
+export * from './geo';
+export * from './lookup/lookup.module';
+export * from './lookup/lookup.http.controller';

@@ -7,3 +7,5 @@ export * from './fake-hec/fake-hec.server';
 export * from './seeded-rng';
 export * from './event-log.probes';
 export * from './kafka-cut-proxy';
+export * from './tar-archive.builder';
+export * from './fake-maxmind/fake-maxmind.server';

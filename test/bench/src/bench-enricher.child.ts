@@ -71,7 +71,10 @@ async function main(): Promise<void> {
   const loadStart = performance.now();
   // The enricher's config reader and loaders, as its app module's providers call them.
   const config = readEnricherConfig(new ConfigReader({ ...options.enricherEnv }));
-  const [geo, threatIntel] = await Promise.all([loadGeoLookup(config), loadThreatIntel(config)]);
+  const [geo, threatIntel] = await Promise.all([
+    loadGeoLookup({ cityPath: options.enricherEnv.GEOIP_DB_CITY, asnPath: options.enricherEnv.GEOIP_DB_ASN }),
+    loadThreatIntel(config),
+  ]);
   const deps = { geo, threatIntel, policy: ORIGINAL_LIVE_POLICY };
   const log = await openRenamedKafkaLogDirect({ topics: options.topics, groups: { [ENRICHER_GROUP]: options.group } }, options.partitions);
 

@@ -231,7 +231,7 @@ function ensureServices(needs: { kafka: boolean; opensearch: boolean }): void {
 async function loadDependencies(env: Record<string, string>): Promise<EnrichDependencies> {
   // The enricher's own loaders, from the same config the app would read.
   const config = loadAllInOneConfig(env);
-  const [geo, threatIntel] = await Promise.all([loadGeoLookup(config.enricher), loadThreatIntel(config.enricher)]);
+  const [geo, threatIntel] = await Promise.all([loadGeoLookup(config.geo), loadThreatIntel(config.enricher)]);
   return { geo, threatIntel, policy: ORIGINAL_LIVE_POLICY };
 }
 
