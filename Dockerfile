@@ -65,7 +65,8 @@ COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY samples ./samples
-RUN mkdir -p /data && chown 1000:1000 /data
+# /data/geoip: where uploaded or downloaded GeoIP/ASN databases go (a volume shared by query-api and enricher).
+RUN mkdir -p /data/geoip && chown -R 1000:1000 /data
 VOLUME ["/data"]
 USER 1000:1000
 EXPOSE 8080
