@@ -1,4 +1,3 @@
 export * from './feed.types';
 export * from './parse-feed';
 export * from './feed-fetcher';
-export * from './feed-diff';
