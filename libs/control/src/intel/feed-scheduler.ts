@@ -11,6 +11,8 @@ import { Feed, feedDueAt, FeedFetchOutcome, feedSource } from './feed.decider';
 /** How often the scheduler looks for due feeds. */
 export const FEED_POLL_INTERVAL_MS = 5_000;
 export const FEED_FETCH_TIMEOUT_MS = 30_000;
+/** A million-entry diff is 500 events to fold: wait for them longer than for an admin command. */
+const RECORD_CATCH_UP_MS = 120_000;
 /** Malformed entries kept as a sample in FeedSynced. */
 const MALFORMED_SAMPLE = 10;
 
@@ -94,7 +96,7 @@ export class FeedScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       await this.control.execute(
         { type: 'RecordFeedFetch', feedId, at: this.clock().toISOString(), outcome },
-        { actor: { system: 'feed-scheduler' }, audit: false, onConflict: 'ignore' },
+        { actor: { system: 'feed-scheduler' }, audit: false, onConflict: 'ignore', catchUpMs: RECORD_CATCH_UP_MS },
       );
     } catch (error) {
       // Deleted while it was being fetched: nothing to record.
