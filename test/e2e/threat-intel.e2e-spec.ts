@@ -293,6 +293,19 @@ describe.each(['embedded', 'kafka'] as const)('threat-intel feeds (%s mode)', (m
     const covering = await api().get('/v1/indicators').set(admin).query({ ip: '203.0.113.5' }).expect(200);
     expect(covering.body.total).toBe(1);
 
+    // /v1/system reports the feed with its count and error, and the GeoIP/ASN databases with their build dates.
+    const system = (await api().get('/v1/system').set(admin).expect(200)).body;
+    expect(system.threatintel).toEqual(
+      expect.objectContaining({
+        status: 'degraded',
+        error_count: 1,
+        sources: expect.arrayContaining([expect.objectContaining({ id, name: 'test-list', indicators: 3, status: 'error' })]),
+      }),
+    );
+    expect(system.threatintel.indicators).toBeGreaterThanOrEqual(3);
+    expect(system.geoip).toEqual(expect.objectContaining({ status: 'loaded', build_date: expect.stringMatching(/^\d{4}-/) }));
+    expect(system.asn.status).toBe('loaded');
+
     const deleted = await api().delete(`/v1/indicators/feeds/${id}`).set(admin).expect(200);
     expect(deleted.body).toEqual({ status: 'deleted', id, indicators_removed: 3 });
     expect((await api().get('/v1/indicators').set(admin).query({ feed_id: id }).expect(200)).body.total).toBe(0);
