@@ -5,29 +5,68 @@ const ROOT_V4 = 0;
 const ROOT_V6 = 1;
 /** Child slot value meaning "no child". Node 0 is the IPv4 root, which is nobody's child. */
 const NONE = 0;
+/** What a walk without `create` answers when the network has no node (not NONE: that is the IPv4 root's id). */
+const MISSING = -1;
 const INITIAL_NODES = 1024;
 const EMPTY: readonly never[] = Object.freeze([]);
 
+/** Leading bits resolved by one read of the direct table: 2^20 slots for IPv4 (5 MB), 2^16 for IPv6 (320 KB). */
+const V4_TABLE_BITS = 20;
+const V6_TABLE_BITS = 16;
+
 /**
- * A binary prefix tree (one bit per level) over IPv4 and IPv6 networks, answering "which of the
- * stored networks contain this address?".
+ * One family's direct-indexed first stride. `table[slot]` is `(node << 1) | short`: `node` the
+ * subtree root of the `bits`-long prefix `slot` (NONE: nothing that long is stored there), `short`
+ * set while a network shorter than `bits` covers the slot. `cover[slot]` counts those networks
+ * (distinct networks of distinct lengths, so at most `bits` of them); only updates read it.
+ */
+interface DirectTable {
+  readonly bits: number;
+  readonly root: number;
+  readonly table: Int32Array;
+  readonly cover: Uint8Array;
+}
+
+/**
+ * A prefix tree over IPv4 and IPv6 networks, answering "which of the stored networks contain this
+ * address?".
  *
- * Nodes live in one Int32Array of child pairs plus a Uint8Array flag for "has values", so a lookup
- * is an allocation-free walk over typed arrays: the address is parsed into a shared scratch buffer
- * and only a hit allocates (its result array). IPv4 and IPv6 have separate roots; IPv4-mapped
- * IPv6 addresses and networks (/96 and longer) live in the IPv4 tree.
+ * Shape: per family a direct-indexed first stride (a table from the leading 20 bits of an IPv4
+ * address, 16 of an IPv6 one, to the subtree of that prefix), below it a binary tree (one bit per
+ * level), and beside it a small binary tree, from the family's root, holding only the networks
+ * shorter than the stride (`/0`-`/19` IPv4, `/0`-`/15` IPv6). A lookup reads one table entry; only
+ * when its "short" bit says a shorter network covers the slot does it walk that small tree; then it
+ * walks the subtree below the slot, if any. Nodes live in one Int32Array of child pairs plus a
+ * Uint8Array flag for "has values", so a lookup is an allocation-free walk over typed arrays: the
+ * address is parsed into a shared scratch buffer and only a hit allocates (its result array).
+ * IPv4-mapped IPv6 addresses and networks (/96 and longer) live in the IPv4 tree.
+ *
+ * Why this shape (measured by the bench's `threat-intel` stage, issue #11): a binary walk costs one
+ * dependent memory load per address bit, and at 1M networks the node array is far larger than the
+ * caches, so each of the ~16 loads of a lookup was a cache or TLB miss (~36 ns, against ~5 ns at
+ * 1k). The table replaces the first 20 of those loads with one; below it a 1M-indicator set has
+ * about one network per slot, so a miss ends after a couple of nodes, and a private or unlisted
+ * /20 (most flow endpoints) after the table read alone. A 2^16 IPv4 table left ~17 networks per
+ * slot and ~5 dependent loads per miss; 2^24 would cost 80 MB per trie. Multibit strides with
+ * prefix expansion would also shorten hits, but make remove recompute expanded slots; path
+ * compression helps long sparse IPv6 chains but not the IPv4 misses that dominate. Every change
+ * stays a single walk: insert and remove touch the nodes of one path, plus, for a network shorter
+ * than the stride, its 2^(stride - length) cover counts (at most 2^20 bytes, for a `/0`).
  *
  * Several values may share one network (e.g. the same CIDR listed by two feeds); they are kept in
- * insertion order.
+ * insertion order, in a Map keyed by node (most nodes are inner nodes without values).
  */
 export class CidrTrie<T> {
   private children = new Int32Array(INITIAL_NODES * 2);
   private flags = new Uint8Array(INITIAL_NODES);
-  private readonly values: Array<T[] | undefined> = [];
+  private readonly values = new Map<number, T[]>();
   private nodeCount = 2; // the two roots
   private readonly freeNodes: number[] = [];
   private valueCount = 0;
   private readonly scratch = new Uint32Array(4);
+  // Allocated with the first network of the family.
+  private v4: DirectTable | null = null;
+  private v6: DirectTable | null = null;
 
   /** Number of stored (network, value) entries. */
   get size(): number {
@@ -38,42 +77,46 @@ export class CidrTrie<T> {
    * Adds `value` under `cidr` (a bare address is a /32 or /128; host bits are cleared) and returns
    * the canonical network text. Throws {@link InvalidCidrError} naming the input when it is not a network.
    */
-  insert(cidr: string, value: T): string {
+  insert(cidr: string | ParsedCidr, value: T): string {
     const network = parseCidrOrThrow(cidr);
-    const node = this.walkToNode(network, true);
-    const list = this.values[node];
-    if (list === undefined) {
-      this.values[node] = [value];
-      this.flags[node] = 1;
-    } else {
-      list.push(value);
-    }
-    this.valueCount++;
+    this.upsertParsed(network, value, undefined);
     return network.text;
+  }
+
+  /**
+   * Adds `value` under `cidr` and, in the same walk, drops the values already stored under exactly
+   * that network for which `replaces` holds; `value` goes after the values kept. Returns how many
+   * were dropped. `cidr` may be text or the result of `parseCidr`; throws {@link InvalidCidrError}
+   * on text that is not a network.
+   */
+  upsert(cidr: string | ParsedCidr, value: T, replaces?: (value: T) => boolean): number {
+    return this.upsertParsed(parseCidrOrThrow(cidr), value, replaces);
   }
 
   /**
    * Removes the values stored under exactly `cidr` (after host-bit normalization) for which
    * `predicate` holds, or all of them without a predicate. Returns how many were removed.
    */
-  remove(cidr: string, predicate?: (value: T) => boolean): number {
+  remove(cidr: string | ParsedCidr, predicate?: (value: T) => boolean): number {
     const network = parseCidrOrThrow(cidr);
     const path: number[] = [];
     const node = this.walkToNode(network, false, path);
-    if (node === NONE) return 0;
-    const list = this.values[node];
+    if (node === MISSING) return 0;
+    const list = this.values.get(node);
     if (list === undefined) return 0;
-    const kept = predicate === undefined ? [] : list.filter((v) => !predicate(v));
-    const removed = list.length - kept.length;
+    const removed = compact(list, predicate);
     if (removed === 0) return 0;
     this.valueCount -= removed;
-    if (kept.length > 0) {
-      this.values[node] = kept;
-      return removed;
-    }
-    this.values[node] = undefined;
+    if (list.length > 0) return removed;
+    this.values.delete(node);
     this.flags[node] = 0;
-    this.prune(path);
+    const table = this.tableOf(network.family) as DirectTable;
+    if (network.prefixLength < table.bits) {
+      this.cover(table, network, -1);
+      this.prune(path, table, -1);
+    } else {
+      this.prune(path, table, slotOf(network, table.bits));
+    }
     return removed;
   }
 
@@ -85,21 +128,31 @@ export class CidrTrie<T> {
     const scratch = this.scratch;
     const family = parseIpInto(ip, scratch);
     if (family === 0) return EMPTY;
+    const direct = family === 4 ? this.v4 : this.v6;
+    if (direct === null) return EMPTY;
+    const bits = direct.bits;
+    const first = scratch[0];
+    const entry = direct.table[first >>> (32 - bits)];
+    let out: T[] | null = null;
+    if ((entry & 1) === 1) out = this.collectShort(out, direct.root, first, bits);
+    let node = entry >>> 1;
+    if (node === NONE) return out ?? EMPTY;
     const children = this.children;
     const flags = this.flags;
-    let out: T[] | null = null;
-    let node = family === 4 ? ROOT_V4 : ROOT_V6;
     if (flags[node] === 1) out = this.collect(out, node);
     const words = family === 4 ? 1 : 4;
-    for (let w = 0; w < words; w++) {
-      const word = scratch[w];
-      for (let bit = 31; bit >= 0; bit--) {
+    let word = first;
+    let bit = 31 - bits;
+    for (let w = 0; ;) {
+      for (; bit >= 0; bit--) {
         node = children[node * 2 + ((word >>> bit) & 1)];
         if (node === NONE) return out ?? EMPTY;
         if (flags[node] === 1) out = this.collect(out, node);
       }
+      if (++w === words) return out ?? EMPTY;
+      word = scratch[w];
+      bit = 31;
     }
-    return out ?? EMPTY;
   }
 
   /** True when any stored network contains `ip`; cheaper than {@link matchAll} when values are not needed. */
@@ -107,43 +160,116 @@ export class CidrTrie<T> {
     const scratch = this.scratch;
     const family = parseIpInto(ip, scratch);
     if (family === 0) return false;
+    const direct = family === 4 ? this.v4 : this.v6;
+    if (direct === null) return false;
+    const bits = direct.bits;
+    const first = scratch[0];
+    const entry = direct.table[first >>> (32 - bits)];
+    // A set short bit means a stored network shorter than the stride covers the address.
+    if ((entry & 1) === 1) return true;
+    let node = entry >>> 1;
+    if (node === NONE) return false;
     const children = this.children;
     const flags = this.flags;
-    let node = family === 4 ? ROOT_V4 : ROOT_V6;
     if (flags[node] === 1) return true;
     const words = family === 4 ? 1 : 4;
-    for (let w = 0; w < words; w++) {
-      const word = scratch[w];
-      for (let bit = 31; bit >= 0; bit--) {
+    let word = first;
+    let bit = 31 - bits;
+    for (let w = 0; ;) {
+      for (; bit >= 0; bit--) {
         node = children[node * 2 + ((word >>> bit) & 1)];
         if (node === NONE) return false;
         if (flags[node] === 1) return true;
       }
+      if (++w === words) return false;
+      word = scratch[w];
+      bit = 31;
     }
-    return false;
+  }
+
+  private upsertParsed(network: ParsedCidr, value: T, replaces: ((value: T) => boolean) | undefined): number {
+    const node = this.walkToNode(network, true);
+    const list = this.values.get(node);
+    if (list === undefined) {
+      this.values.set(node, [value]);
+      this.flags[node] = 1;
+      const table = this.tableOf(network.family) as DirectTable;
+      if (network.prefixLength < table.bits) this.cover(table, network, 1);
+      this.valueCount++;
+      return 0;
+    }
+    const replaced = replaces === undefined ? 0 : compact(list, replaces);
+    list.push(value);
+    this.valueCount += 1 - replaced;
+    return replaced;
+  }
+
+  /** Collects the values of the short tree's nodes along `first`'s leading bits (depths 0 to bits - 1). */
+  private collectShort(out: T[] | null, root: number, first: number, bits: number): T[] | null {
+    const children = this.children;
+    const flags = this.flags;
+    let node = root;
+    if (flags[node] === 1) out = this.collect(out, node);
+    for (let bit = 31; bit > 32 - bits; bit--) {
+      node = children[node * 2 + ((first >>> bit) & 1)];
+      if (node === NONE) return out;
+      if (flags[node] === 1) out = this.collect(out, node);
+    }
+    return out;
   }
 
   private collect(out: T[] | null, node: number): T[] {
-    const list = this.values[node] as T[];
+    const list = this.values.get(node) as T[];
     if (out === null) return list.slice();
     for (let i = 0; i < list.length; i++) out.push(list[i]);
     return out;
   }
 
+  private tableOf(family: 4 | 6): DirectTable | null {
+    return family === 4 ? this.v4 : this.v6;
+  }
+
+  private tableFor(family: 4 | 6): DirectTable {
+    const existing = this.tableOf(family);
+    if (existing !== null) return existing;
+    const bits = family === 4 ? V4_TABLE_BITS : V6_TABLE_BITS;
+    const created: DirectTable = { bits, root: family === 4 ? ROOT_V4 : ROOT_V6, table: new Int32Array(1 << bits), cover: new Uint8Array(1 << bits) };
+    if (family === 4) this.v4 = created;
+    else this.v6 = created;
+    return created;
+  }
+
   /**
    * Walks to the node of `network`, creating missing nodes when `create`. Without `create`, returns
-   * NONE when the path does not exist. `path`, when given, receives the nodes from the root down.
+   * MISSING when the path does not exist. `path`, when given, receives the nodes from the top down:
+   * from the family's root for a network shorter than the stride, else from the slot's subtree root.
    */
   private walkToNode(network: ParsedCidr, create: boolean, path?: number[]): number {
-    let node = network.family === 4 ? ROOT_V4 : ROOT_V6;
+    const direct = create ? this.tableFor(network.family) : this.tableOf(network.family);
+    if (direct === null) return MISSING;
+    let node: number;
+    let depth: number;
+    if (network.prefixLength < direct.bits) {
+      node = direct.root;
+      depth = 0;
+    } else {
+      const slot = slotOf(network, direct.bits);
+      node = direct.table[slot] >>> 1;
+      if (node === NONE) {
+        if (!create) return MISSING;
+        node = this.allocateNode();
+        direct.table[slot] = (node << 1) | (direct.table[slot] & 1);
+      }
+      depth = direct.bits;
+    }
     path?.push(node);
-    for (let depth = 0; depth < network.prefixLength; depth++) {
+    for (; depth < network.prefixLength; depth++) {
       const word = network.family === 4 ? network.v4 : network.words[depth >>> 5];
       const bit = (word >>> (31 - (depth & 31))) & 1;
       const slot = node * 2 + bit;
       let child = this.children[slot];
       if (child === NONE) {
-        if (!create) return NONE;
+        if (!create) return MISSING;
         child = this.allocateNode();
         // allocateNode may have grown the arrays
         this.children[slot] = child;
@@ -154,14 +280,32 @@ export class CidrTrie<T> {
     return node;
   }
 
-  /** Unlinks empty leaves bottom-up and recycles them; roots are never freed. */
-  private prune(path: number[]): void {
-    for (let i = path.length - 1; i > 0; i--) {
+  /** Adds `delta` to the cover count of every slot of `network`, shorter than the stride, and keeps the short bits in step. */
+  private cover(direct: DirectTable, network: ParsedCidr, delta: 1 | -1): void {
+    const { table, cover, bits } = direct;
+    const from = network.prefixLength === 0 ? 0 : slotOf(network, bits);
+    const to = from + (1 << (bits - network.prefixLength));
+    for (let slot = from; slot < to; slot++) {
+      const count = (cover[slot] += delta);
+      table[slot] = count === 0 ? table[slot] & ~1 : table[slot] | 1;
+    }
+  }
+
+  /**
+   * Unlinks empty nodes bottom-up and recycles them. A path from a root stops below it (roots are
+   * never freed); a path from a slot's subtree root (`slot` ≥ 0) may free that one too, emptying the slot.
+   */
+  private prune(path: number[], direct: DirectTable, slot: number): void {
+    for (let i = path.length - 1; i >= 0; i--) {
       const node = path[i];
       if (this.flags[node] === 1 || this.children[node * 2] !== NONE || this.children[node * 2 + 1] !== NONE) return;
-      const parent = path[i - 1];
-      const slot = this.children[parent * 2] === node ? parent * 2 : parent * 2 + 1;
-      this.children[slot] = NONE;
+      if (i === 0) {
+        if (slot < 0) return;
+        direct.table[slot] &= 1;
+      } else {
+        const parent = path[i - 1];
+        this.children[this.children[parent * 2] === node ? parent * 2 : parent * 2 + 1] = NONE;
+      }
       this.freeNodes.push(node);
     }
   }
@@ -182,7 +326,31 @@ export class CidrTrie<T> {
   }
 }
 
-function parseCidrOrThrow(cidr: string): ParsedCidr {
+/** The leading `bits` bits of the network's address (bits ≤ 32, ≤ its prefix length unless it is /0). */
+function slotOf(network: ParsedCidr, bits: number): number {
+  const first = network.family === 4 ? network.v4 : network.words[0];
+  return first >>> (32 - bits);
+}
+
+/** Drops the items for which `predicate` holds (all of them without one), in place and in order; returns how many. */
+function compact<T>(list: T[], predicate: ((value: T) => boolean) | undefined): number {
+  if (predicate === undefined) {
+    const all = list.length;
+    list.length = 0;
+    return all;
+  }
+  let kept = 0;
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i];
+    if (!predicate(item)) list[kept++] = item;
+  }
+  const removed = list.length - kept;
+  list.length = kept;
+  return removed;
+}
+
+function parseCidrOrThrow(cidr: string | ParsedCidr): ParsedCidr {
+  if (typeof cidr !== 'string') return cidr;
   const network = parseCidr(cidr);
   if (network === null) throw new InvalidCidrError(cidr);
   return network;
