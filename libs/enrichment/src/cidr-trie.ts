@@ -9,15 +9,23 @@ const NONE = 0;
 const MISSING = -1;
 const INITIAL_NODES = 1024;
 const EMPTY: readonly never[] = Object.freeze([]);
+/** The pointer to a node is in: nothing (a root), `children`, or a direct table. */
+const REF_ROOT = 0;
+const REF_CHILD = 1;
+const REF_TABLE = 2;
 
 /** Leading bits resolved by one read of the direct table: 2^20 slots for IPv4 (5 MB), 2^16 for IPv6 (320 KB). */
 const V4_TABLE_BITS = 20;
 const V6_TABLE_BITS = 16;
 
 /**
- * One family's direct-indexed first stride. `table[slot]` is `(node << 1) | short`: `node` the
- * subtree root of the `bits`-long prefix `slot` (NONE: nothing that long is stored there), `short`
- * set while a network shorter than `bits` covers the slot. `cover[slot]` counts those networks
+ * One family's direct-indexed first stride, two words per slot, in one cache line.
+ * `table[2 * slot]` is `(node << 2) | (hasValues << 1) | short`: `node` the subtree root of the
+ * `bits`-long prefix `slot` (NONE: nothing that long is stored there), `hasValues` whether that
+ * node holds values, `short` set while a network shorter than `bits` covers the slot.
+ * `table[2 * slot + 1]` is a filter: 0, or, when the subtree holds exactly one network (a chain to
+ * it), `(length << 16) | bits` of that network's first `length` bits after the slot's (at most the
+ * rest of the first word), so that an address outside it misses without reading a node. `cover[slot]` counts those networks
  * (distinct networks of distinct lengths, so at most `bits` of them); only updates read it.
  */
 interface DirectTable {
@@ -36,9 +44,11 @@ interface DirectTable {
  * level), and beside it a small binary tree, from the family's root, holding only the networks
  * shorter than the stride (`/0`-`/19` IPv4, `/0`-`/15` IPv6). A lookup reads one table entry; only
  * when its "short" bit says a shorter network covers the slot does it walk that small tree; then it
- * walks the subtree below the slot, if any. Nodes live in one Int32Array of child pairs plus a
- * Uint8Array flag for "has values", so a lookup is an allocation-free walk over typed arrays: the
- * address is parsed into a shared scratch buffer and only a hit allocates (its result array).
+ * walks the subtree below the slot, if any. Nodes live in one Int32Array of child pairs; a child
+ * slot holds `(child << 1) | hasValues`, the flag of the node it points to, so each step of a walk
+ * reads one array element (one cache line) rather than a child slot and a separate flag. A lookup
+ * is an allocation-free walk over typed arrays: the address is parsed into a shared scratch buffer
+ * and only a hit allocates (its result array).
  * IPv4-mapped IPv6 addresses and networks (/96 and longer) live in the IPv4 tree.
  *
  * Why this shape (measured by the bench's `threat-intel` stage, issue #11): a binary walk costs one
@@ -46,8 +56,9 @@ interface DirectTable {
  * caches, so each of the ~16 loads of a lookup was a cache or TLB miss (~36 ns, against ~5 ns at
  * 1k). The table replaces the first 20 of those loads with one; below it a 1M-indicator set has
  * about one network per slot, so a miss ends after a couple of nodes, and a private or unlisted
- * /20 (most flow endpoints) after the table read alone. A 2^16 IPv4 table left ~17 networks per
- * slot and ~5 dependent loads per miss; 2^24 would cost 80 MB per trie. Multibit strides with
+ * /20 (most flow endpoints) after the table read alone. With the flag in a separate array each
+ * node cost two misses; in the pointer to the node it costs one. A 2^16 IPv4 table leaves ~17
+ * networks per slot and ~5 dependent loads per miss; 2^24 would cost 80 MB per trie. Multibit strides with
  * prefix expansion would also shorten hits, but make remove recompute expanded slots; path
  * compression helps long sparse IPv6 chains but not the IPv4 misses that dominate. Every change
  * stays a single walk: insert and remove touch the nodes of one path, plus, for a network shorter
@@ -58,12 +69,17 @@ interface DirectTable {
  */
 export class CidrTrie<T> {
   private children = new Int32Array(INITIAL_NODES * 2);
-  private flags = new Uint8Array(INITIAL_NODES);
+  private capacity = INITIAL_NODES;
   private readonly values = new Map<number, T[]>();
   private nodeCount = 2; // the two roots
   private readonly freeNodes: number[] = [];
   private valueCount = 0;
   private readonly scratch = new Uint32Array(4);
+  /** Where the pointer to the node of the last {@link walkToNode} is: a REF_* kind and an index. */
+  private refKind = REF_ROOT;
+  private refIndex = 0;
+  /** Whether the last {@link walkToNode} created its slot's subtree root. */
+  private slotCreated = false;
   // Allocated with the first network of the family.
   private v4: DirectTable | null = null;
   private v6: DirectTable | null = null;
@@ -109,13 +125,15 @@ export class CidrTrie<T> {
     this.valueCount -= removed;
     if (list.length > 0) return removed;
     this.values.delete(node);
-    this.flags[node] = 0;
     const table = this.tableOf(network.family) as DirectTable;
+    this.setHasValues(table, false);
     if (network.prefixLength < table.bits) {
       this.cover(table, network, -1);
       this.prune(path, table, -1);
     } else {
-      this.prune(path, table, slotOf(network, table.bits));
+      const slot = slotOf(network, table.bits);
+      this.prune(path, table, slot);
+      this.refreshFilter(table, slot);
     }
     return removed;
   }
@@ -132,22 +150,26 @@ export class CidrTrie<T> {
     if (direct === null) return EMPTY;
     const bits = direct.bits;
     const first = scratch[0];
-    const entry = direct.table[first >>> (32 - bits)];
+    const at = (first >>> (32 - bits)) << 1;
+    const entry = direct.table[at];
     let out: T[] | null = null;
     if ((entry & 1) === 1) out = this.collectShort(out, direct.root, first, bits);
-    let node = entry >>> 1;
-    if (node === NONE) return out ?? EMPTY;
+    // (node << 1) | hasValues, as in a child slot
+    let pointer = entry >>> 1;
+    if (pointer === NONE) return out ?? EMPTY;
+    const filter = direct.table[at + 1];
+    if (filter !== 0 && (first << bits) >>> (32 - (filter >>> 16)) !== (filter & 0xffff)) return out ?? EMPTY;
     const children = this.children;
-    const flags = this.flags;
-    if (flags[node] === 1) out = this.collect(out, node);
+    if ((pointer & 1) === 1) out = this.collect(out, pointer >>> 1);
     const words = family === 4 ? 1 : 4;
     let word = first;
     let bit = 31 - bits;
     for (let w = 0; ;) {
       for (; bit >= 0; bit--) {
-        node = children[node * 2 + ((word >>> bit) & 1)];
-        if (node === NONE) return out ?? EMPTY;
-        if (flags[node] === 1) out = this.collect(out, node);
+        // (pointer & ~1) is node * 2, the node's child pair
+        pointer = children[(pointer & ~1) + ((word >>> bit) & 1)];
+        if (pointer === NONE) return out ?? EMPTY;
+        if ((pointer & 1) === 1) out = this.collect(out, pointer >>> 1);
       }
       if (++w === words) return out ?? EMPTY;
       word = scratch[w];
@@ -164,22 +186,24 @@ export class CidrTrie<T> {
     if (direct === null) return false;
     const bits = direct.bits;
     const first = scratch[0];
-    const entry = direct.table[first >>> (32 - bits)];
+    const at = (first >>> (32 - bits)) << 1;
+    const entry = direct.table[at];
     // A set short bit means a stored network shorter than the stride covers the address.
     if ((entry & 1) === 1) return true;
-    let node = entry >>> 1;
-    if (node === NONE) return false;
+    let pointer = entry >>> 1;
+    if (pointer === NONE) return false;
+    const filter = direct.table[at + 1];
+    if (filter !== 0 && (first << bits) >>> (32 - (filter >>> 16)) !== (filter & 0xffff)) return false;
     const children = this.children;
-    const flags = this.flags;
-    if (flags[node] === 1) return true;
+    if ((pointer & 1) === 1) return true;
     const words = family === 4 ? 1 : 4;
     let word = first;
     let bit = 31 - bits;
     for (let w = 0; ;) {
       for (; bit >= 0; bit--) {
-        node = children[node * 2 + ((word >>> bit) & 1)];
-        if (node === NONE) return false;
-        if (flags[node] === 1) return true;
+        pointer = children[(pointer & ~1) + ((word >>> bit) & 1)];
+        if (pointer === NONE) return false;
+        if ((pointer & 1) === 1) return true;
       }
       if (++w === words) return false;
       word = scratch[w];
@@ -192,9 +216,11 @@ export class CidrTrie<T> {
     const list = this.values.get(node);
     if (list === undefined) {
       this.values.set(node, [value]);
-      this.flags[node] = 1;
       const table = this.tableOf(network.family) as DirectTable;
+      this.setHasValues(table, true);
       if (network.prefixLength < table.bits) this.cover(table, network, 1);
+      // A second network in the slot: every leaf of a subtree holds one, so it had one already.
+      else if (!this.slotCreated) table.table[slotOf(network, table.bits) * 2 + 1] = 0;
       this.valueCount++;
       return 0;
     }
@@ -207,15 +233,21 @@ export class CidrTrie<T> {
   /** Collects the values of the short tree's nodes along `first`'s leading bits (depths 0 to bits - 1). */
   private collectShort(out: T[] | null, root: number, first: number, bits: number): T[] | null {
     const children = this.children;
-    const flags = this.flags;
-    let node = root;
-    if (flags[node] === 1) out = this.collect(out, node);
+    if (this.values.has(root)) out = this.collect(out, root);
+    let pointer = root << 1;
     for (let bit = 31; bit > 32 - bits; bit--) {
-      node = children[node * 2 + ((first >>> bit) & 1)];
-      if (node === NONE) return out;
-      if (flags[node] === 1) out = this.collect(out, node);
+      pointer = children[(pointer & ~1) + ((first >>> bit) & 1)];
+      if (pointer === NONE) return out;
+      if ((pointer & 1) === 1) out = this.collect(out, pointer >>> 1);
     }
     return out;
+  }
+
+  /** Sets the has-values flag in the pointer to the node of the last {@link walkToNode}. */
+  private setHasValues(direct: DirectTable, has: boolean): void {
+    if (this.refKind === REF_ROOT) return; // a root's values are looked up in the Map
+    if (this.refKind === REF_CHILD) this.children[this.refIndex] = has ? this.children[this.refIndex] | 1 : this.children[this.refIndex] & ~1;
+    else direct.table[this.refIndex] = has ? direct.table[this.refIndex] | 2 : direct.table[this.refIndex] & ~2;
   }
 
   private collect(out: T[] | null, node: number): T[] {
@@ -233,7 +265,7 @@ export class CidrTrie<T> {
     const existing = this.tableOf(family);
     if (existing !== null) return existing;
     const bits = family === 4 ? V4_TABLE_BITS : V6_TABLE_BITS;
-    const created: DirectTable = { bits, root: family === 4 ? ROOT_V4 : ROOT_V6, table: new Int32Array(1 << bits), cover: new Uint8Array(1 << bits) };
+    const created: DirectTable = { bits, root: family === 4 ? ROOT_V4 : ROOT_V6, table: new Int32Array(2 << bits), cover: new Uint8Array(1 << bits) };
     if (family === 4) this.v4 = created;
     else this.v6 = created;
     return created;
@@ -247,37 +279,72 @@ export class CidrTrie<T> {
   private walkToNode(network: ParsedCidr, create: boolean, path?: number[]): number {
     const direct = create ? this.tableFor(network.family) : this.tableOf(network.family);
     if (direct === null) return MISSING;
+    this.slotCreated = false;
     let node: number;
     let depth: number;
     if (network.prefixLength < direct.bits) {
       node = direct.root;
       depth = 0;
+      this.refKind = REF_ROOT;
     } else {
       const slot = slotOf(network, direct.bits);
-      node = direct.table[slot] >>> 1;
+      node = direct.table[slot * 2] >>> 2;
       if (node === NONE) {
         if (!create) return MISSING;
         node = this.allocateNode();
-        direct.table[slot] = (node << 1) | (direct.table[slot] & 1);
+        direct.table[slot * 2] = (node << 2) | (direct.table[slot * 2] & 1);
+        // The only network of the slot is the one being stored.
+        direct.table[slot * 2 + 1] = filterOf(network, direct.bits);
+        this.slotCreated = true;
       }
       depth = direct.bits;
+      this.refKind = REF_TABLE;
+      this.refIndex = slot * 2;
     }
     path?.push(node);
     for (; depth < network.prefixLength; depth++) {
       const word = network.family === 4 ? network.v4 : network.words[depth >>> 5];
       const bit = (word >>> (31 - (depth & 31))) & 1;
       const slot = node * 2 + bit;
-      let child = this.children[slot];
+      let child = this.children[slot] >>> 1;
       if (child === NONE) {
         if (!create) return MISSING;
         child = this.allocateNode();
-        // allocateNode may have grown the arrays
-        this.children[slot] = child;
+        // allocateNode may have grown the array; a new node has no values yet
+        this.children[slot] = child << 1;
       }
       node = child;
+      this.refKind = REF_CHILD;
+      this.refIndex = slot;
       path?.push(node);
     }
     return node;
+  }
+
+  /**
+   * Recomputes a slot's filter after a removal: walks down from its subtree root while the path
+   * does not branch; a valued leaf at its end is the slot's only network.
+   */
+  private refreshFilter(direct: DirectTable, slot: number): void {
+    const { table, bits } = direct;
+    let node = table[slot * 2] >>> 2;
+    table[slot * 2 + 1] = 0;
+    if (node === NONE) return;
+    const most = 32 - bits;
+    let length = 0;
+    let prefix = 0;
+    for (;;) {
+      const left = this.children[node * 2];
+      const right = this.children[node * 2 + 1];
+      if (this.values.has(node)) {
+        if (left === NONE && right === NONE && length > 0) table[slot * 2 + 1] = (Math.min(length, most) << 16) | prefix;
+        return;
+      }
+      if (left !== NONE && right !== NONE) return;
+      if (length < most) prefix = (prefix << 1) | (left === NONE ? 1 : 0);
+      length++;
+      node = (left === NONE ? right : left) >>> 1;
+    }
   }
 
   /** Adds `delta` to the cover count of every slot of `network`, shorter than the stride, and keeps the short bits in step. */
@@ -287,7 +354,7 @@ export class CidrTrie<T> {
     const to = from + (1 << (bits - network.prefixLength));
     for (let slot = from; slot < to; slot++) {
       const count = (cover[slot] += delta);
-      table[slot] = count === 0 ? table[slot] & ~1 : table[slot] | 1;
+      table[slot * 2] = count === 0 ? table[slot * 2] & ~1 : table[slot * 2] | 1;
     }
   }
 
@@ -298,13 +365,14 @@ export class CidrTrie<T> {
   private prune(path: number[], direct: DirectTable, slot: number): void {
     for (let i = path.length - 1; i >= 0; i--) {
       const node = path[i];
-      if (this.flags[node] === 1 || this.children[node * 2] !== NONE || this.children[node * 2 + 1] !== NONE) return;
+      if (this.values.has(node) || this.children[node * 2] !== NONE || this.children[node * 2 + 1] !== NONE) return;
       if (i === 0) {
         if (slot < 0) return;
-        direct.table[slot] &= 1;
+        direct.table[slot * 2] &= 1;
+        direct.table[slot * 2 + 1] = 0;
       } else {
         const parent = path[i - 1];
-        this.children[this.children[parent * 2] === node ? parent * 2 : parent * 2 + 1] = NONE;
+        this.children[this.children[parent * 2] >>> 1 === node ? parent * 2 : parent * 2 + 1] = NONE;
       }
       this.freeNodes.push(node);
     }
@@ -313,14 +381,11 @@ export class CidrTrie<T> {
   private allocateNode(): number {
     const recycled = this.freeNodes.pop();
     if (recycled !== undefined) return recycled;
-    if (this.nodeCount === this.flags.length) {
-      const capacity = this.flags.length * 2;
-      const children = new Int32Array(capacity * 2);
+    if (this.nodeCount === this.capacity) {
+      this.capacity *= 2;
+      const children = new Int32Array(this.capacity * 2);
       children.set(this.children);
-      const flags = new Uint8Array(capacity);
-      flags.set(this.flags);
       this.children = children;
-      this.flags = flags;
     }
     return this.nodeCount++;
   }
@@ -330,6 +395,14 @@ export class CidrTrie<T> {
 function slotOf(network: ParsedCidr, bits: number): number {
   const first = network.family === 4 ? network.v4 : network.words[0];
   return first >>> (32 - bits);
+}
+
+/** The filter of a slot whose only network is `network` (at least `bits` long): see {@link DirectTable}. */
+function filterOf(network: ParsedCidr, bits: number): number {
+  const length = Math.min(network.prefixLength - bits, 32 - bits);
+  if (length === 0) return 0;
+  const first = network.family === 4 ? network.v4 : network.words[0];
+  return (length << 16) | ((first << bits) >>> (32 - length));
 }
 
 /** Drops the items for which `predicate` holds (all of them without one), in place and in order; returns how many. */
