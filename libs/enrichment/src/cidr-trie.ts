@@ -14,7 +14,7 @@ const REF_ROOT = 0;
 const REF_CHILD = 1;
 const REF_TABLE = 2;
 
-/** Leading bits resolved by one read of the direct table: 2^20 slots for IPv4 (5 MB), 2^16 for IPv6 (320 KB). */
+/** Leading bits resolved by one read of the direct table: 2^20 slots for IPv4 (9 MB), 2^16 for IPv6 (576 KB); each allocated with its family's first network. */
 const V4_TABLE_BITS = 20;
 const V6_TABLE_BITS = 16;
 
@@ -25,8 +25,9 @@ const V6_TABLE_BITS = 16;
  * node holds values, `short` set while a network shorter than `bits` covers the slot.
  * `table[2 * slot + 1]` is a filter: 0, or, when the subtree holds exactly one network (a chain to
  * it), `(length << 16) | bits` of that network's first `length` bits after the slot's (at most the
- * rest of the first word), so that an address outside it misses without reading a node. `cover[slot]` counts those networks
- * (distinct networks of distinct lengths, so at most `bits` of them); only updates read it.
+ * rest of the first word), so that an address outside it misses without reading a node.
+ * `cover[slot]` counts the networks shorter than `bits` that cover the slot (of distinct lengths,
+ * so at most `bits` of them); only updates read it.
  */
 interface DirectTable {
   readonly bits: number;
@@ -51,18 +52,23 @@ interface DirectTable {
  * and only a hit allocates (its result array).
  * IPv4-mapped IPv6 addresses and networks (/96 and longer) live in the IPv4 tree.
  *
- * Why this shape (measured by the bench's `threat-intel` stage, issue #11): a binary walk costs one
- * dependent memory load per address bit, and at 1M networks the node array is far larger than the
- * caches, so each of the ~16 loads of a lookup was a cache or TLB miss (~36 ns, against ~5 ns at
- * 1k). The table replaces the first 20 of those loads with one; below it a 1M-indicator set has
- * about one network per slot, so a miss ends after a couple of nodes, and a private or unlisted
- * /20 (most flow endpoints) after the table read alone. With the flag in a separate array each
- * node cost two misses; in the pointer to the node it costs one. A 2^16 IPv4 table leaves ~17
- * networks per slot and ~5 dependent loads per miss; 2^24 would cost 80 MB per trie. Multibit strides with
- * prefix expansion would also shorten hits, but make remove recompute expanded slots; path
- * compression helps long sparse IPv6 chains but not the IPv4 misses that dominate. Every change
- * stays a single walk: insert and remove touch the nodes of one path, plus, for a network shorter
- * than the stride, its 2^(stride - length) cover counts (at most 2^20 bytes, for a `/0`).
+ * Why this shape (measured with the bench's `threat-intel` stage, issue #11, on its 1M-indicator
+ * set and flow stream): a binary walk costs one dependent memory load per address bit, and at 1M
+ * networks the node array (~128 MB) is far larger than the caches, so each of the ~16 loads of a
+ * lookup was a cache or TLB miss (~36 ns, against ~5 ns at 1k). The table replaces the first 20 of
+ * them with one read. Node reads per looked-up address, counted on that stream: 15.6 for the plain
+ * binary trie; 2.98 after a 2^16 IPv4 table; 0.84 after a 2^20 one (with the filter: 60% of
+ * addresses end at an empty slot, 17% at the filter); 0.46 after 2^24, whose table alone would
+ * be 128 MB per trie, so 20 bits. With the has-values flag in a separate array each node cost two
+ * misses; in the pointer to the node it costs one (1M lookups/CPU-s 743k → 815k). Multibit strides
+ * with prefix expansion throughout would also shorten hits, but make every remove recompute
+ * expanded slots; path compression would shrink long sparse IPv6 chains, not the IPv4 misses that
+ * dominate. What is left at 1M is about one uncached read per address (the table's slot), which a
+ * 1k set, its table nearly all untouched zero pages, does not pay.
+ *
+ * Every change stays one walk, microseconds: insert, upsert and remove touch the nodes of one
+ * path and one slot's words, plus, for a network shorter than the stride, its 2^(stride - length)
+ * cover counts (2^20 bytes for an IPv4 `/0`, a millisecond; a /12 is 256).
  *
  * Several values may share one network (e.g. the same CIDR listed by two feeds); they are kept in
  * insertion order, in a Map keyed by node (most nodes are inner nodes without values).
