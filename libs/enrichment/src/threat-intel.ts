@@ -72,15 +72,21 @@ export class ThreatIntelIndex implements ThreatIntelMatcher {
     }
     const expiresAtMs = indicator.expiresAt === undefined ? Infinity : Date.parse(indicator.expiresAt);
     if (Number.isNaN(expiresAtMs)) throw new InvalidIndicatorError(indicator.indicator, `expiresAt is not a timestamp: ${indicator.expiresAt}`);
-    this.trie.remove(network.text, (e) => e.indicator.source === indicator.source && e.indicator.tenantId === indicator.tenantId);
-    this.trie.insert(network.text, { indicator: { ...indicator, indicator: indicator.indicator.trim() }, network: network.text, expiresAtMs });
+    // Parsed once; one walk both drops the entry this one replaces and stores it.
+    const { source, tenantId } = indicator;
+    this.trie.upsert(
+      network,
+      { indicator: { ...indicator, indicator: indicator.indicator.trim() }, network: network.text, expiresAtMs },
+      (e) => e.indicator.source === source && e.indicator.tenantId === tenantId,
+    );
     return network.text;
   }
 
   /** Removes the one indicator of `network` from `source` for `tenantId` (undefined: the global one). Returns whether it was held. */
   removeExact(network: string, source: string, tenantId: string | undefined): boolean {
-    if (parseCidr(network) === null) throw new InvalidCidrError(network);
-    return this.trie.remove(network, (e) => e.indicator.source === source && e.indicator.tenantId === tenantId) > 0;
+    const parsed = parseCidr(network);
+    if (parsed === null) throw new InvalidCidrError(network);
+    return this.trie.remove(parsed, (e) => e.indicator.source === source && e.indicator.tenantId === tenantId) > 0;
   }
 
   /**
@@ -88,8 +94,9 @@ export class ThreatIntelIndex implements ThreatIntelMatcher {
    * given. Returns how many entries were removed; throws {@link InvalidCidrError} on a bad network.
    */
   remove(indicator: string, source?: string): number {
-    if (parseCidr(indicator) === null) throw new InvalidCidrError(indicator);
-    return this.trie.remove(indicator, source === undefined ? undefined : (e) => e.indicator.source === source);
+    const network = parseCidr(indicator);
+    if (network === null) throw new InvalidCidrError(indicator);
+    return this.trie.remove(network, source === undefined ? undefined : (e) => e.indicator.source === source);
   }
 
   /** Matches on the source side first, then the destination side; on each side least specific first. */
