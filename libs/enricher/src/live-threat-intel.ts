@@ -74,13 +74,14 @@ export class LiveThreatIntel implements ThreatIntelMatcher, OnModuleDestroy {
   }
 
   private upsert(record: IndicatorRecord): void {
+    // One literal of one shape (no conditional spreads): this runs once per indicator of every feed.
     this.index.add({
       indicator: record.value,
       category: record.category,
       confidence: record.confidence,
       source: record.source,
-      ...(record.tenantId !== undefined ? { tenantId: record.tenantId } : {}),
-      ...(record.expiresAt !== undefined ? { expiresAt: record.expiresAt } : {}),
+      tenantId: record.tenantId,
+      expiresAt: record.expiresAt,
     });
   }
 }

@@ -74,9 +74,11 @@ export class ThreatIntelIndex implements ThreatIntelMatcher {
     if (Number.isNaN(expiresAtMs)) throw new InvalidIndicatorError(indicator.indicator, `expiresAt is not a timestamp: ${indicator.expiresAt}`);
     // Parsed once; one walk both drops the entry this one replaces and stores it.
     const { source, tenantId } = indicator;
+    const listed = indicator.indicator.trim();
     this.trie.upsert(
       network,
-      { indicator: { ...indicator, indicator: indicator.indicator.trim() }, network: network.text, expiresAtMs },
+      // Kept as given (no copy) when already trimmed: a million-entry feed allocates one object less per entry.
+      { indicator: listed === indicator.indicator ? indicator : { ...indicator, indicator: listed }, network: network.text, expiresAtMs },
       (e) => e.indicator.source === source && e.indicator.tenantId === tenantId,
     );
     return network.text;

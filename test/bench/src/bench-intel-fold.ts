@@ -49,9 +49,18 @@ export function runIntelFold(generated: readonly Indicator[]): IntelFoldResult {
     actor: { system: 'seed' },
     data: { feedId: 'bench', name: 'bench', url: 'http://127.0.0.1/feed.txt', format: 'plain', refreshS: 3600 },
   });
-  const entries: FeedEntry[] = generated.map((indicator) => ({ value: parseCidr(indicator.indicator)!.text, category: indicator.category, confidence: indicator.confidence }));
+  const entries: FeedEntry[] = generated.map((indicator) => ({
+    value: parseCidr(indicator.indicator)!.text,
+    category: indicator.category,
+    confidence: indicator.confidence,
+  }));
   const fetch = (list: readonly FeedEntry[]) =>
-    ({ type: 'RecordFeedFetch', feedId: 'bench', at: ctx.now.toISOString(), outcome: { kind: 'fetched', entries: list, malformed: 0, malformedSample: [], skipped: 0 } }) as const;
+    ({
+      type: 'RecordFeedFetch',
+      feedId: 'bench',
+      at: ctx.now.toISOString(),
+      outcome: { kind: 'fetched', entries: list, malformed: 0, malformedSample: [], skipped: 0 },
+    }) as const;
 
   collectGarbage();
   const decideStart = performance.now();
@@ -69,7 +78,9 @@ export function runIntelFold(generated: readonly Indicator[]): IntelFoldResult {
 
   // 1% replaced: as many removed as added.
   const changed = Math.max(1, Math.floor(entries.length / 100));
-  const replaced = entries.slice(changed).concat(entries.slice(0, changed).map((entry, i) => ({ ...entry, value: `100.${(i >> 16) & 63}.${(i >> 8) & 255}.${i & 255}/32` })));
+  const replaced = entries
+    .slice(changed)
+    .concat(entries.slice(0, changed).map((entry, i) => ({ ...entry, value: `100.${(i >> 16) & 63}.${(i >> 8) & 255}.${i & 255}/32` })));
   const resyncStart = performance.now();
   const resync = decideFeed(fetch(replaced), state, ctx);
   if ('error' in resync) throw resync.error;

@@ -212,6 +212,9 @@ export interface ThreatIntelPoint {
   /** The index's own memory: its heap objects and the trie's typed arrays. */
   readonly indexMb: number;
   readonly lookupsPerCpuSec?: number;
+  /** The same indicators as one feed through the control plane: the decider's diff, and the fold (JSON round trip, state, live matcher). */
+  readonly decideS?: number;
+  readonly foldS?: number;
 }
 
 /** lookups/CPU-s of each indicator count over the smallest count's: 1 is flat, below 1 each lookup costs more. */
@@ -226,7 +229,7 @@ export function threatIntelTable(points: readonly ThreatIntelPoint[]): string {
   const base = rows[0]?.prefixes;
   const baseLabel = base === undefined ? '' : base % 1000 === 0 && base < 1_000_000 ? `${base / 1000}k` : n(base);
   return table(
-    ['prefixes', 'load s', 'indicators/s', 'heap MB', 'index MB', 'lookups/CPU-s', `ratio vs ${baseLabel}`],
+    ['prefixes', 'load s', 'indicators/s', 'heap MB', 'index MB', 'lookups/CPU-s', `ratio vs ${baseLabel}`, 'feed decide s', 'feed fold s'],
     rows.map((row) => [
       n(row.prefixes),
       n(row.loadS, 2),
@@ -235,6 +238,8 @@ export function threatIntelTable(points: readonly ThreatIntelPoint[]): string {
       n(row.indexMb, 1),
       n(row.lookupsPerCpuSec),
       row.ratio === undefined ? '-' : n(row.ratio, 2),
+      row.decideS === undefined ? '-' : n(row.decideS, 2),
+      row.foldS === undefined ? '-' : n(row.foldS, 2),
     ]),
     0,
   );

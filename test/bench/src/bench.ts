@@ -48,7 +48,8 @@ import {
 } from './bench-stages';
 import { runAuthStage } from './bench-auth';
 import { runAdminLatencyStage } from './bench-admin';
-import { MAX_THREAT_INTEL_SIZE, runThreatIntelStage } from './bench-threat-intel';
+import { generateIndicators, MAX_THREAT_INTEL_SIZE, runThreatIntelStage } from './bench-threat-intel';
+import { runIntelFold } from './bench-intel-fold';
 
 /**
  * `npm run bench`: the product's throughput end to end and per stage, in the embedded and the
@@ -370,11 +371,19 @@ async function main(): Promise<number> {
         runThreatIntelStage(size, { seed: settings.seed, flows: settings.threatIntelFlows, passes: 5, hitShare: 0.01 }),
       );
       if (!ti) continue;
-      results.push(ti);
+      // The same indicators as one feed through the control plane: decided, serialized, folded, matched live.
+      const fold = await attempt('threat-intel', `${size.toLocaleString('en-US')} indicators folded`, async () =>
+        runIntelFold(generateIndicators(settings.seed, size)),
+      );
+      const withFold: StageResult = fold ? { ...ti, details: { ...ti.details, fold } } : ti;
+      results.push(withFold);
       const d = ti.details as { loadS: number; indicatorsPerSec: number; heapUsedMb: number; lookupsPerCpuSec: number; redrawnMissEndpoints: number };
       log(
         `  loaded in ${d.loadS.toFixed(2)} s (${Math.round(d.indicatorsPerSec).toLocaleString('en-US')} indicators/s), heap ${d.heapUsedMb.toFixed(1)} MB; ` +
-          `${Math.round(d.lookupsPerCpuSec).toLocaleString('en-US')} lookups/CPU-s`,
+          `${Math.round(d.lookupsPerCpuSec).toLocaleString('en-US')} lookups/CPU-s` +
+          (fold
+            ? `; as a feed through the control plane: decided in ${fold.decideS.toFixed(2)} s, folded in ${fold.foldS.toFixed(2)} s (${fold.events} events)`
+            : ''),
       );
     }
   }
@@ -649,7 +658,8 @@ async function main(): Promise<number> {
         indexHeapMb: number;
         indexArrayBuffersMb: number;
       };
-      return { ...d, indexMb: d.indexHeapMb + d.indexArrayBuffersMb, lookupsPerCpuSec: r.recordsPerCpuSec };
+      const fold = r.details.fold as { foldS: number; decideS: number } | undefined;
+      return { ...d, indexMb: d.indexHeapMb + d.indexArrayBuffersMb, lookupsPerCpuSec: r.recordsPerCpuSec, foldS: fold?.foldS, decideS: fold?.decideS };
     });
   const threatIntelAt = (prefixes: number) => threatIntelPoints.find((point) => point.prefixes === prefixes);
   const targets: Target[] = [
@@ -684,6 +694,17 @@ async function main(): Promise<number> {
       target: 10,
       better: 'lower',
       measured: threatIntelAt(1_000_000)?.loadS,
+    },
+    {
+      name: 'threat intel: a 1M-indicator feed decided and folded through the control plane',
+      measuredBy: 'threat-intel, 1,000,000 indicators as one feed (decide + JSON round trip + fold + live matcher, wall)',
+      unit: 's',
+      target: 10,
+      better: 'lower',
+      measured: (() => {
+        const point = threatIntelAt(1_000_000);
+        return point?.foldS !== undefined && point.decideS !== undefined ? point.foldS + point.decideS : undefined;
+      })(),
     },
     {
       name: 'threat intel: match cost flat, lookups/CPU-s at 1M over at 1k',

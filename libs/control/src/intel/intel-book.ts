@@ -65,19 +65,21 @@ export class IntelBook implements Omit<IndicatorView, 'liveTenant'>, Omit<FeedVi
           entries.set(entry.value, entry);
           const id = indicatorIdOf(feed.tenantId, entry.value, source);
           const previous = this.byId.get(id);
+          // One literal of one shape (no conditional spreads): a feed folds a million of these.
           const indicator: IndicatorRecord = {
             indicatorId: id,
-            ...(feed.tenantId !== undefined ? { tenantId: feed.tenantId } : {}),
+            tenantId: feed.tenantId,
             value: entry.value,
             category: entry.category,
             confidence: entry.confidence,
             source,
+            expiresAt: undefined,
             feedId: feed.feedId,
             createdAt: previous?.createdAt ?? event.occurredAt,
             updatedAt: event.occurredAt,
           };
           this.byId.set(id, indicator);
-          changes.push({ kind: 'upsert', indicator, ...(previous ? { previous } : {}) });
+          changes.push({ kind: 'upsert', indicator, previous });
         }
         this.emit(changes);
         return changes.length > 0;
