@@ -30,7 +30,7 @@ async function buildTimestamp(product: RunningProduct, database: 'city' | 'asn')
   return line ? Number(line.split(' ').pop()) : undefined;
 }
 
-describe('GeoIP/ASN databases on the embedded all-in-one: upload, download, reload without a restart', () => {
+describe.each(['embedded', 'kafka'] as const)('GeoIP/ASN databases on the all-in-one (%s mode): upload, download, reload without a restart', (mode) => {
   let product: RunningProduct;
   let maxmind: FakeMaxmind;
   let cityPath: string;
@@ -41,7 +41,7 @@ describe('GeoIP/ASN databases on the embedded all-in-one: upload, download, relo
       'GeoLite2-City': maxmindEdition('GeoLite2-City', cityDb('Redwood City', '2026-11-28T00:00:00Z')),
       'GeoLite2-ASN': maxmindEdition('GeoLite2-ASN', asnDb('GOOGLE DOWNLOADED', '2026-11-28T00:00:00Z')),
     });
-    product = await startProduct('embedded', {
+    product = await startProduct(mode, {
       MAXMIND_ACCOUNT_ID: MAXMIND.accountId,
       MAXMIND_LICENSE_KEY: MAXMIND.licenseKey,
       MAXMIND_DOWNLOAD_URL: maxmind.baseUrl,

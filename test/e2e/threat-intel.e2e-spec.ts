@@ -7,6 +7,7 @@ import request from 'supertest';
 import { TOPICS, type EnrichedFlow } from '@telemetry/contracts';
 import { KafkaEventLog, type Tail } from '@telemetry/event-log';
 import {
+  buildCityDb,
   dropFreshDatabases,
   freePorts,
   freshDatabase,
@@ -379,7 +380,7 @@ describe('threat intel across processes on real Kafka', () => {
     return process;
   }
 
-  it('an indicator added on query-api changes the score of live flows in the separate enricher within 1 s', async () => {
+  it('an indicator added on query-api changes the score of live flows in the separate enricher within 1 s; an uploaded GeoIP database is reloaded there', async () => {
     const geo = writeGeoFixtures(dir);
     const key = `${uniqueName('intel')}-0123456789`;
     const prefix = `${uniqueName('intel')}.`;
@@ -466,5 +467,35 @@ describe('threat intel across processes on real Kafka', () => {
       sending = false;
       await sender.catch(() => undefined);
     }
+
+    // A City database uploaded on query-api replaces the file the separate enricher watches: its
+    // next flows are enriched from it, without a restart.
+    const uploaded = buildCityDb(
+      [{ cidr: '8.8.8.0/24', country: 'US', city: 'Uploaded City', latitude: 37.4, longitude: -122.1, timeZone: 'America/Los_Angeles' }],
+      {
+        buildEpoch: Date.parse('2026-11-30T00:00:00Z') / 1000,
+      },
+    );
+    const upload = await request(`http://127.0.0.1:${queryPort}`)
+      .post('/v1/upload/geoip')
+      .set(bearer(key))
+      .attach('f', uploaded, 'GeoLite2-City.mmdb')
+      .expect(200);
+    expect(upload.body).toEqual(expect.objectContaining({ path: geo.city, kind: 'city', build_date: '2026-11-30T00:00:00.000Z' }));
+    const reloaded = await waitFor(
+      async () => {
+        const uid = uniqueName('geo');
+        const sentGeo = await fetch(`http://127.0.0.1:${ingestPort}/v1/ingest/zeek`, {
+          method: 'POST',
+          headers: { ...bearer(key), 'Content-Type': 'application/json' },
+          body: JSON.stringify(zeek(uid, '8.8.8.8')),
+        });
+        expect(sentGeo.status).toBe(202);
+        const flow = await waitFor(() => enriched.get(uid), { timeoutMs: 30_000, description: `flow ${uid} enriched` });
+        return flow.geo.dst?.city === 'Uploaded City' ? flow : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, description: "the enricher's flows geolocated from the uploaded database" },
+    );
+    expect(reloaded.geo.dst).toEqual(expect.objectContaining({ city: 'Uploaded City', country: 'US' }));
   });
 });
