@@ -191,7 +191,7 @@ async function populate(deployment: Deployment): Promise<Record<string, Record<S
       .expect(207);
     // A record the enricher cannot read, from a direct producer naming the tenant: the ingest DLQ.
     await deployment.produce(tenant, `not json, marker-${tenant}`);
-    // An indicator and a feed of the tenant's own (the feed's address answers nothing: its fetch fails, which is reported).
+    // An indicator and a feed of the tenant's own (a public address that answers nothing here: its fetch fails, which is reported).
     const intel = deployment.target('/v1/indicators');
     const manage = { Authorization: `Bearer ${keys[tenant].manage_indicators}` };
     await request(intel)
@@ -202,7 +202,7 @@ async function populate(deployment: Deployment): Promise<Record<string, Record<S
     await request(intel)
       .post('/v1/indicators/feeds')
       .set(manage)
-      .send({ name: `marker-${tenant}`, url: 'http://127.0.0.1:9/list.txt', format: 'plain' })
+      .send({ name: `marker-${tenant}`, url: 'http://1.1.1.1:9/list.txt', format: 'plain' })
       .expect(201);
   }
   const query = deployment.target('/v1/download');

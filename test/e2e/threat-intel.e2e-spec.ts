@@ -351,7 +351,14 @@ describe.each(['embedded', 'kafka'] as const)('threat-intel feeds (%s mode)', (m
     const tenantKey = await issueKey(product.server, TEST_KEY, 'feeds-tenant', ['manage_indicators']);
     const refused = await api().post('/v1/indicators/feeds').set(bearer(tenantKey)).send({ name: 'local', path: '/etc/hosts', format: 'plain' }).expect(403);
     expect(refused.body.error).toBe('path_feed_requires_admin');
-    const own = await api().post('/v1/indicators/feeds').set(bearer(tenantKey)).send({ name: 'dup', url, format: 'plain' }).expect(201);
+    // A tenant's feed is fetched from public addresses only: the server's own network is not the tenant's to read.
+    const local = await api().post('/v1/indicators/feeds').set(bearer(tenantKey)).send({ name: 'dup', url, format: 'plain' }).expect(422);
+    expect(local.body.errors).toEqual([{ field: 'url', message: expect.stringContaining('private, loopback or reserved') }]);
+    const own = await api()
+      .post('/v1/indicators/feeds')
+      .set(bearer(tenantKey))
+      .send({ name: 'dup', url: 'http://1.1.1.1:9/list.txt', format: 'plain' })
+      .expect(201);
     expect(own.body.tenant_id).toBe('feeds-tenant');
   });
 });

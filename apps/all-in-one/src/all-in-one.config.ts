@@ -1,4 +1,5 @@
 import { AuthConfig, readAuthConfig } from '@telemetry/auth';
+import { ControlConfig, readFeedSettings } from '@telemetry/control';
 import { EnricherConfig, GeoConfig, readEnricherConfig, readGeoConfig } from '@telemetry/enricher';
 import { IngestConfig, readIngestConfig } from '@telemetry/ingest';
 import { ConfigReader, Environment, PlatformConfig, readPlatformConfig } from '@telemetry/platform';
@@ -13,6 +14,8 @@ export interface AllInOneConfig {
   readonly geo: GeoConfig;
   /** The sinks whose destination is configured run in the process too. */
   readonly sinks: SinksConfig;
+  /** Threat-intel feed fetching (FEED_ALLOW_PRIVATE_ADDRESSES). */
+  readonly feeds: Pick<ControlConfig, 'feedAllowPrivateAddresses'>;
 }
 
 export function loadAllInOneConfig(env: Environment = process.env): AllInOneConfig {
@@ -25,6 +28,7 @@ export function loadAllInOneConfig(env: Environment = process.env): AllInOneConf
     enricher: readEnricherConfig(reader),
     geo: readGeoConfig(reader, platform),
     sinks: readSinksConfig(reader, undefined),
+    feeds: readFeedSettings(reader),
   };
   reader.done();
   return config;

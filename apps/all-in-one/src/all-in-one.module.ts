@@ -18,7 +18,7 @@ export class AllInOneModule {
       imports: [
         PlatformModule.forRoot(config.platform),
         AuthModule.forRoot(config.auth),
-        ControlModule.forRoot({ ...config.auth, defaultRetentionDays: config.platform.runtime.retentionDays, adminApi: true }),
+        ControlModule.forRoot({ ...config.auth, defaultRetentionDays: config.platform.runtime.retentionDays, adminApi: true, ...config.feeds }),
         PersistenceModule.forRoot(config.platform.runtime.database),
         IngestModule.forRoot(config.ingest),
         ThreatIntelModule.forRoot(config.enricher),

@@ -16,7 +16,7 @@ export class QueryApiModule {
       imports: [
         PlatformModule.forRoot(config.platform),
         AuthModule.forRoot(config.auth),
-        ControlModule.forRoot({ ...config.auth, defaultRetentionDays: config.platform.runtime.retentionDays, adminApi: true }),
+        ControlModule.forRoot({ ...config.auth, defaultRetentionDays: config.platform.runtime.retentionDays, adminApi: true, ...config.feeds }),
         PersistenceModule.forRoot(config.platform.runtime.database),
         QueryModule.forRoot(config.sinks),
         GeoModule.forRoot(config.geo, { adminApi: true }),

@@ -1,4 +1,5 @@
 import type { AuthConfig } from '@telemetry/auth';
+import type { ConfigReader } from '@telemetry/platform';
 
 export const CONTROL_CONFIG = Symbol('CONTROL_CONFIG');
 
@@ -12,4 +13,11 @@ export interface ControlConfig extends AuthConfig {
    * serve them (enricher, query-api, all-in-one). Others skip them unread. Default: adminApi.
    */
   readonly foldIntel?: boolean;
+  /** FEED_ALLOW_PRIVATE_ADDRESSES: tenants' feeds may be fetched from private addresses too (default false). */
+  readonly feedAllowPrivateAddresses?: boolean;
+}
+
+/** The control plane's own settings, read by the apps that serve the admin API. */
+export function readFeedSettings(reader: ConfigReader): Pick<ControlConfig, 'feedAllowPrivateAddresses'> {
+  return { feedAllowPrivateAddresses: reader.boolean('FEED_ALLOW_PRIVATE_ADDRESSES', false) };
 }

@@ -11,3 +11,4 @@ export * from './intel/indicator.decider';
 export * from './intel/feed.decider';
 export * from './intel/intel-book';
 export * from './intel/feed-scheduler';
+export * from './intel/feed-address-policy';

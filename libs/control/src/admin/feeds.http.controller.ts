@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Delete, Get, HttpCode, Injectable, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Injectable, Param, Post, Req } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -15,6 +15,8 @@ import {
 } from '@nestjs/swagger';
 import { AuthenticatedRequest, Principal, RequireScope } from '@telemetry/auth';
 import { ControlCommandError } from '../control-decision';
+import { CONTROL_CONFIG, ControlConfig } from '../control.config';
+import { privateHostProblem } from '../intel/feed-address-policy';
 import { ControlPlaneService } from '../control-plane.service';
 import { Feed, feedDueAt, visibleFeed } from '../intel/feed.decider';
 import { FeedScheduler } from '../intel/feed-scheduler';
@@ -28,6 +30,7 @@ export class FeedsService {
   constructor(
     private readonly control: ControlPlaneService,
     private readonly scheduler: FeedScheduler,
+    @Inject(CONTROL_CONFIG) private readonly config: ControlConfig,
   ) {}
 
   async register(body: unknown, request: AuthenticatedRequest): Promise<FeedDto> {
@@ -47,6 +50,15 @@ export class FeedsService {
         );
       }
       const tenantId = targetTenantOf(principal, parsed.tenantId);
+      if (tenantId !== undefined && !this.config.feedAllowPrivateAddresses) {
+        for (const [field, url] of [
+          ['url', parsed.url],
+          ['categories_url', parsed.categoriesUrl],
+        ] as const) {
+          const problem = url === undefined ? null : privateHostProblem(url);
+          if (problem) throw new ControlCommandError('validation_failed', 422, `${field} ${problem}`, { errors: [{ field, message: problem }] });
+        }
+      }
       const { tenantId: _requested, ...rest } = parsed;
       return { type: 'RegisterFeed', feedId, ...rest, ...(tenantId !== undefined ? { tenantId } : {}) };
     });

@@ -7,6 +7,7 @@ import { CONTROL_CONFIG, ControlConfig } from '../control.config';
 import { ControlCommandError } from '../control-decision';
 import { ControlPlaneService } from '../control-plane.service';
 import { Feed, feedDueAt, FeedFetchOutcome, feedSource } from './feed.decider';
+import { requirePublicHost } from './feed-address-policy';
 
 /** How often the scheduler looks for due feeds. */
 export const FEED_POLL_INTERVAL_MS = 5_000;
@@ -44,7 +45,7 @@ export class FeedScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   ) {
     this.fetches = new Counter({
       name: 'telemetry_threatintel_feed_fetches_total',
-      help: 'Threat-intel feed fetches, by outcome (updated, not_modified, or the error code: http_status, timeout, unreachable, too_large, not_found, unreadable, no_indicators).',
+      help: 'Threat-intel feed fetches, by outcome (updated, not_modified, or the error code: http_status, timeout, unreachable, too_large, not_found, unreadable, blocked_address, no_indicators).',
       labelNames: ['outcome'],
       registers: [registry],
     });
@@ -117,7 +118,8 @@ export class FeedScheduler implements OnApplicationBootstrap, OnModuleDestroy {
       const sync = feed.lastSync;
       const validators =
         sync && !feed.lastError ? { ...(sync.etag ? { etag: sync.etag } : {}), ...(sync.lastModified ? { lastModified: sync.lastModified } : {}) } : {};
-      const options = { timeoutMs: FEED_FETCH_TIMEOUT_MS, signal: this.aborts.signal };
+      const publicOnly = feed.tenantId !== undefined && !this.config.feedAllowPrivateAddresses;
+      const options = { timeoutMs: FEED_FETCH_TIMEOUT_MS, signal: this.aborts.signal, ...(publicOnly ? { checkHost: requirePublicHost } : {}) };
       const fetched = await fetchFeed(location(feed.url, feed.path), validators, options);
       if (fetched.kind === 'not_modified') return { kind: 'not_modified' };
       const categories = feed.format === 'suricata-iprep' ? await this.fetchText(location(feed.categoriesUrl, feed.categoriesPath), options) : undefined;
@@ -130,7 +132,10 @@ export class FeedScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private async fetchText(where: { url?: string; path?: string }, options: { timeoutMs: number; signal: AbortSignal }): Promise<string> {
+  private async fetchText(
+    where: { url?: string; path?: string },
+    options: { timeoutMs: number; signal: AbortSignal; checkHost?: (url: URL) => Promise<void> },
+  ): Promise<string> {
     const result = await fetchFeed(where, {}, options);
     if (result.kind !== 'fetched') throw new FeedFetchError('unreadable', 'the categories file answered 304 to an unconditional request');
     return result.text;

@@ -28,6 +28,11 @@ export interface FetchFeedOptions {
   readonly signal?: AbortSignal;
   /** Extra request headers (an API key…). Dropped when a redirect leaves the origin if they are credentials. */
   readonly headers?: Record<string, string>;
+  /**
+   * Asked before each request, the first and every redirect's: throw (a {@link FeedFetchError}
+   * `blocked_address`) to refuse a host, e.g. one that resolves to a private address.
+   */
+  readonly checkHost?: (url: URL) => Promise<void>;
 }
 
 export type FeedFetchResult =
@@ -42,7 +47,7 @@ export type FeedFetchResult =
       readonly httpStatus?: number;
     };
 
-export type FeedFetchErrorCode = 'http_status' | 'timeout' | 'too_large' | 'unreachable' | 'not_found' | 'unreadable' | 'invalid_location';
+export type FeedFetchErrorCode = 'http_status' | 'timeout' | 'too_large' | 'unreachable' | 'not_found' | 'unreadable' | 'invalid_location' | 'blocked_address';
 
 /**
  * A feed that could not be fetched. `retriable` says whether trying again later may help: timeouts,
@@ -103,7 +108,12 @@ export async function fetchFeed(location: FeedLocation, validators: FeedValidato
   const signal = options.signal === undefined ? timeout.signal : AbortSignal.any([timeout.signal, options.signal]);
   try {
     return target.kind === 'url'
-      ? await fetchUrl(target.url, validators, { maxBytes, signal, headers: options.headers ?? {} })
+      ? await fetchUrl(target.url, validators, {
+          maxBytes,
+          signal,
+          headers: options.headers ?? {},
+          ...(options.checkHost ? { checkHost: options.checkHost } : {}),
+        })
       : await fetchFile(target.path, validators, { maxBytes, signal });
   } catch (error) {
     // Whatever was in flight when a signal fired reports it in its own words (a cut-off connection,
@@ -140,7 +150,7 @@ function checkLocation(location: FeedLocation): Target {
 async function fetchUrl(
   url: URL,
   validators: FeedValidators,
-  options: { maxBytes: number; signal: AbortSignal; headers: Record<string, string> },
+  options: { maxBytes: number; signal: AbortSignal; headers: Record<string, string>; checkHost?: (url: URL) => Promise<void> },
 ): Promise<FeedFetchResult> {
   const headers = new Headers(options.headers);
   if (validators.etag !== undefined) headers.set('if-none-match', validators.etag);
@@ -148,6 +158,7 @@ async function fetchUrl(
   let current = url;
   for (let redirects = 0; ; redirects++) {
     let response: Response;
+    await options.checkHost?.(current);
     try {
       // Redirects are followed here rather than by fetch, to bound them and to check each target.
       response = await fetch(current, { headers, redirect: 'manual', signal: options.signal });
