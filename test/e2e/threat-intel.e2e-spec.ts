@@ -445,7 +445,8 @@ describe('threat intel across processes on real Kafka', () => {
         });
         expect(response.status).toBe(202);
         sent.push({ uid, at });
-        await new Promise((resolve) => setTimeout(resolve, 25));
+        // Paced by the pipeline itself: the next flow goes once this one is on the enriched topic.
+        await waitFor(() => enriched.has(uid), { timeoutMs: 30_000, intervalMs: 5, description: `live flow ${uid} enriched` });
       }
     })();
     try {
