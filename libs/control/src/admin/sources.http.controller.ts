@@ -20,7 +20,7 @@ import { CONTROL_CONFIG, ControlConfig } from '../control.config';
 import { ControlPlaneService } from '../control-plane.service';
 import { admissionOf } from '../sources/source-admission';
 import { locateSource, Source, SourceActor } from '../sources/source.decider';
-import { parseAdmissionTest, parseForce, parseRegisterSource, parseUpdateSource } from './admin-request.parser';
+import { parseAdmissionTest, parseRegisterSource, parseUpdateSource } from './admin-request.parser';
 import { AdminErrorDto, commandMeta, principalOf } from './admin.views';
 import { intelActorOf } from './indicators.http.controller';
 import {
@@ -136,7 +136,7 @@ export class SourcesService {
       else checks.push((source) => source.status === status);
     }
     if (filter.enabled !== undefined && filter.enabled !== '') {
-      const enabled = parseForce(filter.enabled.toLowerCase());
+      const enabled = choice(filter.enabled.toLowerCase(), 'enabled', ['true', 'false']) === 'true';
       checks.push((source) => (source.status === 'enabled') === enabled);
     }
     if (filter.site) checks.push((source) => source.site === filter.site);
