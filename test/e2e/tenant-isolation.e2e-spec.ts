@@ -96,6 +96,12 @@ function matrix(marker: string): Record<string, RouteCase> {
     'GET /v1/indicators/feeds/:id': { access: 'manage_indicators', path: '/v1/indicators/feeds/no-such-feed' },
     'DELETE /v1/indicators/feeds/:id': { access: 'manage_indicators', path: '/v1/indicators/feeds/no-such-feed' },
     'POST /v1/indicators/feeds/:id/refresh': { access: 'manage_indicators', path: '/v1/indicators/feeds/no-such-feed/refresh' },
+    'POST /v1/sources': { access: 'admin', path: '/v1/sources', body: { id: 'Not A Slug' } },
+    'GET /v1/sources': { access: 'read_sources', path: '/v1/sources', query: { size: '100' }, tenantData: true },
+    'GET /v1/sources/:id': { access: 'read_sources', path: '/v1/sources/no-such-source' },
+    'PATCH /v1/sources/:id': { access: 'admin', path: '/v1/sources/no-such-source', body: { display_name: 'x' } },
+    'DELETE /v1/sources/:id': { access: 'admin', path: '/v1/sources/no-such-source' },
+    'POST /v1/sources/:id/admission/test': { access: 'read_sources', path: '/v1/sources/no-such-source/admission/test', body: { client_ip: '192.0.2.1' } },
     // MaxMind downloads are not configured here: 409 geoip_download_not_configured, never a job.
     'POST /v1/geo/download': { access: 'admin', path: '/v1/geo/download' },
     'GET /v1/geo/test': { access: 'admin', path: '/v1/geo/test', query: { ip: '8.8.8.8' } },
@@ -203,6 +209,12 @@ async function populate(deployment: Deployment): Promise<Record<string, Record<S
       .post('/v1/indicators/feeds')
       .set(manage)
       .send({ name: `marker-${tenant}`, url: 'http://1.1.1.1:9/list.txt', format: 'plain' })
+      .expect(201);
+    // A source of the tenant's own, registered by the admin for it (source writes need admin).
+    await request(deployment.target('/v1/sources'))
+      .post('/v1/sources')
+      .set('Authorization', `Bearer ${deployment.adminKey}`)
+      .send({ id: `marker-${tenant}`, tenant_id: tenant, type: 'http', display_name: `marker ${tenant}`, collector: `gw-${tenant}` })
       .expect(201);
   }
   const query = deployment.target('/v1/download');

@@ -1,4 +1,4 @@
-import { SCOPES, tenantIdProblem, upcastControlEvent, UnreadableControlEventError } from './control-events';
+import { INTEL_EVENT_TYPES, SCOPES, sourceAggregateId, tenantIdProblem, upcastControlEvent, UnreadableControlEventError } from './control-events';
 
 describe('control events', () => {
   const event = {
@@ -30,5 +30,31 @@ describe('control events', () => {
 
   it('has the scopes of the original product, plus read_sources it used', () => {
     expect(SCOPES).toEqual(['ingest', 'read_metrics', 'read_requests', 'export', 'manage_indicators', 'read_sources', 'admin']);
+  });
+
+  it('reads the source events, keyed by tenant and id; every process folds them (they are not threat-intel events)', () => {
+    const registered = {
+      ...event,
+      type: 'SourceRegistered',
+      aggregateId: sourceAggregateId('acme', 'edge-1'),
+      data: {
+        tenantId: 'acme',
+        sourceId: 'edge-1',
+        type: 'udp',
+        displayName: 'edge',
+        collector: 'gw-1',
+        tags: [],
+        status: 'enabled',
+        allowedIps: ['10.0.0.0/8'],
+        maxEps: 0,
+        blockOnExceed: true,
+      },
+    };
+    expect(registered.aggregateId).toBe('source:acme/edge-1');
+    expect(upcastControlEvent(registered)).toEqual(registered);
+    for (const type of ['SourceRegistered', 'SourceUpdated', 'SourceDeleted']) {
+      expect(upcastControlEvent({ ...registered, type }).type).toBe(type);
+      expect(INTEL_EVENT_TYPES.has(type)).toBe(false);
+    }
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The control plane's events: what `telemetry.control.v1` (the admin plane's event store) holds.
  * One JSON document per message, keyed by aggregate id (`tenant:<id>`, `api_key:<id>`,
- * `indicator:<id>`, `feed:<id>`, `audit:<request id>`), header `event-type`. Events are past tense and carry a `schemaVersion`;
+ * `indicator:<id>`, `feed:<id>`, `source:<tenant>/<id>`, `audit:<request id>`), header `event-type`. Events are past tense and carry a `schemaVersion`;
  * within a version only additive, optional fields are added. A reader passes every stored document
  * through `upcastControlEvent` before it folds it, so an older document is read as the current shape.
  */
@@ -229,12 +229,66 @@ export type FeedSyncFailed = EventBase<
   IntelScope & { readonly feedId: string; readonly failedAt: string; readonly errorCode: string; readonly error: string; readonly httpStatus?: number }
 >;
 
+// --- sources (the registry of what sends flows; admission at ingest reads it) -------------------------
+
+export const SOURCE_TYPES = ['udp', 'http'] as const;
+export type SourceType = (typeof SOURCE_TYPES)[number];
+export const SOURCE_STATUSES = ['enabled', 'disabled'] as const;
+export type SourceStatus = (typeof SOURCE_STATUSES)[number];
+
+/** The fields of a source an update may change (each absent = unchanged). */
+export interface SourceSettings {
+  readonly displayName?: string;
+  readonly collector?: string;
+  /** `""`: cleared. */
+  readonly site?: string;
+  readonly tags?: readonly string[];
+  /** `""`: cleared. */
+  readonly notes?: string;
+  readonly status?: SourceStatus;
+  /** Canonical CIDRs (`10.0.0.0/8`, `2001:db8::/32`), at most 128. */
+  readonly allowedIps?: readonly string[];
+  /** Records per second admitted; 0 = unlimited. */
+  readonly maxEps?: number;
+  readonly blockOnExceed?: boolean;
+}
+
+/** A source registered for a tenant; its id is unique within the tenant. */
+export type SourceRegistered = EventBase<
+  'SourceRegistered',
+  {
+    readonly tenantId: string;
+    readonly sourceId: string;
+    readonly type: SourceType;
+    readonly displayName: string;
+    readonly collector: string;
+    readonly site?: string;
+    readonly tags: readonly string[];
+    readonly notes?: string;
+    readonly status: SourceStatus;
+    readonly allowedIps: readonly string[];
+    readonly maxEps: number;
+    readonly blockOnExceed: boolean;
+  }
+>;
+export type SourceUpdated = EventBase<
+  'SourceUpdated',
+  SourceSettings & {
+    readonly tenantId: string;
+    readonly sourceId: string;
+    /** The source's `updatedAt` the change was decided on: a change decided on an older version does not apply (optimistic concurrency). */
+    readonly basedOn?: string;
+  }
+>;
+export type SourceDeleted = EventBase<'SourceDeleted', { readonly tenantId: string; readonly sourceId: string }>;
+
 export type TenantEvent = TenantCreated | TenantUpdated | TenantDeleted;
 export type ApiKeyEvent = ApiKeyIssued | ApiKeyRevoked | ApiKeyRotated | ApiKeyUsed;
 export type IndicatorEvent = IndicatorAdded | IndicatorRemoved;
 export type FeedEvent = FeedRegistered | FeedDeleted | FeedIndicatorsChanged | FeedSynced | FeedSyncFailed;
 export type IntelEvent = IndicatorEvent | FeedEvent;
-export type ControlEvent = TenantEvent | ApiKeyEvent | IntelEvent | AdminCommandAudited;
+export type SourceEvent = SourceRegistered | SourceUpdated | SourceDeleted;
+export type ControlEvent = TenantEvent | ApiKeyEvent | IntelEvent | SourceEvent | AdminCommandAudited;
 export type ControlEventType = ControlEvent['type'];
 
 export const CONTROL_EVENT_TYPES: readonly ControlEventType[] = [
@@ -252,6 +306,9 @@ export const CONTROL_EVENT_TYPES: readonly ControlEventType[] = [
   'FeedIndicatorsChanged',
   'FeedSynced',
   'FeedSyncFailed',
+  'SourceRegistered',
+  'SourceUpdated',
+  'SourceDeleted',
   'AdminCommandAudited',
 ];
 
@@ -312,3 +369,5 @@ export const tenantAggregateId = (tenantId: string): string => `tenant:${tenantI
 export const apiKeyAggregateId = (keyId: string): string => `api_key:${keyId}`;
 export const indicatorAggregateId = (indicatorId: string): string => `indicator:${indicatorId}`;
 export const feedAggregateId = (feedId: string): string => `feed:${feedId}`;
+/** A source's id is unique within its tenant only: the tenant is part of the key. */
+export const sourceAggregateId = (tenantId: string, sourceId: string): string => `source:${tenantId}/${sourceId}`;

@@ -44,4 +44,40 @@ describe('ControlPlaneService', () => {
     expect((await registry.getSingleMetric('telemetry_control_unreadable_events_total')?.get())?.values[0].value).toBe(1);
     await control.onModuleDestroy();
   });
+
+  it('folds sources in a process that skips the threat-intel events (ingest admission will read them), and audits the command’s tenant and target', async () => {
+    const log = new InMemoryEventLog();
+    await log.ensureTopics(defaultTopicSpecs(1, 7));
+    const writer = new ControlPlaneService(log, () => new Date(), CONFIG, new ControlMetrics(createMetricsRegistry()));
+    await writer.onModuleInit();
+    await writer.execute({ type: 'CreateTenant', tenantId: 'acme', name: 'acme', retentionDays: 7, quotas: {} }, SYSTEM);
+    const events = await writer.execute(
+      {
+        type: 'RegisterSource',
+        as: {},
+        tenantId: 'acme',
+        sourceId: 'edge-1',
+        sourceType: 'udp',
+        displayName: 'edge',
+        collector: 'gw-1',
+        tags: [],
+        status: 'enabled',
+        allowedIps: ['10.0.0.0/8'],
+        maxEps: 0,
+        blockOnExceed: true,
+      },
+      { actor: { keyId: 'tk_00000000000000ad', tenantId: 'default' }, audit: true },
+    );
+    expect(events.map((event) => event.type)).toEqual(['SourceRegistered']);
+    // Another process (foldIntel off, as the ingest-api) folding the same log from the start.
+    const reader = new ControlPlaneService(log, () => new Date(), { ...CONFIG, foldIntel: false }, new ControlMetrics(createMetricsRegistry()));
+    await reader.onModuleInit();
+    expect(reader.state.sourceByCollector('acme', 'gw-1')).toMatchObject({ sourceId: 'edge-1', allowedIps: ['10.0.0.0/8'] });
+    const audit = log
+      .records(TOPICS.control)
+      .map((record) => JSON.parse(record.value.toString('utf8')) as { type: string; data: unknown })
+      .find((doc) => doc.type === 'AdminCommandAudited');
+    expect(audit?.data).toMatchObject({ command: 'RegisterSource', tenantId: 'acme', target: 'edge-1', outcome: 'accepted' });
+    await Promise.all([writer.onModuleDestroy(), reader.onModuleDestroy()]);
+  });
 });

@@ -20,8 +20,9 @@ import { CONTROL_CONFIG, ControlConfig } from './control.config';
 import { decideTenant, TenantCommand } from './tenants/tenant.decider';
 import { decideFeed, FeedCommand } from './intel/feed.decider';
 import { decideIndicator, IndicatorCommand } from './intel/indicator.decider';
+import { decideSource, SourceCommand } from './sources/source.decider';
 
-export type ControlCommand = TenantCommand | ApiKeyCommand | IndicatorCommand | FeedCommand;
+export type ControlCommand = TenantCommand | ApiKeyCommand | IndicatorCommand | FeedCommand | SourceCommand;
 
 export interface CommandMeta {
   readonly actor: ControlActor;
@@ -215,6 +216,10 @@ function decide(command: ControlCommand, state: ControlState, ctx: DecideContext
     case 'DeleteFeed':
     case 'RecordFeedFetch':
       return decideFeed(command, state, ctx);
+    case 'RegisterSource':
+    case 'UpdateSource':
+    case 'DeleteSource':
+      return decideSource(command, state, ctx);
   }
 }
 
@@ -227,9 +232,11 @@ function auditEvent(command: ControlCommand, decision: Decision, meta: CommandMe
         ? command.indicatorId
         : 'feedId' in command
           ? command.feedId
-          : 'tenantId' in command
-            ? command.tenantId
-            : undefined;
+          : 'sourceId' in command
+            ? command.sourceId
+            : 'tenantId' in command
+              ? command.tenantId
+              : undefined;
   return audited(meta, ctx, {
     command: command.type,
     ...(tenantId ? { tenantId } : {}),
@@ -276,7 +283,8 @@ function changedFields(events: readonly ControlEvent[]): string[] {
   for (const event of events) {
     // In the API's spelling (retention_days), as a client sent them.
     for (const field of Object.keys(event.data))
-      if (!['tenantId', 'keyId', 'indicatorId', 'feedId', 'basedOn'].includes(field)) fields.add(field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+      if (!['tenantId', 'keyId', 'indicatorId', 'feedId', 'sourceId', 'basedOn'].includes(field))
+        fields.add(field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
   }
   return [...fields].sort();
 }

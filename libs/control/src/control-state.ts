@@ -5,15 +5,18 @@ import { evolveTenant, Tenant, TenantView } from './tenants/tenant.decider';
 import type { Feed, FeedView } from './intel/feed.decider';
 import type { IndicatorRecord, IndicatorView } from './intel/indicator.decider';
 import { IntelBook } from './intel/intel-book';
+import { SourceBook } from './sources/source-book';
+import type { Source, SourceView } from './sources/source.decider';
 
 /**
- * The control plane as every process folds it from `telemetry.control.v1`: tenants, API keys and
- * (in the processes that match or serve them) threat-intel indicators and feeds.
+ * The control plane as every process folds it from `telemetry.control.v1`: tenants, API keys,
+ * sources and (in the processes that match or serve them) threat-intel indicators and feeds.
  * Each aggregate evolves by its own pure `evolve`; this container only routes events and keeps the
  * indexes. Audit entries are not kept here (they grow without bound; the query side projects them).
  */
-export class ControlState implements TenantView, ApiKeyView, IndicatorView, FeedView {
+export class ControlState implements TenantView, ApiKeyView, IndicatorView, FeedView, SourceView {
   readonly intel = new IntelBook();
+  readonly sources = new SourceBook();
   private readonly tenants = new Map<string, Tenant>();
   private readonly keys = new Map<string, ApiKey>();
   private readonly keysByTenant = new Map<string, Set<string>>();
@@ -32,7 +35,10 @@ export class ControlState implements TenantView, ApiKeyView, IndicatorView, Feed
         const after = evolveTenant(before, event);
         if (after === before || !after) return false;
         this.tenants.set(after.tenantId, after);
-        if (event.type === 'TenantDeleted') this.intel.dropTenant(after.tenantId);
+        if (event.type === 'TenantDeleted') {
+          this.intel.dropTenant(after.tenantId);
+          this.sources.dropTenant(after.tenantId);
+        }
         return true;
       }
       case 'ApiKeyIssued':
@@ -61,6 +67,13 @@ export class ControlState implements TenantView, ApiKeyView, IndicatorView, Feed
       case 'FeedSynced':
       case 'FeedSyncFailed':
         return this.intel.apply(event);
+      case 'SourceRegistered':
+        // A source registered after a concurrent delete of its tenant never applies.
+        if (!this.liveTenant(event.data.tenantId)) return false;
+        return this.sources.apply(event);
+      case 'SourceUpdated':
+      case 'SourceDeleted':
+        return this.sources.apply(event);
       case 'AdminCommandAudited':
         return true;
     }
@@ -123,6 +136,19 @@ export class ControlState implements TenantView, ApiKeyView, IndicatorView, Feed
 
   feedEntries(feedId: string): ReadonlyMap<string, FeedEntry> {
     return this.intel.feedEntries(feedId);
+  }
+
+  source(tenantId: string, sourceId: string): Source | undefined {
+    return this.sources.source(tenantId, sourceId);
+  }
+
+  sourcesWithId(sourceId: string): readonly Source[] {
+    return this.sources.sourcesWithId(sourceId);
+  }
+
+  /** The tenant's source a record's collector id names (for admission at ingest). */
+  sourceByCollector(tenantId: string, collectorId: string): Source | undefined {
+    return this.sources.sourceByCollector(tenantId, collectorId);
   }
 
   get events(): number {

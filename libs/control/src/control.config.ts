@@ -15,6 +15,12 @@ export interface ControlConfig extends AuthConfig {
   readonly foldIntel?: boolean;
   /** FEED_ALLOW_PRIVATE_ADDRESSES: tenants' feeds may be fetched from private addresses too (default false). */
   readonly feedAllowPrivateAddresses?: boolean;
+  /**
+   * The original's ADMISSION_COMPAT_ALLOW_EMPTY_IPS for the admission test of a source: a source
+   * without allowed_ips admits every address (default false: it admits none). Not read from the
+   * environment yet: the admission feature flags come with admission at ingest (#12).
+   */
+  readonly admissionCompatAllowEmptyIps?: boolean;
 }
 
 /** The control plane's own settings, read by the apps that serve the admin API. */

@@ -4,6 +4,7 @@ import { ApiKeysHttpController, ApiKeysService, LegacyKeysHttpController } from 
 import { TenantsHttpController } from './admin/tenants.http.controller';
 import { IndicatorsHttpController, IndicatorsService } from './admin/indicators.http.controller';
 import { FeedsHttpController, FeedsService } from './admin/feeds.http.controller';
+import { SourcesHttpController, SourcesService } from './admin/sources.http.controller';
 import { FeedScheduler } from './intel/feed-scheduler';
 import { ControlKeyResolver } from './api-keys/control-key.resolver';
 import { CONTROL_CONFIG, ControlConfig } from './control.config';
@@ -22,7 +23,7 @@ export class ControlModule {
       module: ControlModule,
       global: true,
       controllers: config.adminApi
-        ? [TenantsHttpController, ApiKeysHttpController, LegacyKeysHttpController, FeedsHttpController, IndicatorsHttpController]
+        ? [TenantsHttpController, ApiKeysHttpController, LegacyKeysHttpController, FeedsHttpController, IndicatorsHttpController, SourcesHttpController]
         : [],
       providers: [
         { provide: CONTROL_CONFIG, useValue: config },
@@ -33,6 +34,7 @@ export class ControlModule {
         ApiKeysService,
         IndicatorsService,
         FeedsService,
+        SourcesService,
         FeedScheduler,
         { provide: API_KEY_STORE, useExisting: ControlKeyResolver },
         { provide: TENANT_DIRECTORY, useExisting: ControlKeyResolver },

@@ -12,3 +12,6 @@ export * from './intel/feed.decider';
 export * from './intel/intel-book';
 export * from './intel/feed-scheduler';
 export * from './intel/feed-address-policy';
+export * from './sources/source.decider';
+export * from './sources/source-book';
+export * from './sources/source-admission';

@@ -1,5 +1,16 @@
-import { FEED_SOURCE_PREFIX, SCOPES, tenantIdProblem, type Scope, type TenantQuotas } from '@telemetry/contracts';
-import { BUILT_IN_POLICIES, FEED_FORMATS, parseCidr } from '@telemetry/enrichment';
+import {
+  FEED_SOURCE_PREFIX,
+  SCOPES,
+  SOURCE_STATUSES,
+  SOURCE_TYPES,
+  tenantIdProblem,
+  type Scope,
+  type SourceSettings,
+  type SourceStatus,
+  type SourceType,
+  type TenantQuotas,
+} from '@telemetry/contracts';
+import { BUILT_IN_POLICIES, canonicalIp, FEED_FORMATS, parseCidr } from '@telemetry/enrichment';
 import { ControlCommandError } from '../control-decision';
 
 /** One problem of a request body: the field (dotted path) and what is wrong with it. */
@@ -353,4 +364,211 @@ function readDuration(reader: BodyReader, field: string): number | undefined {
     return undefined;
   }
   return seconds;
+}
+
+// --- sources --------------------------------------------------------------------------------------
+
+/** Source ids: a slug unique within the tenant (`default-http`, `edge-fra1.r2`), 1–64 characters. */
+export const SOURCE_ID_PATTERN = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
+export const MAX_ALLOWED_IPS = 128;
+export const MAX_SOURCE_EPS = 1_000_000;
+const MAX_TAGS = 64;
+const MAX_TAG_LENGTH = 64;
+const MAX_NOTES_LENGTH = 2000;
+
+export interface RegisterSourceRequest {
+  readonly sourceId: string;
+  readonly tenantId?: string;
+  readonly type: SourceType;
+  readonly displayName: string;
+  readonly collector: string;
+  readonly site?: string;
+  readonly tags: readonly string[];
+  readonly notes?: string;
+  readonly status: SourceStatus;
+  readonly allowedIps: readonly string[];
+  readonly maxEps: number;
+  readonly blockOnExceed: boolean;
+}
+
+/** POST /v1/sources: the original's SourceCreate (`tenant_id` optional: absent, the caller's tenant). */
+export function parseRegisterSource(raw: unknown): RegisterSourceRequest {
+  const reader = new BodyReader(raw, [
+    'id',
+    'tenant_id',
+    'type',
+    'display_name',
+    'collector',
+    'site',
+    'tags',
+    'notes',
+    'status',
+    'allowed_ips',
+    'max_eps',
+    'block_on_exceed',
+  ]);
+  const id = reader.body.id;
+  if (id === undefined || id === null || id === '') reader.errors.push({ field: 'id', message: 'is required' });
+  else if (typeof id !== 'string' || !SOURCE_ID_PATTERN.test(id)) {
+    reader.errors.push({
+      field: 'id',
+      message: 'must be a lowercase slug of 1-64 characters: a-z, 0-9, ".", "_" and "-", starting and ending with a letter or digit',
+    });
+  }
+  const tenantId = reader.tenantId('tenant_id', false);
+  const type = oneOf(reader, 'type', SOURCE_TYPES, true);
+  const displayName = required(reader, 'display_name', reader.text('display_name'));
+  const collector = required(reader, 'collector', reader.text('collector'));
+  const settings = sourceSettings(reader);
+  reader.done();
+  return {
+    sourceId: id as string,
+    ...(tenantId !== undefined ? { tenantId } : {}),
+    type: type!,
+    displayName: displayName!,
+    collector: collector!,
+    ...(settings.site ? { site: settings.site } : {}),
+    tags: settings.tags ?? [],
+    ...(settings.notes ? { notes: settings.notes } : {}),
+    status: settings.status ?? 'enabled',
+    allowedIps: settings.allowedIps ?? [],
+    maxEps: settings.maxEps ?? 0,
+    blockOnExceed: settings.blockOnExceed ?? true,
+  };
+}
+
+/** PATCH /v1/sources/{id}: any of the settable fields; null clears `site` and `notes`. */
+export function parseUpdateSource(raw: unknown): SourceSettings {
+  const reader = new BodyReader(raw, ['display_name', 'collector', 'site', 'tags', 'notes', 'status', 'allowed_ips', 'max_eps', 'block_on_exceed']);
+  const displayName = reader.text('display_name');
+  const collector = reader.text('collector');
+  if (reader.body.display_name === null) reader.errors.push({ field: 'display_name', message: 'must be a non-empty string' });
+  if (reader.body.collector === null) reader.errors.push({ field: 'collector', message: 'must be a non-empty string' });
+  const settings = sourceSettings(reader);
+  reader.done();
+  return {
+    ...(displayName !== undefined ? { displayName } : {}),
+    ...(collector !== undefined ? { collector } : {}),
+    ...(reader.body.site === null ? { site: '' } : settings.site !== undefined ? { site: settings.site } : {}),
+    ...(reader.body.notes === null ? { notes: '' } : settings.notes !== undefined ? { notes: settings.notes } : {}),
+    ...(settings.tags !== undefined ? { tags: settings.tags } : {}),
+    ...(settings.status !== undefined ? { status: settings.status } : {}),
+    ...(settings.allowedIps !== undefined ? { allowedIps: settings.allowedIps } : {}),
+    ...(settings.maxEps !== undefined ? { maxEps: settings.maxEps } : {}),
+    ...(settings.blockOnExceed !== undefined ? { blockOnExceed: settings.blockOnExceed } : {}),
+  };
+}
+
+/** POST /v1/sources/{id}/admission/test: `{client_ip}`, canonical. */
+export function parseAdmissionTest(raw: unknown): { readonly clientIp: string } {
+  const reader = new BodyReader(raw, ['client_ip']);
+  const value = reader.body.client_ip;
+  let clientIp: string | null = null;
+  if (value === undefined || value === null || value === '') reader.errors.push({ field: 'client_ip', message: 'is required' });
+  else {
+    clientIp = canonicalIp(typeof value === 'string' ? value.trim() : value);
+    if (clientIp === null) reader.errors.push({ field: 'client_ip', message: `must be an IPv4 or IPv6 address, got ${JSON.stringify(value)}` });
+  }
+  reader.done();
+  return { clientIp: clientIp! };
+}
+
+/** The optional settings shared by create and update. */
+function sourceSettings(reader: BodyReader): Omit<SourceSettings, 'displayName' | 'collector'> {
+  const site = reader.text('site');
+  const notes = reader.text('notes', MAX_NOTES_LENGTH);
+  const tags = readTags(reader, 'tags');
+  const status = oneOf(reader, 'status', SOURCE_STATUSES, false);
+  const allowedIps = readAllowedIps(reader, 'allowed_ips');
+  const maxEps = reader.integer('max_eps', 0, MAX_SOURCE_EPS);
+  const blockOnExceed = readBoolean(reader, 'block_on_exceed');
+  return {
+    ...(site !== undefined ? { site } : {}),
+    ...(notes !== undefined ? { notes } : {}),
+    ...(tags !== undefined ? { tags } : {}),
+    ...(status !== undefined ? { status } : {}),
+    ...(allowedIps !== undefined ? { allowedIps } : {}),
+    ...(maxEps !== undefined ? { maxEps } : {}),
+    ...(blockOnExceed !== undefined ? { blockOnExceed } : {}),
+  };
+}
+
+function required<T>(reader: BodyReader, field: string, value: T | undefined): T | undefined {
+  if (value === undefined && (reader.body[field] === undefined || reader.body[field] === null)) reader.errors.push({ field, message: 'is required' });
+  return value;
+}
+
+function oneOf<T extends string>(reader: BodyReader, field: string, values: readonly T[], isRequired: boolean): T | undefined {
+  const value = reader.body[field];
+  if (value === undefined || value === null) {
+    if (isRequired) reader.errors.push({ field, message: `is required: one of ${values.join(', ')}` });
+    return undefined;
+  }
+  if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) {
+    reader.errors.push({ field, message: `must be one of ${values.join(', ')}` });
+    return undefined;
+  }
+  return value as T;
+}
+
+function readBoolean(reader: BodyReader, field: string): boolean | undefined {
+  const value = reader.body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') {
+    reader.errors.push({ field, message: 'must be true or false' });
+    return undefined;
+  }
+  return value;
+}
+
+/** A JSON array, or the original's JSON-encoded string of one (`"[\"10.0.0.0/8\"]"`). */
+function readList(reader: BodyReader, field: string, what: string): unknown[] | undefined {
+  let value = reader.body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      reader.errors.push({ field, message: `must be an array of ${what}, or a JSON-encoded string of one` });
+      return undefined;
+    }
+  }
+  if (!Array.isArray(value)) {
+    reader.errors.push({ field, message: `must be an array of ${what}, or a JSON-encoded string of one` });
+    return undefined;
+  }
+  return value;
+}
+
+/** At most 128 IPv4 or IPv6 CIDRs (or addresses), canonical (host bits cleared) and without duplicates. */
+function readAllowedIps(reader: BodyReader, field: string): string[] | undefined {
+  const list = readList(reader, field, 'CIDRs');
+  if (list === undefined) return undefined;
+  if (list.length > MAX_ALLOWED_IPS) {
+    reader.errors.push({ field, message: `must hold at most ${MAX_ALLOWED_IPS} entries, got ${list.length}` });
+    return undefined;
+  }
+  const cidrs: string[] = [];
+  list.forEach((entry, index) => {
+    const network = parseCidr(entry);
+    if (network === null) reader.errors.push({ field: `${field}[${index}]`, message: `must be an IPv4 or IPv6 CIDR, got ${JSON.stringify(entry)}` });
+    else if (!cidrs.includes(network.text)) cidrs.push(network.text);
+  });
+  return cidrs;
+}
+
+function readTags(reader: BodyReader, field: string): string[] | undefined {
+  const list = readList(reader, field, 'strings');
+  if (list === undefined) return undefined;
+  if (list.length > MAX_TAGS) {
+    reader.errors.push({ field, message: `must hold at most ${MAX_TAGS} tags, got ${list.length}` });
+    return undefined;
+  }
+  const tags: string[] = [];
+  list.forEach((tag, index) => {
+    if (typeof tag !== 'string' || tag.trim() === '' || tag.length > MAX_TAG_LENGTH || /[\u0000-\u001f\u007f]/.test(tag)) {
+      reader.errors.push({ field: `${field}[${index}]`, message: `must be a non-empty string of at most ${MAX_TAG_LENGTH} characters` });
+    } else if (!tags.includes(tag.trim())) tags.push(tag.trim());
+  });
+  return tags;
 }
