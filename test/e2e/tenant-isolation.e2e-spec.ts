@@ -85,6 +85,8 @@ function matrix(marker: string): Record<string, RouteCase> {
     'GET /v1/admin/audit': { access: 'admin', path: '/v1/admin/audit' },
     'POST /v1/admin/rebuild/:model': { access: 'admin', path: '/v1/admin/rebuild/no-such-model' },
     'GET /v1/system': { access: 'admin', path: '/v1/system' },
+    'GET /v1/admin/featureflags': { access: 'admin', path: '/v1/admin/featureflags' },
+    'PATCH /v1/admin/featureflags': { access: 'admin', path: '/v1/admin/featureflags', body: { NO_SUCH_FLAG: true } },
     'POST /v1/lookup': { access: 'authenticated', path: '/v1/lookup', body: { ip: '45.155.205.233' } },
     'PUT /v1/indicators': { access: 'manage_indicators', path: '/v1/indicators', body: { ip_or_cidr: 'not-an-address' } },
     'GET /v1/indicators': { access: 'manage_indicators', path: '/v1/indicators', query: { size: '1000' }, tenantData: true },

@@ -1,5 +1,5 @@
 import { AuthConfig, readAuthConfig } from '@telemetry/auth';
-import { ControlConfig, readFeedSettings } from '@telemetry/control';
+import { ControlConfig, readControlSettings } from '@telemetry/control';
 import { EnricherConfig, GeoConfig, readEnricherConfig, readGeoConfig } from '@telemetry/enricher';
 import { IngestConfig, readIngestConfig } from '@telemetry/ingest';
 import { ConfigReader, Environment, PlatformConfig, readPlatformConfig } from '@telemetry/platform';
@@ -14,8 +14,8 @@ export interface AllInOneConfig {
   readonly geo: GeoConfig;
   /** The sinks whose destination is configured run in the process too. */
   readonly sinks: SinksConfig;
-  /** Threat-intel feed fetching (FEED_ALLOW_PRIVATE_ADDRESSES). */
-  readonly feeds: Pick<ControlConfig, 'feedAllowPrivateAddresses'>;
+  /** Threat-intel feed fetching (FEED_ALLOW_PRIVATE_ADDRESSES) and the feature flags' initial values. */
+  readonly feeds: Pick<ControlConfig, 'feedAllowPrivateAddresses' | 'featureFlagDefaults'>;
 }
 
 export function loadAllInOneConfig(env: Environment = process.env): AllInOneConfig {
@@ -28,7 +28,7 @@ export function loadAllInOneConfig(env: Environment = process.env): AllInOneConf
     enricher: readEnricherConfig(reader),
     geo: readGeoConfig(reader, platform),
     sinks: readSinksConfig(reader, undefined),
-    feeds: readFeedSettings(reader),
+    feeds: readControlSettings(reader),
   };
   reader.done();
   return config;

@@ -16,7 +16,7 @@ export class IngestApiModule {
       imports: [
         PlatformModule.forRoot(config.platform),
         AuthModule.forRoot(config.auth),
-        ControlModule.forRoot({ ...config.auth, defaultRetentionDays: config.platform.runtime.retentionDays, adminApi: false }),
+        ControlModule.forRoot({ ...config.auth, defaultRetentionDays: config.platform.runtime.retentionDays, adminApi: false, ...config.control }),
         ingest,
         HealthModule.forRoot({ database: INGEST_SQL_STORE, databaseModule: ingest }),
       ],

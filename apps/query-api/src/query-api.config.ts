@@ -1,5 +1,5 @@
 import { AuthConfig, readAuthConfig } from '@telemetry/auth';
-import { ControlConfig, readFeedSettings } from '@telemetry/control';
+import { ControlConfig, readControlSettings } from '@telemetry/control';
 import { EnricherConfig, GeoConfig, readEnricherConfig, readGeoConfig } from '@telemetry/enricher';
 import { ConfigReader, Environment, PlatformConfig, readPlatformConfig } from '@telemetry/platform';
 import { readSinksConfig, SinksConfig } from '@telemetry/sink';
@@ -13,8 +13,8 @@ export interface QueryApiConfig {
   readonly geo: GeoConfig;
   /** THREATLIST_CSV and RISK_POLICY, so POST /v1/lookup matches and scores as the enricher does. */
   readonly intel: Pick<EnricherConfig, 'threatlistCsv' | 'riskPolicy'>;
-  /** Threat-intel feed fetching (FEED_ALLOW_PRIVATE_ADDRESSES). */
-  readonly feeds: Pick<ControlConfig, 'feedAllowPrivateAddresses'>;
+  /** Threat-intel feed fetching (FEED_ALLOW_PRIVATE_ADDRESSES) and the feature flags' initial values. */
+  readonly feeds: Pick<ControlConfig, 'feedAllowPrivateAddresses' | 'featureFlagDefaults'>;
 }
 
 export function loadQueryApiConfig(env: Environment = process.env): QueryApiConfig {
@@ -26,7 +26,7 @@ export function loadQueryApiConfig(env: Environment = process.env): QueryApiConf
     sinks: readSinksConfig(reader, undefined),
     geo: readGeoConfig(reader, platform),
     intel: readEnricherConfig(reader),
-    feeds: readFeedSettings(reader),
+    feeds: readControlSettings(reader),
   };
   reader.done();
   return config;

@@ -288,7 +288,29 @@ export type IndicatorEvent = IndicatorAdded | IndicatorRemoved;
 export type FeedEvent = FeedRegistered | FeedDeleted | FeedIndicatorsChanged | FeedSynced | FeedSyncFailed;
 export type IntelEvent = IndicatorEvent | FeedEvent;
 export type SourceEvent = SourceRegistered | SourceUpdated | SourceDeleted;
-export type ControlEvent = TenantEvent | ApiKeyEvent | IntelEvent | SourceEvent | AdminCommandAudited;
+
+// --- feature flags -----------------------------------------------------------------------------------
+
+/** The runtime switches of admission control, with the original's names. */
+export const FEATURE_FLAGS = [
+  'ADMISSION_HTTP_ENABLED',
+  'ADMISSION_UDP_ENABLED',
+  'ADMISSION_LOG_ONLY',
+  'ADMISSION_FAIL_OPEN',
+  'ADMISSION_COMPAT_ALLOW_EMPTY_IPS',
+  'ADMISSION_BLOCK_ON_EXCEED_DEFAULT',
+  'HTTP_IP_ALLOWLIST_ENABLED',
+  'HTTP_TRUST_XFF',
+] as const;
+export type FeatureFlag = (typeof FEATURE_FLAGS)[number];
+export type FeatureFlags = Readonly<Record<FeatureFlag, boolean>>;
+
+/** Flags set through the API: from then on they hold in every process, over its environment's initial value. */
+export type FeatureFlagsSet = EventBase<'FeatureFlagsSet', { readonly flags: Readonly<Partial<Record<FeatureFlag, boolean>>> }>;
+
+export const FEATURE_FLAGS_AGGREGATE_ID = 'feature_flags';
+
+export type ControlEvent = TenantEvent | ApiKeyEvent | IntelEvent | SourceEvent | FeatureFlagsSet | AdminCommandAudited;
 export type ControlEventType = ControlEvent['type'];
 
 export const CONTROL_EVENT_TYPES: readonly ControlEventType[] = [
@@ -309,6 +331,7 @@ export const CONTROL_EVENT_TYPES: readonly ControlEventType[] = [
   'SourceRegistered',
   'SourceUpdated',
   'SourceDeleted',
+  'FeatureFlagsSet',
   'AdminCommandAudited',
 ];
 

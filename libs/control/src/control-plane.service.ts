@@ -20,9 +20,10 @@ import { CONTROL_CONFIG, ControlConfig } from './control.config';
 import { decideTenant, TenantCommand } from './tenants/tenant.decider';
 import { decideFeed, FeedCommand } from './intel/feed.decider';
 import { decideIndicator, IndicatorCommand } from './intel/indicator.decider';
+import { decideFeatureFlags, FeatureFlagCommand } from './flags/feature-flags.decider';
 import { decideSource, SourceCommand } from './sources/source.decider';
 
-export type ControlCommand = TenantCommand | ApiKeyCommand | IndicatorCommand | FeedCommand | SourceCommand;
+export type ControlCommand = TenantCommand | ApiKeyCommand | IndicatorCommand | FeedCommand | FeatureFlagCommand | SourceCommand;
 
 export interface CommandMeta {
   readonly actor: ControlActor;
@@ -220,6 +221,8 @@ function decide(command: ControlCommand, state: ControlState, ctx: DecideContext
     case 'UpdateSource':
     case 'DeleteSource':
       return decideSource(command, state, ctx);
+    case 'SetFeatureFlags':
+      return decideFeatureFlags(command, ctx);
   }
 }
 
@@ -281,6 +284,11 @@ function tenantOf(event: ControlEvent | undefined): string | undefined {
 function changedFields(events: readonly ControlEvent[]): string[] {
   const fields = new Set<string>();
   for (const event of events) {
+    // A flag change names the flags (their own names, as the API spells them).
+    if (event.type === 'FeatureFlagsSet') {
+      for (const name of Object.keys(event.data.flags)) fields.add(name);
+      continue;
+    }
     // In the API's spelling (retention_days), as a client sent them.
     for (const field of Object.keys(event.data))
       if (!['tenantId', 'keyId', 'indicatorId', 'feedId', 'sourceId', 'basedOn'].includes(field))

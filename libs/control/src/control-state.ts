@@ -5,6 +5,7 @@ import { evolveTenant, Tenant, TenantView } from './tenants/tenant.decider';
 import type { Feed, FeedView } from './intel/feed.decider';
 import type { IndicatorRecord, IndicatorView } from './intel/indicator.decider';
 import { IntelBook } from './intel/intel-book';
+import { evolveFeatureFlags, FeatureFlagOverrides, NO_OVERRIDES } from './flags/feature-flags.decider';
 import { SourceBook } from './sources/source-book';
 import type { Source, SourceView } from './sources/source.decider';
 
@@ -21,6 +22,7 @@ export class ControlState implements TenantView, ApiKeyView, IndicatorView, Feed
   private readonly keys = new Map<string, ApiKey>();
   private readonly keysByTenant = new Map<string, Set<string>>();
   private eventCount = 0;
+  private flagOverrides: FeatureFlagOverrides = NO_OVERRIDES;
   /** Aggregates with an event this build could not read (e.g. a newer schemaVersion): their keys are refused. */
   private readonly quarantined = new Set<string>();
 
@@ -74,9 +76,17 @@ export class ControlState implements TenantView, ApiKeyView, IndicatorView, Feed
       case 'SourceUpdated':
       case 'SourceDeleted':
         return this.sources.apply(event);
+      case 'FeatureFlagsSet':
+        this.flagOverrides = evolveFeatureFlags(this.flagOverrides, event);
+        return true;
       case 'AdminCommandAudited':
         return true;
     }
+  }
+
+  /** The feature flags set through the API (each process applies them over its environment's). */
+  get featureFlagOverrides(): FeatureFlagOverrides {
+    return this.flagOverrides;
   }
 
   /** Marks the aggregate a message key names (`api_key:<id>`, `tenant:<id>`) as unreadable: fail closed. */

@@ -1,4 +1,5 @@
 import type { AuthConfig } from '@telemetry/auth';
+import { FEATURE_FLAGS, type FeatureFlag, type FeatureFlags } from '@telemetry/contracts';
 import type { ConfigReader } from '@telemetry/platform';
 
 export const CONTROL_CONFIG = Symbol('CONTROL_CONFIG');
@@ -16,14 +17,27 @@ export interface ControlConfig extends AuthConfig {
   /** FEED_ALLOW_PRIVATE_ADDRESSES: tenants' feeds may be fetched from private addresses too (default false). */
   readonly feedAllowPrivateAddresses?: boolean;
   /**
-   * The original's ADMISSION_COMPAT_ALLOW_EMPTY_IPS for the admission test of a source: a source
-   * without allowed_ips admits every address (default false: it admits none). Not read from the
-   * environment yet: the admission feature flags come with admission at ingest (#12).
+   * The feature flags' initial values, from this process's environment (ADMISSION_HTTP_ENABLED, …);
+   * a flag set through PATCH /v1/admin/featureflags wins in every process from then on.
    */
-  readonly admissionCompatAllowEmptyIps?: boolean;
+  readonly featureFlagDefaults?: FeatureFlags;
 }
 
-/** The control plane's own settings, read by the apps that serve the admin API. */
-export function readFeedSettings(reader: ConfigReader): Pick<ControlConfig, 'feedAllowPrivateAddresses'> {
-  return { feedAllowPrivateAddresses: reader.boolean('FEED_ALLOW_PRIVATE_ADDRESSES', false) };
+/** Every flag off except blocking a source over its max_eps, as the original; X-Forwarded-For is never trusted by default. */
+export const DEFAULT_FEATURE_FLAGS: FeatureFlags = {
+  ADMISSION_HTTP_ENABLED: false,
+  ADMISSION_UDP_ENABLED: false,
+  ADMISSION_LOG_ONLY: false,
+  ADMISSION_FAIL_OPEN: false,
+  ADMISSION_COMPAT_ALLOW_EMPTY_IPS: false,
+  ADMISSION_BLOCK_ON_EXCEED_DEFAULT: true,
+  HTTP_IP_ALLOWLIST_ENABLED: false,
+  HTTP_TRUST_XFF: false,
+};
+
+/** The control plane's own settings from the environment: feed fetching and the feature flags' initial values. */
+export function readControlSettings(reader: ConfigReader): Pick<ControlConfig, 'feedAllowPrivateAddresses' | 'featureFlagDefaults'> {
+  const flags = {} as Record<FeatureFlag, boolean>;
+  for (const name of FEATURE_FLAGS) flags[name] = reader.boolean(name, DEFAULT_FEATURE_FLAGS[name]);
+  return { feedAllowPrivateAddresses: reader.boolean('FEED_ALLOW_PRIVATE_ADDRESSES', false), featureFlagDefaults: flags };
 }

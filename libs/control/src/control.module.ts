@@ -5,6 +5,7 @@ import { TenantsHttpController } from './admin/tenants.http.controller';
 import { IndicatorsHttpController, IndicatorsService } from './admin/indicators.http.controller';
 import { FeedsHttpController, FeedsService } from './admin/feeds.http.controller';
 import { SourcesHttpController, SourcesService } from './admin/sources.http.controller';
+import { FeatureFlagsHttpController, FeatureFlagsService } from './flags/feature-flags.http.controller';
 import { FeedScheduler } from './intel/feed-scheduler';
 import { ControlKeyResolver } from './api-keys/control-key.resolver';
 import { CONTROL_CONFIG, ControlConfig } from './control.config';
@@ -23,7 +24,15 @@ export class ControlModule {
       module: ControlModule,
       global: true,
       controllers: config.adminApi
-        ? [TenantsHttpController, ApiKeysHttpController, LegacyKeysHttpController, FeedsHttpController, IndicatorsHttpController, SourcesHttpController]
+        ? [
+            TenantsHttpController,
+            ApiKeysHttpController,
+            LegacyKeysHttpController,
+            FeedsHttpController,
+            IndicatorsHttpController,
+            SourcesHttpController,
+            FeatureFlagsHttpController,
+          ]
         : [],
       providers: [
         { provide: CONTROL_CONFIG, useValue: config },
@@ -35,11 +44,12 @@ export class ControlModule {
         IndicatorsService,
         FeedsService,
         SourcesService,
+        FeatureFlagsService,
         FeedScheduler,
         { provide: API_KEY_STORE, useExisting: ControlKeyResolver },
         { provide: TENANT_DIRECTORY, useExisting: ControlKeyResolver },
       ],
-      exports: [ControlPlaneService, API_KEY_STORE, TENANT_DIRECTORY, CONTROL_CONFIG],
+      exports: [ControlPlaneService, API_KEY_STORE, TENANT_DIRECTORY, CONTROL_CONFIG, FeatureFlagsService],
     };
   }
 

@@ -15,3 +15,5 @@ export * from './intel/feed-address-policy';
 export * from './sources/source.decider';
 export * from './sources/source-book';
 export * from './sources/source-admission';
+export * from './flags/feature-flags.decider';
+export * from './flags/feature-flags.http.controller';

@@ -3,6 +3,7 @@ import { defaultTopicSpecs } from '@telemetry/contracts';
 import { InMemoryEventLog } from '@telemetry/event-log';
 import { createMetricsRegistry } from '@telemetry/platform';
 import { ControlCommandError } from '../control-decision';
+import { DEFAULT_FEATURE_FLAGS } from '../control.config';
 import { ControlMetrics } from '../control.metrics';
 import { ControlPlaneService } from '../control-plane.service';
 import { TEST_CONTROL_CONFIG } from '../testing/control-test-config';
@@ -95,7 +96,10 @@ describe('the sources service', () => {
     expect(sources.admissionTest('a-2', undefined, { client_ip: '198.51.100.1' }, reader('acme')).reason).toBe('ip_not_allowed');
     expect(sources.admissionTest('a-1', undefined, { client_ip: '192.0.2.9' }, reader('acme')).reason).toBe('disabled');
     expect(sources.admissionTest('a-3', undefined, { client_ip: '192.0.2.9' }, reader('acme')).reason).toBe('ip_not_allowed');
-    const lenient = new SourcesService(control, { ...TEST_CONTROL_CONFIG, admissionCompatAllowEmptyIps: true });
+    const lenient = new SourcesService(control, {
+      ...TEST_CONTROL_CONFIG,
+      featureFlagDefaults: { ...DEFAULT_FEATURE_FLAGS, ADMISSION_COMPAT_ALLOW_EMPTY_IPS: true },
+    });
     expect(lenient.admissionTest('a-3', undefined, { client_ip: '192.0.2.9' }, reader('acme')).reason).toBe('allowed');
     expect(await refusal(() => sources.admissionTest('a-2', undefined, {}, reader('acme')))).toEqual({ code: 'validation_failed', status: 422 });
     expect(await refusal(() => sources.admissionTest('a-3', undefined, { client_ip: '1.2.3.4' }, reader('globex')))).toEqual({

@@ -16,7 +16,8 @@ import {
 import { AuthenticatedRequest, Principal, RequireScope } from '@telemetry/auth';
 import { SOURCE_TYPES } from '@telemetry/contracts';
 import { ControlCommandError } from '../control-decision';
-import { CONTROL_CONFIG, ControlConfig } from '../control.config';
+import { CONTROL_CONFIG, ControlConfig, DEFAULT_FEATURE_FLAGS } from '../control.config';
+import { effectiveFlags } from '../flags/feature-flags.decider';
 import { ControlPlaneService } from '../control-plane.service';
 import { admissionOf } from '../sources/source-admission';
 import { locateSource, Source, SourceActor } from '../sources/source.decider';
@@ -98,7 +99,8 @@ export class SourcesService {
   admissionTest(sourceId: string, tenant: string | undefined, body: unknown, principal: Principal): AdmissionResultDto {
     const source = this.get(sourceId, sourceActorOf(principal), tenant);
     const { clientIp } = parseAdmissionTest(body);
-    const reason = admissionOf(source, clientIp, { compatAllowEmptyIps: this.config.admissionCompatAllowEmptyIps ?? false });
+    const flags = effectiveFlags(this.config.featureFlagDefaults ?? DEFAULT_FEATURE_FLAGS, this.control.state.featureFlagOverrides);
+    const reason = admissionOf(source, clientIp, { compatAllowEmptyIps: flags.ADMISSION_COMPAT_ALLOW_EMPTY_IPS });
     return {
       allowed: reason === 'allowed',
       reason,
