@@ -691,10 +691,23 @@ export class KafkaEventLog implements EventLog {
         const timeoutMs = caughtUpOptions?.timeoutMs ?? DEFAULT_CAUGHT_UP_TIMEOUT_MS;
         const started = Date.now();
         let timer: NodeJS.Timeout | undefined;
+        let settled = false;
         const lookup = (async () => {
           const targets = [];
           for (const topic of topics) {
-            for (const entry of await this.admin.fetchTopicOffsets(topic)) {
+            // A topic just created (replicas of a new deployment starting at once) may not have a
+            // leader yet: that answer is retriable, asked again until the timeout rather than fatal.
+            let offsets: Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
+            for (let attempt = 1; ; attempt++) {
+              try {
+                offsets = await this.admin.fetchTopicOffsets(topic);
+                break;
+              } catch (error) {
+                if (settled || !isRetriableKafkaError(error) || Date.now() - started >= timeoutMs) throw error;
+                await delayFor(Math.min(50 * attempt, 500));
+              }
+            }
+            for (const entry of offsets) {
               targets.push({ topic, partition: entry.partition, startOffset: BigInt(entry.low), endOffset: BigInt(entry.high) });
             }
           }
@@ -710,6 +723,7 @@ export class KafkaEventLog implements EventLog {
         try {
           targets = await Promise.race([lookup, expired]);
         } catch (error) {
+          settled = true;
           lookup.catch(() => undefined);
           if (error instanceof TailNotCaughtUpError) throw error;
           throw new EventLogUnavailableError(`the end offsets of ${topics.join(', ')} could not be read: ${describe(error)}`, error);
@@ -789,6 +803,11 @@ function toHeaders(headers: IHeaders | undefined): Headers {
 
 function toKafkaLogLevel(level: 'error' | 'warn' | 'info'): KafkaLogLevel {
   return level === 'info' ? KafkaLogLevel.INFO : level === 'warn' ? KafkaLogLevel.WARN : KafkaLogLevel.ERROR;
+}
+
+/** kafkajs marks the answers worth asking again (no leader yet, a leader that moved, a topic not yet known to this broker). */
+function isRetriableKafkaError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
 }
 
 function describe(error: unknown): string {
