@@ -11,3 +11,4 @@ export * from './sinks';
 export * from './identifiers';
 export * from './record-frames';
 export * from './control-events';
+export * from './outputs';
