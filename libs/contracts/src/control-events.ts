@@ -38,7 +38,7 @@ export interface TenantQuotas {
 }
 
 /** Who issued a command: a key, or the process itself (seeding at start). */
-export type ControlActor = { readonly keyId: string; readonly tenantId: string } | { readonly system: 'seed' | 'generated' | 'feed-scheduler' };
+export type ControlActor = { readonly keyId: string; readonly tenantId: string } | { readonly system: 'seed' | 'generated' | 'feed-scheduler' | 'admission' };
 
 /** How a secret is stored: never in clear. */
 export interface StoredSecret {

@@ -12,3 +12,4 @@ export * from './identifiers';
 export * from './record-frames';
 export * from './control-events';
 export * from './outputs';
+export * from './admission';

@@ -142,6 +142,15 @@ export class ControlPlaneService implements OnModuleInit, OnModuleDestroy {
     return events;
   }
 
+  /**
+   * An audit entry of something the data path refused (an ingest admission block), not an admin
+   * command: best effort, like a refusal's; the caller throttles how often it writes one.
+   */
+  async auditIngestRefusal(meta: CommandMeta, entry: { command: string; tenantId: string; target?: string; errorCode: string }): Promise<void> {
+    const { tenantId, target, ...rest } = entry;
+    await this.auditRefusal([audited(meta, this.contextOf(meta), { ...rest, tenantId, ...(target ? { target } : {}), outcome: 'refused' })]);
+  }
+
   /** The audit of a refusal is best effort: the client gets the refusal it earned even when the log cannot take the entry now. */
   private async auditRefusal(events: readonly ControlEvent[]): Promise<void> {
     if (events.length === 0) return;

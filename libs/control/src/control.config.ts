@@ -1,3 +1,4 @@
+import { parseCidr } from '@telemetry/enrichment';
 import type { AuthConfig } from '@telemetry/auth';
 import { FEATURE_FLAGS, type FeatureFlag, type FeatureFlags } from '@telemetry/contracts';
 import type { ConfigReader } from '@telemetry/platform';
@@ -21,6 +22,10 @@ export interface ControlConfig extends AuthConfig {
    * a flag set through PATCH /v1/admin/featureflags wins in every process from then on.
    */
   readonly featureFlagDefaults?: FeatureFlags;
+  /** TRUSTED_PROXIES: the networks whose X-Forwarded-For admission believes (with HTTP_TRUST_XFF); none by default. */
+  readonly trustedProxies?: readonly string[];
+  /** INGEST_REPLICAS: the ingest processes sharing each source's max_eps (each bucket runs at max_eps / replicas); 1 by default. */
+  readonly ingestReplicas?: number;
 }
 
 /** Every flag off except blocking a source over its max_eps, as the original; X-Forwarded-For is never trusted by default. */
@@ -36,8 +41,21 @@ export const DEFAULT_FEATURE_FLAGS: FeatureFlags = {
 };
 
 /** The control plane's own settings from the environment: feed fetching and the feature flags' initial values. */
-export function readControlSettings(reader: ConfigReader): Pick<ControlConfig, 'feedAllowPrivateAddresses' | 'featureFlagDefaults'> {
+export function readControlSettings(
+  reader: ConfigReader,
+): Pick<ControlConfig, 'feedAllowPrivateAddresses' | 'featureFlagDefaults' | 'trustedProxies' | 'ingestReplicas'> {
   const flags = {} as Record<FeatureFlag, boolean>;
   for (const name of FEATURE_FLAGS) flags[name] = reader.boolean(name, DEFAULT_FEATURE_FLAGS[name]);
-  return { feedAllowPrivateAddresses: reader.boolean('FEED_ALLOW_PRIVATE_ADDRESSES', false), featureFlagDefaults: flags };
+  const trustedProxies: string[] = [];
+  for (const entry of reader.list('TRUSTED_PROXIES')) {
+    const network = parseCidr(entry.includes('/') ? entry : `${entry}/${entry.includes(':') ? 128 : 32}`);
+    if (!network) reader.problem(`TRUSTED_PROXIES must be addresses or CIDRs separated by commas, got "${entry}"`);
+    else trustedProxies.push(network.text);
+  }
+  return {
+    feedAllowPrivateAddresses: reader.boolean('FEED_ALLOW_PRIVATE_ADDRESSES', false),
+    featureFlagDefaults: flags,
+    trustedProxies,
+    ingestReplicas: reader.integer('INGEST_REPLICAS', 1, { min: 1, max: 10_000 }),
+  };
 }

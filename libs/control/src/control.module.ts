@@ -12,6 +12,8 @@ import { CONTROL_CONFIG, ControlConfig } from './control.config';
 import { ControlMetrics } from './control.metrics';
 import { ControlPlaneService } from './control-plane.service';
 import { ControlSeeding } from './control-seeding';
+import { IngestAdmissionService } from './sources/ingest-admission.service';
+import { INGEST_ADMISSION } from '@telemetry/contracts';
 
 /**
  * The control plane of a process: the fold of telemetry.control.v1, the API keys the guard checks,
@@ -46,10 +48,12 @@ export class ControlModule {
         SourcesService,
         FeatureFlagsService,
         FeedScheduler,
+        IngestAdmissionService,
+        { provide: INGEST_ADMISSION, useExisting: IngestAdmissionService },
         { provide: API_KEY_STORE, useExisting: ControlKeyResolver },
         { provide: TENANT_DIRECTORY, useExisting: ControlKeyResolver },
       ],
-      exports: [ControlPlaneService, API_KEY_STORE, TENANT_DIRECTORY, CONTROL_CONFIG, FeatureFlagsService],
+      exports: [ControlPlaneService, API_KEY_STORE, TENANT_DIRECTORY, CONTROL_CONFIG, FeatureFlagsService, INGEST_ADMISSION],
     };
   }
 

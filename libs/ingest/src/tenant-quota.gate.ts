@@ -1,4 +1,5 @@
 import type { TenantQuotas } from '@telemetry/contracts';
+import { TokenBuckets } from '@telemetry/platform';
 
 /** Why a request was refused by its tenant's quota; the HTTP filter answers 429 with `Retry-After`. */
 export class TenantQuotaError extends Error {
@@ -13,48 +14,33 @@ export class TenantQuotaError extends Error {
   }
 }
 
-interface Bucket {
-  tokens: number;
-  updatedMs: number;
-  rate: number;
-}
-
 /**
  * The per-tenant ingest quotas of one process: records per second as a token bucket (capacity 2×
- * the rate, so a burst of two seconds' worth passes), and requests in flight. A batch larger than
- * the bucket passes when the bucket is full and leaves it in debt, so a tenant's batch size never
- * makes it unservable. Pure but for the clock it is given. State is per process: N ingest replicas
+ * the rate, so a burst of two seconds' worth passes; a batch larger than the bucket passes when the
+ * bucket is full and leaves it in debt, so a tenant's batch size never makes it unservable), and
+ * requests in flight. Pure but for the clock it is given. State is per process: N ingest replicas
  * admit up to N × the rate (the README says so).
  */
 export class TenantQuotaGate {
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly buckets: TokenBuckets;
   private readonly inFlight = new Map<string, number>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(now: () => number = Date.now) {
+    this.buckets = new TokenBuckets(now);
+  }
 
   /** Takes `records` from the tenant's bucket, or throws TenantQuotaError with the seconds to wait. */
   takeRecords(tenantId: string, records: number, quotas: TenantQuotas | undefined): void {
     const rate = quotas?.eps ?? 0;
-    if (rate <= 0) return;
-    const capacity = 2 * rate;
-    const now = this.now();
-    let bucket = this.buckets.get(tenantId);
-    if (!bucket || bucket.rate !== rate) {
-      bucket = { tokens: capacity, updatedMs: now, rate };
-      this.buckets.set(tenantId, bucket);
-    }
-    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.updatedMs) / 1000) * rate);
-    bucket.updatedMs = now;
-    const needed = Math.min(records, capacity);
-    if (bucket.tokens < needed) {
-      const retryAfter = Math.max(1, Math.ceil((needed - bucket.tokens) / rate));
+    const decision = this.buckets.take(tenantId, rate, records);
+    if (!decision.taken) {
+      const retryAfter = decision.retryAfterS;
       throw new TenantQuotaError(
         'tenant_rate_limited',
-        `Tenant "${tenantId}" is over its quota of ${rate} records/s (bursts to ${capacity}); retry after ${retryAfter} s`,
+        `Tenant "${tenantId}" is over its quota of ${rate} records/s (bursts to ${2 * rate}); retry after ${retryAfter} s`,
         { tenant_id: tenantId, limit: rate, retry_after: retryAfter },
       );
     }
-    bucket.tokens -= records;
   }
 
   /** Counts a request in flight for the tenant; the returned function ends it. Throws when over the quota. */

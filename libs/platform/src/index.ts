@@ -23,3 +23,4 @@ export * from './health/health.tokens';
 export * from './health/not-ready.error';
 export * from './health/readiness';
 export * from './health/readiness.service';
+export * from './token-buckets';
